@@ -1,0 +1,41 @@
+// Two bundles: the extension host (Node, CommonJS, `vscode` provided by the host) and the
+// review panel's page (browser). Type-checking is separate (`tsc --noEmit`), as esbuild strips types.
+import * as esbuild from 'esbuild';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? false : 'linked',
+  logLevel: 'info',
+  legalComments: 'none',
+};
+
+const contexts = await Promise.all([
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  }),
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/webview/app/main.ts'],
+    outfile: 'media/dist/review.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  }),
+]);
+
+if (watch) {
+  await Promise.all(contexts.map((context) => context.watch()));
+} else {
+  await Promise.all(contexts.map((context) => context.rebuild()));
+  await Promise.all(contexts.map((context) => context.dispose()));
+}

@@ -1,0 +1,54 @@
+import { realpath } from 'node:fs/promises';
+import * as path from 'node:path';
+import { GitError } from './errors';
+import type { GitRunner } from './runner';
+import type { RepositoryDiscovery } from './types';
+
+/**
+ * Finds the repository a folder belongs to, in one git call. `--show-cdup` instead of
+ * `--show-toplevel` because the latter fails outright in a bare repository.
+ * Relative answers are resolved against the folder git ran in (what git means by them).
+ */
+export async function discoverRepository(runner: GitRunner, folder: string, signal?: AbortSignal): Promise<RepositoryDiscovery> {
+  let cwd: string;
+  try {
+    cwd = await realpath(folder);
+  } catch {
+    return { kind: 'missing', folder };
+  }
+  let stdout: string;
+  try {
+    const result = await runner.run(
+      ['rev-parse', '--is-bare-repository', '--is-inside-work-tree', '--absolute-git-dir', '--git-common-dir', '--show-cdup'],
+      { cwd, readOnly: true, signal },
+    );
+    stdout = result.stdout;
+  } catch (error) {
+    if (error instanceof GitError) {
+      if (error.code === 'WorkingDirectoryMissing') return { kind: 'missing', folder };
+      if (error.code === 'NotARepository' || error.code === 'DubiousOwnership') {
+        return { kind: 'not-a-repository', folder, reason: error.gitReason };
+      }
+    }
+    throw error;
+  }
+
+  const [isBare, insideWorkTree, gitDir, commonDirRaw, cdup = ''] = stdout.replace(/\n$/, '').split('\n');
+  if (gitDir === undefined || commonDirRaw === undefined) {
+    throw new GitError('Could not parse git rev-parse output', { code: 'ParseError', args: ['rev-parse'], cwd, stderr: stdout });
+  }
+  const commonDir = path.resolve(cwd, commonDirRaw);
+  if (isBare === 'true') return { kind: 'bare', folder, gitDir, commonDir };
+  if (insideWorkTree !== 'true') {
+    return { kind: 'not-a-repository', folder, reason: 'The folder is inside a .git directory, not in a working tree.' };
+  }
+  const topLevel = path.resolve(cwd, cdup);
+  return {
+    kind: 'worktree',
+    folder,
+    topLevel,
+    gitDir,
+    commonDir,
+    isLinkedWorktree: path.resolve(gitDir) !== commonDir,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The one error type the git service throws. Callers switch on `code`;
+ * `args`, `exitCode` and `stderr` are kept so a message can say exactly what git refused and why.
+ */
+export type GitErrorCode =
+  | 'GitNotFound'
+  | 'WorkingDirectoryMissing'
+  | 'NotARepository'
+  | 'DubiousOwnership'
+  | 'IndexLocked'
+  | 'BadRevision'
+  | 'Timeout'
+  | 'Cancelled'
+  | 'ParseError'
+  | 'Failed';
+
+export interface GitErrorDetails {
+  readonly code: GitErrorCode;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly exitCode?: number | null;
+  readonly stderr?: string;
+  readonly cause?: unknown;
+}
+
+export class GitError extends Error {
+  readonly code: GitErrorCode;
+  readonly args: readonly string[];
+  readonly cwd: string | undefined;
+  readonly exitCode: number | null | undefined;
+  readonly stderr: string;
+
+  constructor(message: string, details: GitErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'GitError';
+    this.code = details.code;
+    this.args = details.args;
+    this.cwd = details.cwd;
+    this.exitCode = details.exitCode;
+    this.stderr = details.stderr ?? '';
+  }
+
+  /** git's own words, first `fatal:`/`error:` line preferred, for user-facing messages. */
+  get gitReason(): string {
+    const lines = this.stderr
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean);
+    return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? this.message;
+  }
+}
+
+export function isGitError(value: unknown): value is GitError {
+  return value instanceof GitError;
+}
+
+/** Classifies a failed git run by its stderr (run with LC_ALL=C, so the English text is stable). */
+export function classifyGitFailure(stderr: string): GitErrorCode {
+  if (/not a git repository/i.test(stderr)) return 'NotARepository';
+  if (/detected dubious ownership/i.test(stderr)) return 'DubiousOwnership';
+  if (/index\.lock'?: File exists|Unable to create '.*\.lock'/i.test(stderr)) return 'IndexLocked';
+  if (/unknown revision|bad revision|not a valid object name|ambiguous argument|invalid reference/i.test(stderr)) {
+    return 'BadRevision';
+  }
+  return 'Failed';
+}

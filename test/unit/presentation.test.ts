@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Worktree, WorktreeSnapshot, WorktreeStatus } from '../../src/git/types';
+import {
+  changeSummary,
+  formatAge,
+  worktreeBadge,
+  worktreeContextValue,
+  worktreeDescription,
+  worktreeKind,
+} from '../../src/views/presentation';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const NOW = Date.UTC(2026, 10, 21, 12);
+
+function worktree(overrides: Partial<Worktree> = {}): Worktree {
+  return {
+    path: '/repos/app',
+    head: SHA,
+    branchRef: 'refs/heads/main',
+    branch: 'main',
+    detached: false,
+    bare: false,
+    isMain: true,
+    locked: false,
+    lockReason: undefined,
+    prunable: false,
+    prunableReason: undefined,
+    gone: false,
+    gitDir: '/repos/app/.git',
+    ...overrides,
+  };
+}
+
+function status(overrides: Partial<WorktreeStatus> = {}): WorktreeStatus {
+  const base = { staged: 0, unstaged: 0, untracked: 0, conflicted: 0, ...overrides };
+  return {
+    headOid: SHA,
+    branch: 'main',
+    upstream: undefined,
+    ahead: undefined,
+    behind: undefined,
+    changedPaths: [],
+    headMovedAt: NOW - 3 * 3_600_000,
+    newestChangeAt: undefined,
+    lastActivityAt: NOW - 3 * 3_600_000,
+    dirty: base.staged + base.unstaged + base.untracked + base.conflicted > 0,
+    ...base,
+  };
+}
+
+/** `null` status = none was read (gone, bare, or failed). */
+const snap = (w: Partial<Worktree>, s: Partial<WorktreeStatus> | null = {}, statusError?: Error): WorktreeSnapshot => ({
+  worktree: worktree(w),
+  status: s === null ? undefined : status(s),
+  statusError,
+});
+
+describe('worktree presentation', () => {
+  test('description: branch · changes · upstream distance · age', () => {
+    const description = worktreeDescription(snap({}, { unstaged: 2, staged: 1, untracked: 3, ahead: 1, behind: 2 }), NOW);
+    assert.equal(description, 'main · ●2 +1 ?3 · ↑1 ↓2 · 3h');
+    assert.equal(worktreeDescription(snap({}, {}), NOW), 'main · 3h');
+  });
+
+  test('description of detached, gone, bare and unreadable worktrees', () => {
+    assert.equal(
+      worktreeDescription(snap({ branch: undefined, branchRef: undefined, detached: true }, { branch: undefined }), NOW),
+      'detached at 01234567 · 3h',
+    );
+    assert.equal(worktreeDescription(snap({ gone: true }, null), NOW), 'main · folder missing');
+    assert.equal(worktreeDescription(snap({ bare: true, head: undefined }, null), NOW), 'bare repository');
+    assert.equal(worktreeDescription(snap({}, null, new Error('x')), NOW), 'main · status unavailable');
+  });
+
+  test('kind: a missing folder outranks a lock, a lock outranks main', () => {
+    assert.equal(worktreeKind(snap({ gone: true, locked: true, prunable: true })), 'gone');
+    assert.equal(worktreeKind(snap({ prunable: true, locked: true, isMain: false })), 'prunable');
+    assert.equal(worktreeKind(snap({ locked: true, isMain: false })), 'locked');
+    assert.equal(worktreeKind(snap({})), 'main');
+    assert.equal(worktreeKind(snap({ isMain: false, detached: true, branch: undefined })), 'detached');
+    assert.equal(worktreeKind(snap({ isMain: false, branch: 'task' })), 'linked');
+    assert.equal(worktreeKind(snap({ bare: true })), 'bare');
+  });
+
+  test('contextValue lists every true flag in a fixed order', () => {
+    assert.equal(worktreeContextValue(snap({}, { unstaged: 1 })), 'worktree+main+dirty');
+    assert.equal(
+      worktreeContextValue(snap({ isMain: false, locked: true, gone: true, prunable: true }, null)),
+      'worktree+linked+locked+prunable+gone',
+    );
+    assert.equal(worktreeContextValue(snap({ isMain: false }, { conflicted: 1 })), 'worktree+linked+dirty+conflicted');
+    assert.equal(worktreeContextValue(snap({ isMain: false }, null, new Error('x'))), 'worktree+linked+error');
+  });
+
+  test('badge: conflicts first, then change count (max two characters), gone, locked', () => {
+    assert.equal(worktreeBadge(snap({}, { conflicted: 1, unstaged: 4 }))?.badge, '!');
+    assert.equal(worktreeBadge(snap({}, { unstaged: 4, untracked: 1 }))?.badge, '5');
+    assert.equal(worktreeBadge(snap({}, { untracked: 250 }))?.badge, '99');
+    assert.equal(worktreeBadge(snap({}, { untracked: 2 }))?.color, 'gitDecoration.untrackedResourceForeground');
+    assert.equal(worktreeBadge(snap({}, { staged: 1 }))?.color, 'gitDecoration.modifiedResourceForeground');
+    assert.equal(worktreeBadge(snap({ gone: true }, null))?.badge, '✕');
+    assert.equal(worktreeBadge(snap({ locked: true }, {}))?.badge, 'L');
+    assert.equal(worktreeBadge(snap({}, {})), undefined);
+    for (const s of [{ untracked: 5000 }, { conflicted: 3 }]) {
+      assert.ok((worktreeBadge(snap({}, s))?.badge.length ?? 0) <= 2);
+    }
+  });
+
+  test('change summary shows only non-zero counts', () => {
+    assert.equal(changeSummary({ staged: 0, unstaged: 0, untracked: 0, conflicted: 0 }), '');
+    assert.equal(changeSummary({ staged: 0, unstaged: 0, untracked: 0, conflicted: 2 }), '!2');
+  });
+
+  test('age is compact', () => {
+    assert.equal(formatAge(5_000), 'now');
+    assert.equal(formatAge(5 * 60_000), '5m');
+    assert.equal(formatAge(3 * 3_600_000), '3h');
+    assert.equal(formatAge(2 * 86_400_000), '2d');
+    assert.equal(formatAge(21 * 86_400_000), '3w');
+    assert.equal(formatAge(120 * 86_400_000), '4mo');
+    assert.equal(formatAge(800 * 86_400_000), '2y');
+    assert.equal(formatAge(-10_000), 'now', 'a clock skew never shows a negative age');
+  });
+});

@@ -1,0 +1,80 @@
+import * as vscode from 'vscode';
+import type { AgentWorktreesApi } from './api';
+import { registerWorktreeCommands } from './commands/worktreeCommands';
+import { GitRunner, GitService, type Logger } from './git';
+import { AutoRefresh } from './views/autoRefresh';
+import { WorktreeDecorationProvider } from './views/decorations';
+import { WorktreesModel } from './views/worktreesModel';
+import { WorktreesTreeProvider } from './views/worktreesTree';
+
+const VIEW_ID = 'agentWorktrees.worktrees';
+
+/** Wiring only: logger → runner → service → model → view, commands, watchers. */
+export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
+  const channel = vscode.window.createOutputChannel('Agent Worktrees', { log: true });
+  const logger: Logger = channel;
+  const showLog = () => channel.show(true);
+
+  const runner = new GitRunner({ gitPath: configuredGitPath(), logger });
+  const service = new GitService(runner);
+  const model = new WorktreesModel(service, logger, () =>
+    (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
+  );
+  const treeDataProvider = new WorktreesTreeProvider(model, service);
+  const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true });
+  context.subscriptions.push(
+    channel,
+    model,
+    treeDataProvider,
+    treeView,
+    vscode.window.registerFileDecorationProvider(new WorktreeDecorationProvider(model)),
+    ...registerWorktreeCommands({ model, logger, showLog }),
+  );
+
+  let autoRefresh: AutoRefresh | undefined;
+  const applyAutoRefreshSetting = () => {
+    const enabled = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('autoRefresh', true);
+    if (enabled && !autoRefresh) autoRefresh = new AutoRefresh(model, logger);
+    if (!enabled && autoRefresh) {
+      autoRefresh.dispose();
+      autoRefresh = undefined;
+    }
+  };
+  context.subscriptions.push({ dispose: () => autoRefresh?.dispose() });
+
+  const refresh = () => model.refreshAll().catch((error: unknown) => logger.error(`Refresh failed: ${(error as Error).message}`));
+
+  // Restricted Mode: no git at all until the user trusts the folder.
+  const start = () => {
+    applyAutoRefreshSetting();
+    void refresh();
+    context.subscriptions.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => void refresh()),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('git.path')) {
+          runner.setGitPath(configuredGitPath());
+          void refresh();
+        }
+        if (event.affectsConfiguration('agentWorktrees.autoRefresh')) applyAutoRefreshSetting();
+      }),
+    );
+  };
+  if (vscode.workspace.isTrusted) start();
+  else {
+    model.setUntrusted();
+    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
+  }
+
+  return { service, model, treeDataProvider };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
+
+/** Honour VS Code's own `git.path` (a string or a list of candidates) so both use the same git. */
+function configuredGitPath(): string {
+  const configured = vscode.workspace.getConfiguration('git').get<string | string[] | null>('path');
+  const candidates = Array.isArray(configured) ? configured : configured ? [configured] : [];
+  return candidates.find((candidate) => typeof candidate === 'string' && candidate.trim() !== '') ?? 'git';
+}

@@ -1,0 +1,143 @@
+import type { WorktreeSnapshot } from '../git/types';
+
+/**
+ * How a worktree reads in the view: pure functions over a snapshot (no `vscode` import),
+ * so every label, description and menu key is unit-tested without an editor.
+ */
+
+export type WorktreeKind = 'bare' | 'gone' | 'prunable' | 'locked' | 'main' | 'detached' | 'linked';
+
+/** The single most important fact for the icon: a missing folder outranks a lock, etc. */
+export function worktreeKind({ worktree }: WorktreeSnapshot): WorktreeKind {
+  if (worktree.bare) return 'bare';
+  if (worktree.gone) return 'gone';
+  if (worktree.prunable) return 'prunable';
+  if (worktree.locked) return 'locked';
+  if (worktree.isMain) return 'main';
+  if (worktree.detached || !worktree.branch) return 'detached';
+  return 'linked';
+}
+
+/**
+ * `worktree+main+dirty+locked…`: every true flag, in a fixed order, so `package.json` menus can
+ * match with `viewItem =~ /\+dirty\b/` and negate with `!(viewItem =~ /\+gone\b/)`.
+ */
+export function worktreeContextValue(snapshot: WorktreeSnapshot): string {
+  const { worktree, status } = snapshot;
+  const flags: Array<[string, boolean]> = [
+    ['main', worktree.isMain && !worktree.bare],
+    ['linked', !worktree.isMain],
+    ['bare', worktree.bare],
+    ['detached', worktree.detached],
+    ['dirty', status?.dirty === true],
+    ['conflicted', (status?.conflicted ?? 0) > 0],
+    ['locked', worktree.locked],
+    ['prunable', worktree.prunable],
+    ['gone', worktree.gone],
+    ['error', snapshot.statusError !== undefined],
+  ];
+  return ['worktree', ...flags.filter(([, on]) => on).map(([name]) => name)].join('+');
+}
+
+/** `●2 +1 ?3 !1`: unstaged, staged, untracked, conflicted; only the non-zero ones. */
+export function changeSummary(counts: { staged: number; unstaged: number; untracked: number; conflicted: number }): string {
+  const parts: string[] = [];
+  if (counts.unstaged) parts.push(`●${counts.unstaged}`);
+  if (counts.staged) parts.push(`+${counts.staged}`);
+  if (counts.untracked) parts.push(`?${counts.untracked}`);
+  if (counts.conflicted) parts.push(`!${counts.conflicted}`);
+  return parts.join(' ');
+}
+
+export function shortSha(sha: string | undefined): string {
+  return sha ? sha.slice(0, 8) : '';
+}
+
+/** What follows the label: `branch · ●2 +1 ?3 · ↑1 ↓2 · 3h`. */
+export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): string {
+  const { worktree, status, statusError } = snapshot;
+  const branch = status?.branch ?? worktree.branch;
+  const head = status?.headOid ?? worktree.head;
+  const parts: string[] = [];
+  if (worktree.bare) parts.push('bare repository');
+  else if (branch) parts.push(branch);
+  else if (head && !/^0+$/.test(head)) parts.push(`detached at ${shortSha(head)}`);
+  else parts.push('detached');
+
+  if (worktree.gone) parts.push('folder missing');
+  else if (statusError) parts.push('status unavailable');
+  if (status) {
+    const changes = changeSummary(status);
+    if (changes) parts.push(changes);
+    const distance = upstreamDistance(status.ahead, status.behind);
+    if (distance) parts.push(distance);
+    if (status.lastActivityAt !== undefined) parts.push(formatAge(now - status.lastActivityAt));
+  }
+  return parts.join(' · ');
+}
+
+export function upstreamDistance(ahead: number | undefined, behind: number | undefined): string {
+  const parts: string[] = [];
+  if (ahead) parts.push(`↑${ahead}`);
+  if (behind) parts.push(`↓${behind}`);
+  return parts.join(' ');
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Compact age: `now`, `5m`, `3h`, `2d`, `3w`, `4mo`, `2y`. */
+export function formatAge(elapsedMs: number): string {
+  const elapsed = Math.max(0, elapsedMs);
+  if (elapsed < MINUTE) return 'now';
+  if (elapsed < HOUR) return `${Math.floor(elapsed / MINUTE)}m`;
+  if (elapsed < DAY) return `${Math.floor(elapsed / HOUR)}h`;
+  if (elapsed < 14 * DAY) return `${Math.floor(elapsed / DAY)}d`;
+  if (elapsed < 60 * DAY) return `${Math.floor(elapsed / (7 * DAY))}w`;
+  if (elapsed < 365 * DAY) return `${Math.floor(elapsed / (30 * DAY))}mo`;
+  return `${Math.floor(elapsed / (365 * DAY))}y`;
+}
+
+export interface WorktreeBadge {
+  /** At most two characters (VS Code's limit for decoration badges). */
+  readonly badge: string;
+  readonly tooltip: string;
+  /** A theme colour id. */
+  readonly color: string | undefined;
+}
+
+/** The badge at the right edge of a row: the most urgent thing to know about the worktree. */
+export function worktreeBadge(snapshot: WorktreeSnapshot): WorktreeBadge | undefined {
+  const { worktree, status, statusError } = snapshot;
+  if (worktree.gone) {
+    return { badge: '✕', tooltip: 'Folder missing', color: 'gitDecoration.deletedResourceForeground' };
+  }
+  if (statusError) return { badge: '⚠', tooltip: 'Status could not be read', color: 'list.errorForeground' };
+  if (!status) return undefined;
+  if (status.conflicted > 0) {
+    return { badge: '!', tooltip: `${status.conflicted} conflicted`, color: 'gitDecoration.conflictingResourceForeground' };
+  }
+  const changed = status.staged + status.unstaged + status.untracked;
+  if (changed > 0) {
+    const onlyUntracked = status.staged + status.unstaged === 0;
+    return {
+      badge: changed > 99 ? '99' : String(changed),
+      tooltip: changeSentence(status),
+      color: onlyUntracked ? 'gitDecoration.untrackedResourceForeground' : 'gitDecoration.modifiedResourceForeground',
+    };
+  }
+  if (worktree.prunable) return { badge: 'P', tooltip: 'Prunable', color: 'list.warningForeground' };
+  if (worktree.locked) return { badge: 'L', tooltip: 'Locked', color: undefined };
+  return undefined;
+}
+
+export function changeSentence(counts: { staged: number; unstaged: number; untracked: number; conflicted: number }): string {
+  const parts = [
+    counts.staged && `${counts.staged} staged`,
+    counts.unstaged && `${counts.unstaged} unstaged`,
+    counts.untracked && `${counts.untracked} untracked`,
+    counts.conflicted && `${counts.conflicted} conflicted`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'No changes';
+}

@@ -1,0 +1,179 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { GitService } from '../git';
+import type { WorktreeSnapshot } from '../git/types';
+import { worktreeDecorationUri } from './decorations';
+import {
+  changeSentence,
+  formatAge,
+  shortSha,
+  upstreamDistance,
+  type WorktreeKind,
+  worktreeContextValue,
+  worktreeDescription,
+  worktreeKind,
+} from './presentation';
+import type { RepositoryEntry, WorktreesModel } from './worktreesModel';
+
+export type WorktreesNode =
+  | { readonly type: 'repository'; readonly repository: RepositoryEntry }
+  | { readonly type: 'worktree'; readonly repository: RepositoryEntry; readonly snapshot: WorktreeSnapshot }
+  | { readonly type: 'error'; readonly repository: RepositoryEntry; readonly error: Error };
+
+const KIND_ICONS: Record<WorktreeKind, { icon: string; color?: string }> = {
+  main: { icon: 'home' },
+  linked: { icon: 'git-branch' },
+  detached: { icon: 'git-commit' },
+  locked: { icon: 'lock' },
+  gone: { icon: 'circle-slash', color: 'gitDecoration.deletedResourceForeground' },
+  prunable: { icon: 'trash', color: 'list.warningForeground' },
+  bare: { icon: 'repo' },
+};
+
+const KIND_NAMES: Record<WorktreeKind, string> = {
+  main: 'Main worktree',
+  linked: 'Linked worktree',
+  detached: 'Linked worktree, detached HEAD',
+  locked: 'Locked worktree',
+  gone: 'Worktree folder missing',
+  prunable: 'Prunable worktree',
+  bare: 'Bare repository',
+};
+
+/** The Worktrees view: one node per repository when there are several, a flat list otherwise. */
+export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<WorktreesNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly model: WorktreesModel,
+    private readonly service: GitService,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+  }
+
+  getChildren(node?: WorktreesNode): WorktreesNode[] {
+    if (!node) {
+      const repositories = this.model.repositories();
+      if (repositories.length === 1) return this.childrenOf(repositories[0] as RepositoryEntry);
+      return repositories.map((repository) => ({ type: 'repository', repository }));
+    }
+    return node.type === 'repository' ? this.childrenOf(node.repository) : [];
+  }
+
+  private childrenOf(repository: RepositoryEntry): WorktreesNode[] {
+    const nodes: WorktreesNode[] = [];
+    if (repository.error) nodes.push({ type: 'error', repository, error: repository.error });
+    for (const snapshot of repository.snapshot?.worktrees ?? []) nodes.push({ type: 'worktree', repository, snapshot });
+    return nodes;
+  }
+
+  getParent(node: WorktreesNode): WorktreesNode | undefined {
+    if (node.type === 'repository' || this.model.repositories().length <= 1) return undefined;
+    return { type: 'repository', repository: node.repository };
+  }
+
+  getTreeItem(node: WorktreesNode): vscode.TreeItem {
+    switch (node.type) {
+      case 'repository':
+        return this.repositoryItem(node.repository);
+      case 'error':
+        return this.errorItem(node.repository, node.error);
+      case 'worktree':
+        return this.worktreeItem(node.snapshot);
+    }
+  }
+
+  /** The tooltip needs the HEAD subject: one `git log` on hover rather than on every refresh. */
+  async resolveTreeItem(item: vscode.TreeItem, node: WorktreesNode, token: vscode.CancellationToken): Promise<vscode.TreeItem> {
+    if (node.type !== 'worktree') return item;
+    const { worktree, status } = node.snapshot;
+    let commit: { sha: string; subject: string; committedAt: number } | undefined;
+    const head = status?.headOid ?? worktree.head;
+    if (!worktree.gone && !worktree.bare && head && !/^0+$/.test(head)) {
+      const controller = new AbortController();
+      const cancel = token.onCancellationRequested(() => controller.abort());
+      try {
+        commit = await this.service.describeCommit(worktree.path, head, controller.signal);
+      } catch {
+        commit = undefined; // the tooltip still shows the sha; the failure is in the log
+      } finally {
+        cancel.dispose();
+      }
+    }
+    item.tooltip = this.worktreeTooltip(node.snapshot, commit);
+    return item;
+  }
+
+  private repositoryItem(repository: RepositoryEntry): vscode.TreeItem {
+    const item = new vscode.TreeItem(repository.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `repository:${repository.commonDir}`;
+    const count = repository.snapshot?.worktrees.length ?? 0;
+    item.description = `${count} worktree${count === 1 ? '' : 's'}`;
+    item.iconPath = new vscode.ThemeIcon('repo');
+    item.tooltip = new vscode.MarkdownString().appendMarkdown('**Repository** ').appendText(repository.commonDir);
+    item.contextValue = 'repository';
+    return item;
+  }
+
+  private errorItem(repository: RepositoryEntry, error: Error): vscode.TreeItem {
+    const item = new vscode.TreeItem('Could not read worktrees', vscode.TreeItemCollapsibleState.None);
+    item.id = `error:${repository.commonDir}`;
+    item.description = error.message;
+    item.tooltip = new vscode.MarkdownString().appendText(`${repository.commonDir}\n\n${error.message}`);
+    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    item.command = { title: 'Show Log', command: 'agentWorktrees.showLog' };
+    item.contextValue = 'error';
+    return item;
+  }
+
+  private worktreeItem(snapshot: WorktreeSnapshot): vscode.TreeItem {
+    const { worktree } = snapshot;
+    const item = new vscode.TreeItem(path.basename(worktree.path) || worktree.path, vscode.TreeItemCollapsibleState.None);
+    item.id = `worktree:${worktree.path}`;
+    item.description = worktreeDescription(snapshot, this.now());
+    const kind = worktreeKind(snapshot);
+    const icon = KIND_ICONS[kind];
+    item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.resourceUri = worktreeDecorationUri(worktree.path);
+    item.contextValue = worktreeContextValue(snapshot);
+    item.accessibilityInformation = { label: `${KIND_NAMES[kind]} ${item.label}, ${item.description}` };
+    return item;
+  }
+
+  private worktreeTooltip(
+    snapshot: WorktreeSnapshot,
+    commit: { sha: string; subject: string; committedAt: number } | undefined,
+  ): vscode.MarkdownString {
+    const { worktree, status, statusError } = snapshot;
+    const kind = worktreeKind(snapshot);
+    const md = new vscode.MarkdownString(undefined, true);
+    // Icons are markdown; everything that comes from git or the disk goes through appendText (escaped).
+    const line = (icon: string, text: string) => md.appendMarkdown(`$(${icon}) `).appendText(text).appendMarkdown('\n\n');
+    md.appendMarkdown(`$(${KIND_ICONS[kind].icon}) **${KIND_NAMES[kind]}**\n\n`);
+    md.appendText(worktree.path).appendMarkdown('\n\n');
+    const branch = status?.branch ?? worktree.branch;
+    if (branch) line('git-branch', branch);
+    const head = commit?.sha ?? status?.headOid ?? worktree.head;
+    if (head && !/^0+$/.test(head)) {
+      const about = commit ? ` ${commit.subject} (${formatAge(this.now() - commit.committedAt)} ago)` : '';
+      line('git-commit', `${shortSha(head)}${about}`);
+    }
+    if (status?.upstream) line('cloud', `${status.upstream} · ${upstreamDistance(status.ahead, status.behind) || 'up to date'}`);
+    if (status) line('diff', changeSentence(status));
+    if (statusError) line('error', `Status could not be read: ${statusError.message}`);
+    if (worktree.gone) line('circle-slash', 'The folder is missing on disk.');
+    if (worktree.locked) line('lock', `Locked${worktree.lockReason ? `: ${worktree.lockReason}` : ''}`);
+    if (worktree.prunable) line('trash', `Prunable${worktree.prunableReason ? `: ${worktree.prunableReason}` : ''}`);
+    if (status?.lastActivityAt !== undefined)
+      line('history', `Last activity ${formatAge(this.now() - status.lastActivityAt)} ago`);
+    return md;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.changed.dispose();
+  }
+}

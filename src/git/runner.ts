@@ -57,11 +57,17 @@ export class GitRunner {
   private gitPath: string;
   private readonly logger: Logger;
   private readonly defaultTimeoutMs: number;
+  private spawned = 0;
 
   constructor(options: GitRunnerOptions = {}) {
     this.gitPath = options.gitPath ?? 'git';
     this.logger = options.logger ?? silentLogger;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+  }
+
+  /** How many git processes this runner has started (tests and benchmarks count them). */
+  get spawnCount(): number {
+    return this.spawned;
   }
 
   setGitPath(gitPath: string): void {
@@ -87,6 +93,7 @@ export class GitRunner {
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;
 
+      this.spawned++;
       const child = spawn(this.gitPath, argv, {
         cwd,
         env: this.environmentFor(options),

@@ -127,6 +127,7 @@ describe('GitRunner', () => {
     assert.ok(early instanceof GitError);
     assert.equal(early.code, 'Cancelled');
     assert.equal(lines.length, 1, 'only the first call spawned git');
+    assert.equal(runner.spawnCount, 1);
   });
 
   test('stdout keeps raw bytes (binary output is not mangled by decoding)', async () => {

@@ -15,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const logger: Logger = channel;
   const showLog = () => channel.show(true);
 
-  const runner = new GitRunner({ gitPath: configuredGitPath(), logger });
+  const runner = new GitRunner({ gitPath: configuredGitPath(), logger, enabled: vscode.workspace.isTrusted });
   const service = new GitService(runner);
   const model = new WorktreesModel(service, logger, () =>
     (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
@@ -46,6 +46,8 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
 
   // Restricted Mode: no git at all until the user trusts the folder.
   const start = () => {
+    runner.setEnabled(true);
+    model.setTrusted();
     applyAutoRefreshSetting();
     void refresh();
     context.subscriptions.push(

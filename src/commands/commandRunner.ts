@@ -18,6 +18,11 @@ export function registerCommand(
         deps.logger.info(`${id}: cancelled`);
         return undefined;
       }
+      if (error instanceof GitError && error.code === 'Disabled') {
+        const choice = await vscode.window.showWarningMessage(error.message, 'Manage Workspace Trust');
+        if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+        return undefined;
+      }
       const message = userMessage(error);
       deps.logger.error(`${id} failed: ${message}`);
       const choice = await vscode.window.showErrorMessage(message, 'Show Log');

@@ -11,6 +11,8 @@ export type GitErrorCode =
   | 'BadRevision'
   | 'Timeout'
   | 'Cancelled'
+  /** The runner is switched off (an untrusted workspace): nothing was spawned. */
+  | 'Disabled'
   | 'ParseError'
   | 'Failed';
 

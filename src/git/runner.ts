@@ -30,6 +30,8 @@ export interface GitRunnerOptions {
   readonly gitPath?: string;
   readonly logger?: Logger;
   readonly defaultTimeoutMs?: number;
+  /** When false, every run is refused without spawning (Restricted Mode). Default true. */
+  readonly enabled?: boolean;
 }
 
 /**
@@ -58,11 +60,21 @@ export class GitRunner {
   private readonly logger: Logger;
   private readonly defaultTimeoutMs: number;
   private spawned = 0;
+  private enabled: boolean;
 
   constructor(options: GitRunnerOptions = {}) {
     this.gitPath = options.gitPath ?? 'git';
     this.logger = options.logger ?? silentLogger;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 60_000;
+    this.enabled = options.enabled ?? true;
+  }
+
+  /**
+   * The last line of defence for "no git in an untrusted workspace": whatever path a call takes
+   * (a command run programmatically ignores `enablement`), a disabled runner spawns nothing.
+   */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
   }
 
   /** How many git processes this runner has started (tests and benchmarks count them). */
@@ -80,6 +92,15 @@ export class GitRunner {
     const accept = options.acceptExitCodes ?? [0];
     const argv = [...args];
 
+    if (!this.enabled) {
+      return Promise.reject(
+        new GitError('Git is not run in Restricted Mode. Trust this workspace to use Agent Worktrees.', {
+          code: 'Disabled',
+          args: argv,
+          cwd,
+        }),
+      );
+    }
     if (signal?.aborted) {
       return Promise.reject(new GitError('Cancelled before git started', { code: 'Cancelled', args: argv, cwd }));
     }

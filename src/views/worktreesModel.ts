@@ -61,9 +61,15 @@ export class WorktreesModel implements vscode.Disposable {
     this.setState('untrusted');
   }
 
+  /** Trust was granted: leave the untrusted state so the next refresh reads the repositories. */
+  setTrusted(): void {
+    if (this.currentState === 'untrusted') this.setState('loading');
+  }
+
   /** Re-discovers repositories from the workspace folders and re-reads every one of them. */
   refreshAll(): Promise<void> {
     return this.reads.run(ALL_REPOSITORIES, async () => {
+      if (this.currentState === 'untrusted') return; // stays so until the extension is told otherwise
       const folders = this.workspaceFolders();
       if (folders.length === 0) {
         this.entries.clear();

@@ -130,6 +130,19 @@ describe('GitRunner', () => {
     assert.equal(runner.spawnCount, 1);
   });
 
+  test('a disabled runner (Restricted Mode) refuses every call without spawning git', async () => {
+    const { lines, logger } = recordingLogger();
+    const runner = new GitRunner({ logger, enabled: false });
+    const error = await runner.run(['status'], { cwd: createRepo() }).catch((e: unknown) => e);
+    assert.ok(error instanceof GitError);
+    assert.equal(error.code, 'Disabled');
+    assert.equal(runner.spawnCount, 0);
+    assert.equal(lines.length, 0);
+    runner.setEnabled(true);
+    await runner.run(['status'], { cwd: createRepo() });
+    assert.equal(runner.spawnCount, 1);
+  });
+
   test('stdout keeps raw bytes (binary output is not mangled by decoding)', async () => {
     const runner = new GitRunner({ gitPath: fakeGit(`printf '\\377\\376\\000binary'`) });
     const result = await runner.run(['cat-file'], { cwd: tempDir('bytes') });

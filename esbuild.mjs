@@ -1,9 +1,13 @@
 // Two bundles: the extension host (Node, CommonJS, `vscode` provided by the host) and the
 // review panel's page (browser). Type-checking is separate (`tsc --noEmit`), as esbuild strips types.
+
+import { readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
+// The integration suite runs inside the extension host: CommonJS, `vscode` and `mocha` from the host side.
+const withTests = process.argv.includes('--tests');
 
 const common = {
   bundle: true,
@@ -31,6 +35,22 @@ const contexts = await Promise.all([
     format: 'iife',
     target: 'es2022',
   }),
+  ...(withTests
+    ? [
+        esbuild.context({
+          ...common,
+          sourcemap: 'inline',
+          entryPoints: readdirSync('test/integration')
+            .filter((file) => file.endsWith('.ts'))
+            .map((file) => `test/integration/${file}`),
+          outdir: 'out/test/integration',
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          external: ['vscode', 'mocha'],
+        }),
+      ]
+    : []),
 ]);
 
 if (watch) {

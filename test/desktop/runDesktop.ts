@@ -1,0 +1,45 @@
+// `npm run test:desktop`: the same integration suite in desktop VS Code via @vscode/test-electron.
+// It downloads VS Code, so it needs internet (not available on the CI machines, which use
+// code-server instead: see test/e2e). Trusted and Restricted Mode windows, like the CI run.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runTests } from '@vscode/test-electron';
+import { createFixtureRepo } from '../e2e/harness/fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+async function main(): Promise<void> {
+  let failed = false;
+  for (const scenario of ['trusted', 'untrusted'] as const) {
+    const parent = mkdtempSync(path.join(tmpdir(), `agent-worktrees-desktop-${scenario}-`));
+    const userData = path.join(parent, 'user-data');
+    mkdirSync(path.join(userData, 'User'), { recursive: true });
+    writeFileSync(
+      path.join(userData, 'User', 'settings.json'),
+      JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never' }),
+    );
+    try {
+      const fixture = createFixtureRepo(parent);
+      await runTests({
+        extensionDevelopmentPath: ROOT,
+        extensionTestsPath: path.join(ROOT, 'out', 'test', 'integration', 'index.js'),
+        extensionTestsEnv: { AGENT_WORKTREES_SCENARIO: scenario },
+        launchArgs: [
+          fixture.repo,
+          '--disable-extensions',
+          `--user-data-dir=${userData}`,
+          ...(scenario === 'trusted' ? ['--disable-workspace-trust'] : []),
+        ],
+      });
+    } catch (error) {
+      console.error(`${scenario}: ${(error as Error).message}`);
+      failed = true;
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

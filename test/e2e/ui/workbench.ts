@@ -1,0 +1,117 @@
+import type { Locator, Page } from 'playwright-core';
+
+/** Selectors for our view in the VS Code 1.139 workbench, kept in one place. */
+export const VIEW_CONTAINER_TITLE = 'Agent Worktrees';
+
+export async function openWorktreesView(page: Page): Promise<Locator> {
+  const entry = page.locator(`.activitybar [aria-label^="${VIEW_CONTAINER_TITLE}"]`).first();
+  await entry.waitFor({ timeout: 60_000 });
+  const sidebar = page.locator('.part.sidebar');
+  // Clicking an already-open container closes it: only click when ours is not showing.
+  if (
+    !(await sidebar
+      .locator('.title-label', { hasText: VIEW_CONTAINER_TITLE })
+      .isVisible()
+      .catch(() => false))
+  ) {
+    await entry.click();
+  }
+  await sidebar.locator('.title-label', { hasText: VIEW_CONTAINER_TITLE }).waitFor();
+  return sidebar;
+}
+
+/** A worktree row by its label (the folder name). */
+export function row(sidebar: Locator, label: string): Locator {
+  return sidebar.locator('.monaco-list-row', {
+    has: sidebar.page().locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+  });
+}
+
+/**
+ * The decoration badge VS Code draws after a row's label (a CSS ::after on the label container),
+ * or '' when there is none.
+ */
+export async function badgeOf(rowLocator: Locator): Promise<string> {
+  return rowLocator.evaluate((element) => {
+    for (const node of [element, ...Array.from(element.querySelectorAll('*'))]) {
+      const content = getComputedStyle(node, '::after').content;
+      if (content && content !== 'none' && content !== 'normal' && content !== '""') return content.replace(/^"|"$/g, '');
+    }
+    return '';
+  });
+}
+
+export async function contextMenuAction(page: Page, rowLocator: Locator, title: string): Promise<void> {
+  await rowLocator.click({ button: 'right' });
+  const item = page.locator('.monaco-menu .action-menu-item', { hasText: title }).first();
+  try {
+    await item.waitFor({ timeout: 10_000 });
+    // A menu ignores a click that lands right as it opens (it guards against the opening
+    // right-click's own mouse-up); a user's second click always comes later than this.
+    await page.waitForTimeout(300);
+    await item.click({ timeout: 10_000 });
+  } catch (error) {
+    await page.keyboard.press('Escape'); // never leave a menu open over the next test
+    throw error;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Where screenshots go: the README's images with UPDATE_SCREENSHOTS=1, else out/ (a test run leaves git clean). */
+export function screenshotsDir(root: string): string {
+  return process.env.UPDATE_SCREENSHOTS ? `${root}/docs/images` : `${root}/out/screenshots`;
+}
+
+/** Drags the sash at the sidebar's right edge so descriptions are not cut off in screenshots. */
+export async function widenSidebar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) throw new Error('no sidebar to widen');
+  const edge = box.x + box.width;
+  const sashes = await page.locator('.monaco-sash.vertical').all();
+  for (const sash of sashes) {
+    const sashBox = await sash.boundingBox();
+    if (!sashBox || Math.abs(sashBox.x + sashBox.width / 2 - edge) > 6) continue;
+    const y = sashBox.y + sashBox.height / 2;
+    await page.mouse.move(sashBox.x + sashBox.width / 2, y);
+    await page.mouse.down();
+    await page.mouse.move(box.x + width, y, { steps: 8 });
+    await page.mouse.up();
+    return;
+  }
+  throw new Error('no sash found at the sidebar edge');
+}
+
+/** The workbench's theme kind from its root classes: 'vs' (light), 'vs-dark' or 'hc-black'. */
+export async function themeKind(page: Page): Promise<string | undefined> {
+  const classes = ((await page.locator('.monaco-workbench').getAttribute('class')) ?? '').split(/\s+/);
+  return classes.find((name) => name === 'vs' || name === 'vs-dark' || name === 'hc-black' || name === 'hc-light');
+}
+
+export async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/** Switches the colour theme the way a user does: Preferences: Color Theme, type, Enter. */
+export async function setColorTheme(page: Page, theme: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill('>Preferences: Color Theme');
+  // Exactly this command: "Browse Color Themes in Marketplace" matches the same words.
+  const exactly = (text: string) =>
+    page.locator('.quick-input-list .monaco-list-row', {
+      has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(text)}$`) }),
+    });
+  await exactly('Preferences: Color Theme').first().click();
+  await exactly(theme).first().waitFor();
+  await input.fill(theme);
+  await exactly(theme).first().click();
+}

@@ -99,6 +99,12 @@ export function formatAge(elapsedMs: number): string {
   return `${Math.floor(elapsed / (365 * DAY))}y`;
 }
 
+/** For sentences: `just now`, `5m ago`, `3h ago`. */
+export function formatAgo(elapsedMs: number): string {
+  const age = formatAge(elapsedMs);
+  return age === 'now' ? 'just now' : `${age} ago`;
+}
+
 export interface WorktreeBadge {
   /** At most two characters (VS Code's limit for decoration badges). */
   readonly badge: string;

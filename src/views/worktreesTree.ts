@@ -5,7 +5,7 @@ import type { WorktreeSnapshot } from '../git/types';
 import { worktreeDecorationUri } from './decorations';
 import {
   changeSentence,
-  formatAge,
+  formatAgo,
   shortSha,
   upstreamDistance,
   type WorktreeKind,
@@ -158,7 +158,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     if (branch) line('git-branch', branch);
     const head = commit?.sha ?? status?.headOid ?? worktree.head;
     if (head && !/^0+$/.test(head)) {
-      const about = commit ? ` ${commit.subject} (${formatAge(this.now() - commit.committedAt)} ago)` : '';
+      const about = commit ? ` ${commit.subject} (${formatAgo(this.now() - commit.committedAt)})` : '';
       line('git-commit', `${shortSha(head)}${about}`);
     }
     if (status?.upstream) line('cloud', `${status.upstream} · ${upstreamDistance(status.ahead, status.behind) || 'up to date'}`);
@@ -167,8 +167,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     if (worktree.gone) line('circle-slash', 'The folder is missing on disk.');
     if (worktree.locked) line('lock', `Locked${worktree.lockReason ? `: ${worktree.lockReason}` : ''}`);
     if (worktree.prunable) line('trash', `Prunable${worktree.prunableReason ? `: ${worktree.prunableReason}` : ''}`);
-    if (status?.lastActivityAt !== undefined)
-      line('history', `Last activity ${formatAge(this.now() - status.lastActivityAt)} ago`);
+    if (status?.lastActivityAt !== undefined) line('history', `Last activity ${formatAgo(this.now() - status.lastActivityAt)}`);
     return md;
   }
 

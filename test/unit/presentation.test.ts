@@ -4,6 +4,7 @@ import type { Worktree, WorktreeSnapshot, WorktreeStatus } from '../../src/git/t
 import {
   changeSummary,
   formatAge,
+  formatAgo,
   worktreeBadge,
   worktreeContextValue,
   worktreeDescription,
@@ -121,5 +122,7 @@ describe('worktree presentation', () => {
     assert.equal(formatAge(120 * 86_400_000), '4mo');
     assert.equal(formatAge(800 * 86_400_000), '2y');
     assert.equal(formatAge(-10_000), 'now', 'a clock skew never shows a negative age');
+    assert.equal(formatAgo(5_000), 'just now');
+    assert.equal(formatAgo(3 * 3_600_000), '3h ago');
   });
 });

@@ -71,12 +71,13 @@ export function ensureHarnessInstalled(): HarnessInstall {
     mkdirSync(home, { recursive: true });
     cpSync(path.join(E2E_DIR, 'package.json'), path.join(home, 'package.json'));
     cpSync(path.join(E2E_DIR, 'package-lock.json'), path.join(home, 'package-lock.json'));
-    run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: home });
+    const env = environmentWithoutOuterNpm();
+    run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: home, env });
     run('npm', ['rebuild', 'code-server', 'argon2', '--foreground-scripts'], {
       cwd: home,
       env: {
-        ...process.env,
-        PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`,
+        ...env,
+        PATH: `${path.join(nodeDir, 'bin')}${path.delimiter}${env.PATH ?? ''}`,
         // ~/.npmrc points node-gyp at Node 20's headers; code-server's modules must build for Node 24.
         npm_config_nodedir: nodeDir,
       },
@@ -89,6 +90,26 @@ export function ensureHarnessInstalled(): HarnessInstall {
     node: path.join(nodeDir, 'bin', 'node'),
     codeServerEntry: path.join(nodeModules, 'code-server', 'out', 'node', 'entry.js'),
   };
+}
+
+/**
+ * Under `npm test`, the outer npm exports its own settings as `npm_config_*` (among them
+ * `npm_config_user_agent` naming Node 20, which code-server's installer reads to refuse the
+ * install) and its `.bin` folders in PATH. The harness's own npm must not inherit them.
+ */
+function environmentWithoutOuterNpm(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^npm_/i.test(name) || name === 'NODE' || name === 'INIT_CWD') continue;
+    env[name] = value;
+  }
+  env.PATH = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter(
+      (entry) => !entry.endsWith(`${path.sep}node_modules${path.sep}.bin`) && !entry.includes(`${path.sep}@npmcli${path.sep}`),
+    )
+    .join(path.delimiter);
+  return env;
 }
 
 /** `test/e2e/node_modules` → the cache, so the UI tests can import playwright-core. */

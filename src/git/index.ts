@@ -1,7 +1,12 @@
+export * from './agentMetadata';
 export { createLimiter, KeyedQueue } from './concurrency';
+export * from './createAgentWorktree';
 export * from './errors';
 export * from './logger';
+export * from './operationErrors';
 export * from './parsers';
+export * from './removeWorktrees';
 export * from './runner';
 export * from './service';
+export * from './slug';
 export * from './types';

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
+import { readAgentMetadata } from './agentMetadata';
 import { createLimiter, KeyedQueue } from './concurrency';
 import { discoverRepository } from './discovery';
 import { GitError } from './errors';
@@ -50,11 +51,14 @@ export class GitService {
     return Promise.all(
       records.map(async (record): Promise<Worktree> => {
         const gone = record.bare ? false : !(await directoryExists(record.path));
+        const gitDir = record.isMain ? repo.commonDir : adminDirs.get(path.resolve(record.path));
         return {
           ...record,
           branch: record.branchRef?.replace(/^refs\/heads\//, ''),
           gone,
-          gitDir: record.isMain ? repo.commonDir : adminDirs.get(path.resolve(record.path)),
+          gitDir,
+          // A damaged metadata file must not hide the worktree: it is then shown as a plain one.
+          agent: !record.isMain && gitDir ? await readAgentMetadata(gitDir).catch(() => undefined) : undefined,
         };
       }),
     );

@@ -1,5 +1,7 @@
 /** Plain data shared by the git service and its callers. No behaviour, no `vscode`. */
 
+import type { AgentMetadata } from './agentMetadata';
+
 /** Where a workspace folder sits in git terms. */
 export type RepositoryDiscovery =
   | {
@@ -41,6 +43,8 @@ export interface Worktree extends WorktreeRecord {
   readonly gone: boolean;
   /** This worktree's own git dir (`<common>/worktrees/<id>` for linked, the common dir for main). */
   readonly gitDir: string | undefined;
+  /** Set for worktrees this extension created for an agent (read from the admin dir, no git process). */
+  readonly agent: AgentMetadata | undefined;
 }
 
 export interface StatusCounts {

@@ -29,6 +29,7 @@ function worktree(overrides: Partial<Worktree> = {}): Worktree {
     prunableReason: undefined,
     gone: false,
     gitDir: '/repos/app/.git',
+    agent: undefined,
     ...overrides,
   };
 }

@@ -1,0 +1,58 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+/**
+ * What we remember about an agent worktree. Stored in the worktree's own git admin dir
+ * (`<common-dir>/worktrees/<id>/`): invisible to `git status`, survives restarts, and git removes
+ * it together with the worktree.
+ */
+export interface AgentMetadata {
+  readonly version: 1;
+  /** The commit the worktree was branched from: "what the agent changed" is measured against it. */
+  readonly baseCommit: string;
+  /** The branch the invoking worktree was on, undefined when it was detached. */
+  readonly baseBranch: string | undefined;
+  /** ISO time. */
+  readonly createdAt: string;
+  readonly task: string | undefined;
+  /** The worktree the command was invoked from (where a Keep applies by default). */
+  readonly createdFrom: string;
+  readonly agentCommand: string | undefined;
+}
+
+export const METADATA_FILE = 'agent-worktrees.json';
+
+export async function readAgentMetadata(adminDir: string): Promise<AgentMetadata | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path.join(adminDir, METADATA_FILE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const parsed: unknown = JSON.parse(text);
+  return isAgentMetadata(parsed) ? parsed : undefined;
+}
+
+/** Written to a temp file and renamed, so a crash never leaves half a file behind. */
+export async function writeAgentMetadata(adminDir: string, metadata: AgentMetadata): Promise<void> {
+  const target = path.join(adminDir, METADATA_FILE);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(metadata, null, 2)}\n`);
+  await rename(temporary, target);
+}
+
+function isAgentMetadata(value: unknown): value is AgentMetadata {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    record.version === 1 &&
+    typeof record.baseCommit === 'string' &&
+    /^[0-9a-f]{40,64}$/.test(record.baseCommit) &&
+    typeof record.createdAt === 'string' &&
+    typeof record.createdFrom === 'string' &&
+    (record.baseBranch === undefined || typeof record.baseBranch === 'string') &&
+    (record.task === undefined || typeof record.task === 'string') &&
+    (record.agentCommand === undefined || typeof record.agentCommand === 'string')
+  );
+}

@@ -1,0 +1,346 @@
+import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
+import { GitError } from './errors';
+import { WorktreeOperationError } from './operationErrors';
+import { parseWorktreeList } from './parsers';
+import type { GitService } from './service';
+import { generateSlug, slugify, slugProblem } from './slug';
+
+/** Where new agent worktrees go (setting `agentWorktrees.location`). */
+export type WorktreeLocation = 'sibling' | 'inside' | { readonly folder: string };
+
+export interface CreateAgentWorktreeOptions {
+  /** Any folder inside the worktree the command is invoked from: it provides the base (its HEAD). */
+  readonly repoPath: string;
+  readonly task?: string;
+  /** Exact slug; validated, never rewritten. Without it the slug comes from the task, else is generated. */
+  readonly name?: string;
+  /** Defaults to the invoking worktree's HEAD. */
+  readonly baseRef?: string;
+  /** Bring the invoking worktree's staged, unstaged and untracked changes along (it stays untouched). */
+  readonly includeUncommitted?: boolean;
+  readonly branchPrefix?: string;
+  readonly location?: WorktreeLocation;
+  /** Extra gitignore-style patterns of ignored files to copy, on top of `.worktreeinclude`. */
+  readonly copyIncludes?: readonly string[];
+  readonly agentCommand?: string;
+  readonly now?: () => Date;
+}
+
+export interface CreatedAgentWorktree {
+  readonly path: string;
+  readonly branch: string;
+  readonly slug: string;
+  readonly commonDir: string;
+  readonly metadata: AgentMetadata;
+  /** Ignored files copied in because `.worktreeinclude` or the setting asked for them. */
+  readonly copiedFiles: readonly string[];
+}
+
+const BRANCH_PREFIX_PATTERN = /^([a-z0-9][a-z0-9._-]*\/)*$/i;
+export const INSIDE_FOLDER = '.worktrees';
+const INCLUDE_FILE = '.worktreeinclude';
+
+/**
+ * Creates an isolated worktree for an agent in one step. Every check runs before anything is
+ * written; once `git worktree add` has run, any failure removes exactly what this call created
+ * (the worktree, its branch, the folders made for it) and reports why.
+ */
+export async function createAgentWorktree(
+  service: GitService,
+  options: CreateAgentWorktreeOptions,
+): Promise<CreatedAgentWorktree> {
+  const discovery = await service.discover(options.repoPath);
+  if (discovery.kind === 'missing') throw new WorktreeOperationError('invalid', `Folder does not exist: ${options.repoPath}`);
+  if (discovery.kind === 'not-a-repository') {
+    throw new WorktreeOperationError('invalid', `Not in a git repository: ${options.repoPath} (${discovery.reason})`);
+  }
+  if (discovery.kind === 'bare') {
+    throw new WorktreeOperationError('invalid', `${options.repoPath} is a bare repository: run this from one of its worktrees.`);
+  }
+  const { topLevel: invoking, commonDir, gitDir } = discovery;
+  return service.mutations.run(commonDir, () => createLocked(service, options, invoking, commonDir, gitDir));
+}
+
+async function createLocked(
+  service: GitService,
+  options: CreateAgentWorktreeOptions,
+  invoking: string,
+  commonDir: string,
+  invokingGitDir: string,
+): Promise<CreatedAgentWorktree> {
+  const git = (args: string[], extra: { cwd?: string; accept?: number[]; env?: Record<string, string> } = {}) =>
+    service.runner.run(args, { cwd: extra.cwd ?? invoking, acceptExitCodes: extra.accept ?? [0], env: extra.env });
+
+  // 1. Name and branch: validated before anything else.
+  const slug = chooseSlug(options);
+  const prefix = options.branchPrefix ?? 'agent/';
+  if (!BRANCH_PREFIX_PATTERN.test(prefix)) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `Branch prefix "${prefix}" must be empty or folder names ending in "/", like "agent/".`,
+    );
+  }
+  const branch = `${prefix}${slug}`;
+  const refCheck = await git(['check-ref-format', '--branch', branch], { accept: [0, 1, 128] });
+  if (refCheck.exitCode !== 0) throw new WorktreeOperationError('invalid', `"${branch}" is not a valid branch name.`);
+  const branchExists = await git(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { accept: [0, 1] });
+  if (branchExists.exitCode === 0) {
+    throw new WorktreeOperationError(
+      'exists',
+      `Branch "${branch}" already exists. Choose another name; an existing branch is never reused.`,
+    );
+  }
+
+  // 2. Base: the invoking worktree's HEAD unless a ref was given.
+  const baseRef = options.baseRef ?? 'HEAD';
+  if (baseRef.startsWith('-')) throw new WorktreeOperationError('invalid', `"${baseRef}" is not a revision.`);
+  const resolved = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${baseRef}^{commit}`], {
+    accept: [0, 1, 128],
+  });
+  if (resolved.exitCode !== 0) {
+    const why =
+      baseRef === 'HEAD' ? 'The repository has no commits yet: commit something first.' : `No commit named "${baseRef}".`;
+    throw new WorktreeOperationError('invalid', why);
+  }
+  const baseCommit = resolved.stdout.trim();
+  const baseBranch = await baseBranchName(git, options.baseRef);
+  if (options.includeUncommitted && options.baseRef !== undefined) {
+    const head = (await git(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
+    if (head !== baseCommit) {
+      throw new WorktreeOperationError(
+        'invalid',
+        'Uncommitted changes can only be brought along onto the invoking worktree’s own HEAD.',
+      );
+    }
+  }
+
+  // 3. Where: next to the main worktree (never nested in an agent worktree), never an existing folder.
+  const list = parseWorktreeList((await git(['worktree', 'list', '--porcelain', '-z'])).stdout);
+  const main = list[0];
+  if (!main) throw new WorktreeOperationError('failed', 'git listed no worktrees for this repository.');
+  const target = targetPath(options.location ?? 'sibling', main.bare ? commonDir : main.path, main.bare, slug);
+  if (await pathExists(target)) {
+    throw new WorktreeOperationError('exists', `${target} already exists. A folder is never reused for a new worktree.`);
+  }
+  if (options.location === 'inside') await excludeInsideFolder(commonDir);
+
+  // 4. Create; from here on, a failure undoes exactly what was created.
+  const createdFolder = await mkdir(path.dirname(target), { recursive: true });
+  let worktreeAdded = false;
+  try {
+    await git(['worktree', 'add', '--quiet', '-b', branch, '--', target, baseCommit]);
+    worktreeAdded = true;
+    const adminDir = await adminDirOf(target);
+    const metadata: AgentMetadata = {
+      version: 1,
+      baseCommit,
+      baseBranch,
+      createdAt: (options.now?.() ?? new Date()).toISOString(),
+      task: options.task?.trim() || undefined,
+      createdFrom: invoking,
+      agentCommand: options.agentCommand,
+    };
+    await writeAgentMetadata(adminDir, metadata);
+    if (options.includeUncommitted) await bringUncommittedChanges(git, invoking, invokingGitDir, target);
+    const copiedFiles = await copyIncludedIgnoredFiles(git, invoking, target, options.copyIncludes ?? []);
+    return { path: target, branch, slug, commonDir, metadata, copiedFiles };
+  } catch (error) {
+    const leftovers = await rollback(git, { target, branch, worktreeAdded, createdFolder });
+    const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
+    const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
+    throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason}.${tail}`, { cause: error });
+  }
+}
+
+function chooseSlug(options: CreateAgentWorktreeOptions): string {
+  if (options.name !== undefined) {
+    const problem = slugProblem(options.name);
+    if (problem) throw new WorktreeOperationError('invalid', `Invalid worktree name "${options.name}": ${problem}`);
+    return options.name;
+  }
+  const fromTask = options.task ? slugify(options.task) : '';
+  return fromTask && !slugProblem(fromTask) ? fromTask : generateSlug();
+}
+
+type Git = (
+  args: string[],
+  extra?: { cwd?: string; accept?: number[]; env?: Record<string, string> },
+) => ReturnType<GitService['runner']['run']>;
+
+async function baseBranchName(git: Git, baseRef: string | undefined): Promise<string | undefined> {
+  if (baseRef === undefined) {
+    const symbolic = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { accept: [0, 1] });
+    return symbolic.exitCode === 0 ? symbolic.stdout.trim() || undefined : undefined;
+  }
+  const full = await git(['rev-parse', '--symbolic-full-name', '--end-of-options', baseRef], { accept: [0, 128] });
+  const name = full.stdout.trim();
+  return name.startsWith('refs/heads/') ? name.slice('refs/heads/'.length) : undefined;
+}
+
+export function targetPath(location: WorktreeLocation, anchor: string, anchorIsBare: boolean, slug: string): string {
+  if (location === 'sibling') {
+    const name = path.basename(anchor).replace(/\.git$/, '') || 'repo';
+    return path.join(path.dirname(anchor), `${name}.worktrees`, slug);
+  }
+  if (location === 'inside') {
+    if (anchorIsBare) throw new WorktreeOperationError('invalid', 'A bare repository has no folder to put worktrees inside.');
+    return path.join(anchor, INSIDE_FOLDER, slug);
+  }
+  if (!path.isAbsolute(location.folder)) {
+    throw new WorktreeOperationError('invalid', `The worktree location must be an absolute folder, not "${location.folder}".`);
+  }
+  return path.join(location.folder, slug);
+}
+
+/** `.worktrees/` goes into `<common-dir>/info/exclude`, the only exclude file git reads for all worktrees. */
+async function excludeInsideFolder(commonDir: string): Promise<void> {
+  const file = path.join(commonDir, 'info', 'exclude');
+  let current = '';
+  try {
+    current = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const line = `/${INSIDE_FOLDER}/`;
+  if (current.split(/\r?\n/).includes(line)) return;
+  await mkdir(path.dirname(file), { recursive: true });
+  const separator = current.length > 0 && !current.endsWith('\n') ? '\n' : '';
+  await writeFile(file, `${current}${separator}# agent worktrees (Agent Worktrees extension)\n${line}\n`);
+}
+
+async function adminDirOf(worktree: string): Promise<string> {
+  const pointer = await readFile(path.join(worktree, '.git'), 'utf8');
+  const match = /^gitdir: (.+)$/m.exec(pointer);
+  if (!match?.[1]) throw new Error(`${worktree}/.git does not point at an admin dir`);
+  return path.resolve(worktree, match[1].trim());
+}
+
+/**
+ * Recreates the invoking worktree's uncommitted state in the new one without touching the
+ * invoking worktree: the staged tree comes from its index (`write-tree`), the full tree from a
+ * temporary copy of that index with everything added; the new worktree gets the full tree in its
+ * files and the staged tree in its index, so staged stays staged and untracked stays untracked.
+ */
+async function bringUncommittedChanges(git: Git, invoking: string, invokingGitDir: string, target: string): Promise<void> {
+  let staged: string;
+  try {
+    staged = (await git(['write-tree'])).stdout.trim();
+  } catch (error) {
+    throw new WorktreeOperationError(
+      'invalid',
+      'The invoking worktree has unresolved conflicts: resolve them before bringing its changes along.',
+      {
+        cause: error,
+      },
+    );
+  }
+  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-index-'));
+  try {
+    const index = path.join(scratch, 'index');
+    try {
+      await copyFile(path.join(invokingGitDir, 'index'), index);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const env = { GIT_INDEX_FILE: index };
+    await git(['add', '--all', '--', '.'], { env, cwd: invoking });
+    const full = (await git(['write-tree'], { env })).stdout.trim();
+    const head = (await git(['rev-parse', 'HEAD^{tree}'])).stdout.trim();
+    if (full === head && staged === head) return; // nothing uncommitted
+    await git(['read-tree', '-m', '-u', 'HEAD', full], { cwd: target });
+    await git(['read-tree', staged], { cwd: target });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies ignored files that `.worktreeinclude` (gitignore syntax, at the invoking worktree's root)
+ * or the setting names, e.g. `.env`. Only files git ignores; never over a file the checkout has.
+ */
+async function copyIncludedIgnoredFiles(
+  git: Git,
+  invoking: string,
+  target: string,
+  extraPatterns: readonly string[],
+): Promise<string[]> {
+  let patterns = [...extraPatterns];
+  try {
+    patterns = [...(await readFile(path.join(invoking, INCLUDE_FILE), 'utf8')).split(/\r?\n/), ...patterns];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  patterns = patterns.map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  if (patterns.length === 0) return [];
+  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-include-'));
+  try {
+    const patternFile = path.join(scratch, 'patterns');
+    await writeFile(patternFile, `${patterns.join('\n')}\n`);
+    const matching = splitNul((await git(['ls-files', '-z', '--others', '--ignored', `--exclude-from=${patternFile}`])).stdout);
+    const notIgnored = new Set(splitNul((await git(['ls-files', '-z', '--others', '--exclude-standard'])).stdout));
+    const copied: string[] = [];
+    for (const relative of matching) {
+      if (notIgnored.has(relative)) continue; // untracked but not ignored: not ours to copy
+      const destination = path.join(target, relative);
+      if (await pathExists(destination)) continue; // the checkout has it: never overwrite
+      await mkdir(path.dirname(destination), { recursive: true });
+      await cp(path.join(invoking, relative), destination, {
+        preserveTimestamps: true,
+        verbatimSymlinks: true,
+        errorOnExist: true,
+        force: false,
+      });
+      copied.push(relative);
+    }
+    return copied;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Undo what this call created, and only that. Returns what could not be undone. */
+async function rollback(
+  git: Git,
+  created: { target: string; branch: string; worktreeAdded: boolean; createdFolder: string | undefined },
+): Promise<string[]> {
+  const leftovers: string[] = [];
+  if (created.worktreeAdded || (await pathExists(path.join(created.target, '.git')))) {
+    // A worktree this call just made holds nothing but what it put there: forcing is safe.
+    await git(['worktree', 'remove', '--force', '--force', '--', created.target]).catch(() =>
+      leftovers.push(`worktree ${created.target}`),
+    );
+  }
+  const branch = await git(['show-ref', '--verify', '--quiet', `refs/heads/${created.branch}`], { accept: [0, 1] }).catch(
+    () => undefined,
+  );
+  if (branch?.exitCode === 0) {
+    await git(['branch', '-D', '--', created.branch]).catch(() => leftovers.push(`branch ${created.branch}`));
+  }
+  if (created.createdFolder) {
+    // Only the folders mkdir made, innermost first, and only while empty.
+    let folder = path.dirname(created.target);
+    while (folder.length >= created.createdFolder.length) {
+      await rmdir(folder).catch(() => undefined);
+      if (folder === created.createdFolder) break;
+      folder = path.dirname(folder);
+    }
+  }
+  return leftovers;
+}
+
+async function pathExists(target: string): Promise<boolean> {
+  try {
+    await lstat(target);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+function splitNul(output: string): string[] {
+  return output.split('\0').filter(Boolean);
+}

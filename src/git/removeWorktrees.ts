@@ -1,0 +1,250 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { GitError } from './errors';
+import { WorktreeOperationError } from './operationErrors';
+import { parseStatusV2 } from './parsers';
+import type { GitService } from './service';
+import type { Worktree } from './types';
+
+export interface RemovalRequest {
+  readonly path: string;
+  /** The repository's common dir when the caller knows it (needed for a worktree whose folder is gone). */
+  readonly commonDir?: string;
+}
+
+export interface RemovalOptions {
+  /** The user confirmed losing uncommitted files and commits found nowhere else. */
+  readonly force?: boolean;
+  /** Also remove locked worktrees (git's double force). */
+  readonly forceLocked?: boolean;
+  /** Delete the worktree's branch too (default true). Without `force`, a branch with unique commits is kept. */
+  readonly deleteBranch?: boolean;
+  /** Worktrees open in this window: never removed from under it. */
+  readonly protectedPaths?: readonly string[];
+}
+
+/** What removing one worktree would do and lose; decided before anything is removed. */
+export interface RemovalTarget {
+  readonly path: string;
+  readonly commonDir: string;
+  readonly worktree: Worktree | undefined;
+  /** Why this target cannot be removed at all; a blocked target stops the whole batch. */
+  readonly blocked: string | undefined;
+  /** Files with uncommitted changes (staged, unstaged, untracked, conflicted); 0 when the folder is gone. */
+  readonly uncommittedFiles: number;
+  /** Commits reachable only from this worktree's branch (or its detached HEAD). */
+  readonly uniqueCommits: number;
+  readonly branch: string | undefined;
+  readonly branchTip: string | undefined;
+  readonly hasSubmodules: boolean;
+}
+
+export interface RemovalPlan {
+  readonly targets: readonly RemovalTarget[];
+  readonly blocked: boolean;
+  /** Something would be lost: uncommitted files, or commits of a detached HEAD, or of a branch we would delete. */
+  readonly losesWork: boolean;
+  readonly totals: { readonly uncommittedFiles: number; readonly uniqueCommits: number };
+}
+
+export interface RemovalOutcome {
+  readonly path: string;
+  readonly removed: boolean;
+  readonly branchDeleted: boolean;
+  /** Why the branch was kept, when it was. */
+  readonly branchKept: string | undefined;
+  /** git's reason when it refused. */
+  readonly error: string | undefined;
+}
+
+/**
+ * Decides, for every requested worktree, whether it may be removed and what would be lost.
+ * Reads only. Duplicates are merged; a path git does not list is blocked, never guessed at.
+ */
+export async function planRemoval(
+  service: GitService,
+  requests: readonly RemovalRequest[],
+  options: RemovalOptions = {},
+): Promise<RemovalPlan> {
+  const unique = new Map<string, RemovalRequest>();
+  for (const request of requests) unique.set(path.resolve(request.path), request);
+  const listings = new Map<string, Promise<Worktree[]>>();
+  const targets: RemovalTarget[] = [];
+  for (const [resolvedPath, request] of unique) {
+    const commonDir = request.commonDir ?? (await commonDirOf(service, resolvedPath));
+    if (!commonDir) {
+      targets.push(
+        blockedTarget(resolvedPath, '', 'no repository could be found from it (a missing folder needs its repository named)'),
+      );
+      continue;
+    }
+    if (!listings.has(commonDir)) listings.set(commonDir, service.listWorktrees({ commonDir }));
+    const worktree = (await listings.get(commonDir))?.find((candidate) => path.resolve(candidate.path) === resolvedPath);
+    targets.push(await classify(service, resolvedPath, commonDir, worktree, options));
+  }
+  const deleteBranch = options.deleteBranch ?? true;
+  const losesWork = targets.some(
+    (target) => target.uncommittedFiles > 0 || (target.uniqueCommits > 0 && (deleteBranch || !target.branch)),
+  );
+  return {
+    targets,
+    blocked: targets.some((target) => target.blocked !== undefined),
+    losesWork,
+    totals: {
+      uncommittedFiles: targets.reduce((sum, target) => sum + target.uncommittedFiles, 0),
+      uniqueCommits: targets.reduce((sum, target) => sum + (deleteBranch || !target.branch ? target.uniqueCommits : 0), 0),
+    },
+  };
+}
+
+async function commonDirOf(service: GitService, worktreePath: string): Promise<string | undefined> {
+  const found = await service.discover(worktreePath);
+  return found.kind === 'worktree' || found.kind === 'bare' ? found.commonDir : undefined;
+}
+
+function blockedTarget(targetPath: string, commonDir: string, reason: string, worktree?: Worktree): RemovalTarget {
+  return {
+    path: targetPath,
+    commonDir,
+    worktree,
+    blocked: reason,
+    uncommittedFiles: 0,
+    uniqueCommits: 0,
+    branch: worktree?.branch,
+    branchTip: worktree?.head,
+    hasSubmodules: false,
+  };
+}
+
+async function classify(
+  service: GitService,
+  targetPath: string,
+  commonDir: string,
+  worktree: Worktree | undefined,
+  options: RemovalOptions,
+): Promise<RemovalTarget> {
+  if (!worktree) return blockedTarget(targetPath, commonDir, 'git does not list it as a worktree of this repository');
+  if (worktree.isMain || worktree.bare) {
+    return blockedTarget(targetPath, commonDir, 'it is the main worktree, which is never removed', worktree);
+  }
+  const open = (options.protectedPaths ?? []).find((folder) => {
+    const relative = path.relative(targetPath, path.resolve(folder));
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+  });
+  if (open) return blockedTarget(targetPath, commonDir, 'it is open in this window', worktree);
+  if (worktree.locked && !options.forceLocked) {
+    return blockedTarget(
+      targetPath,
+      commonDir,
+      `it is locked${worktree.lockReason ? ` (${worktree.lockReason})` : ''}`,
+      worktree,
+    );
+  }
+
+  const git = (args: string[], cwd: string) => service.runner.run(args, { cwd, readOnly: true });
+  let uncommittedFiles = 0;
+  if (!worktree.gone) {
+    // -uall: every untracked file counts, so the confirmation's number is the number that is lost.
+    const status = parseStatusV2((await git(['status', '--porcelain=v2', '-z', '--untracked-files=all'], targetPath)).stdout);
+    uncommittedFiles = new Set(status.changedPaths).size; // a file both staged and unstaged is one file
+  }
+  const tip = worktree.head && !/^0+$/.test(worktree.head) ? worktree.head : undefined;
+  let uniqueCommits = 0;
+  if (tip) {
+    // Fail closed: if git cannot answer, the error stops the plan (nothing is removed).
+    const exclude = worktree.branch ? [`--exclude=${worktree.branch}`] : [];
+    const count = await git(['rev-list', '--count', tip, '--not', ...exclude, '--branches', '--remotes', '--tags'], commonDir);
+    uniqueCommits = Number(count.stdout.trim());
+    if (!Number.isInteger(uniqueCommits))
+      throw new GitError('Unexpected rev-list output', { code: 'ParseError', args: count.args });
+  }
+  return {
+    path: targetPath,
+    commonDir,
+    worktree,
+    blocked: undefined,
+    uncommittedFiles,
+    uniqueCommits,
+    branch: worktree.branch,
+    branchTip: tip,
+    hasSubmodules: !worktree.gone && existsSync(path.join(targetPath, '.gitmodules')),
+  };
+}
+
+/**
+ * Removes the planned worktrees with git, one repository mutation at a time. Force flags are
+ * passed only for what the plan found and the caller confirmed; when git refuses, its reason is
+ * reported and the worktree stays. There is no fallback that deletes files by other means.
+ */
+export async function executeRemoval(
+  service: GitService,
+  plan: RemovalPlan,
+  options: RemovalOptions = {},
+): Promise<RemovalOutcome[]> {
+  if (plan.blocked) throw new WorktreeOperationError('blocked', describeBlocked(plan));
+  if (plan.losesWork && !options.force) throw new WorktreeOperationError('needs-confirmation', describeLoss(plan));
+  const deleteBranch = options.deleteBranch ?? true;
+  const outcomes: RemovalOutcome[] = [];
+  for (const target of plan.targets) {
+    outcomes.push(await service.mutations.run(target.commonDir, () => removeOne(service, target, options, deleteBranch)));
+  }
+  return outcomes;
+}
+
+async function removeOne(
+  service: GitService,
+  target: RemovalTarget,
+  options: RemovalOptions,
+  deleteBranch: boolean,
+): Promise<RemovalOutcome> {
+  const git = (args: string[]) => service.runner.run(args, { cwd: target.commonDir });
+  // git: --force for unclean worktrees or ones with submodules, twice for a locked one.
+  const lockedAndForced = target.worktree?.locked === true && options.forceLocked === true;
+  const unclean = (target.uncommittedFiles > 0 && options.force === true) || target.hasSubmodules;
+  const force = lockedAndForced ? ['--force', '--force'] : unclean ? ['--force'] : [];
+  try {
+    await git(['worktree', 'remove', ...force, '--', target.path]);
+  } catch (error) {
+    const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
+    return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: reason };
+  }
+  if (!deleteBranch || !target.branch)
+    return { path: target.path, removed: true, branchDeleted: false, branchKept: undefined, error: undefined };
+  if (target.uniqueCommits > 0 && !options.force) {
+    const kept = `${target.uniqueCommits} commit${target.uniqueCommits === 1 ? '' : 's'} exist only on it`;
+    return { path: target.path, removed: true, branchDeleted: false, branchKept: kept, error: undefined };
+  }
+  // Delete only the tip we planned for: if the branch moved since, it holds work nobody confirmed.
+  const current = await service.runner
+    .run(['rev-parse', '--verify', '--quiet', `refs/heads/${target.branch}`], { cwd: target.commonDir, acceptExitCodes: [0, 1] })
+    .then((result) => result.stdout.trim());
+  if (current !== target.branchTip) {
+    return {
+      path: target.path,
+      removed: true,
+      branchDeleted: false,
+      branchKept: 'it moved since the removal was planned',
+      error: undefined,
+    };
+  }
+  try {
+    await git(['branch', '-D', '--', target.branch]);
+    return { path: target.path, removed: true, branchDeleted: true, branchKept: undefined, error: undefined };
+  } catch (error) {
+    const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
+    return { path: target.path, removed: true, branchDeleted: false, branchKept: reason, error: undefined };
+  }
+}
+
+export function describeBlocked(plan: RemovalPlan): string {
+  const lines = plan.targets.filter((target) => target.blocked).map((target) => `${target.path}: ${target.blocked}`);
+  return `Nothing was removed. ${lines.length === 1 ? 'One worktree cannot' : `${lines.length} worktrees cannot`} be removed:\n${lines.join('\n')}`;
+}
+
+export function describeLoss(plan: RemovalPlan): string {
+  const { uncommittedFiles, uniqueCommits } = plan.totals;
+  const parts: string[] = [];
+  if (uncommittedFiles > 0) parts.push(`${uncommittedFiles} uncommitted file${uncommittedFiles === 1 ? '' : 's'}`);
+  if (uniqueCommits > 0) parts.push(`${uniqueCommits} commit${uniqueCommits === 1 ? '' : 's'} found nowhere else`);
+  return `Removing would permanently lose ${parts.join(' and ')}. Nothing was removed; confirm (force) to proceed.`;
+}

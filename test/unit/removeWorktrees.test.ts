@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import { existsSync, rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/git';
+import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+
+const isOperationError = (code: string) => (error: unknown) => error instanceof WorktreeOperationError && error.code === code;
+
+function snapshot(repo: string) {
+  return {
+    worktrees: git(repo, 'worktree', 'list', '--porcelain'),
+    branches: git(repo, 'branch', '--list', '--format=%(refname) %(objectname)'),
+  };
+}
+
+async function setup(names: string[]) {
+  const repo = createRepo('project');
+  const { service } = recordingService();
+  const created = [];
+  for (const name of names) created.push(await createAgentWorktree(service, { repoPath: repo, name }));
+  return { repo, service, created, commonDir: path.join(repo, '.git') };
+}
+
+async function remove(
+  service: Parameters<typeof planRemoval>[0],
+  paths: string[],
+  options: Parameters<typeof planRemoval>[2] = {},
+  /** Resolve the repository from this folder instead (e.g. a linked worktree). */
+  from?: string,
+) {
+  const commonDir = from ? git(from, 'rev-parse', '--path-format=absolute', '--git-common-dir').trim() : undefined;
+  const plan = await planRemoval(
+    service,
+    paths.map((p) => ({ path: p, commonDir })),
+    options,
+  );
+  return executeRemoval(service, plan, options);
+}
+
+describe('removing worktrees', () => {
+  test('a clean worktree whose branch has nothing unique: worktree and branch are removed', async () => {
+    const { repo, service, created } = await setup(['done']);
+    const [outcome] = await remove(service, [created[0]?.path as string]);
+    assert.deepEqual(outcome, {
+      path: created[0]?.path,
+      removed: true,
+      branchDeleted: true,
+      branchKept: undefined,
+      error: undefined,
+    });
+    assert.equal(existsSync(created[0]?.path as string), false);
+    assert.equal(git(repo, 'branch', '--list', 'agent/done').trim(), '');
+  });
+
+  test('the main worktree is refused in every mode, also from a linked worktree', async () => {
+    const { repo, service, created } = await setup(['side']);
+    const before = snapshot(repo);
+    for (const options of [{}, { force: true }, { force: true, forceLocked: true }, { deleteBranch: false }]) {
+      await assert.rejects(remove(service, [repo], options), (error: unknown) => {
+        assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked');
+        assert.match(error.message, /main worktree, which is never removed/);
+        return true;
+      });
+      await assert.rejects(remove(service, [repo], options, created[0]?.path), isOperationError('blocked'));
+    }
+    // Addressed through the linked worktree's view of the repository, with a trailing slash.
+    const plan = await planRemoval(service, [{ path: `${repo}/`, commonDir: path.join(repo, '.git') }], { force: true });
+    assert.equal(plan.blocked, true);
+    assert.deepEqual(snapshot(repo), before);
+    assert.ok(existsSync(path.join(repo, 'README.md')));
+    assert.ok(existsSync(created[0]?.path as string));
+  });
+
+  test('a batch with one blocked target removes nothing', async () => {
+    const { repo, service, created } = await setup(['a', 'b', 'c']);
+    git(repo, 'worktree', 'lock', '--reason', 'agent running', created[1]?.path as string);
+    const before = snapshot(repo);
+    const error = await remove(
+      service,
+      created.map((c) => c.path),
+      { force: true },
+    ).catch((e: unknown) => e);
+    assert.ok(error instanceof WorktreeOperationError);
+    assert.equal(error.code, 'blocked');
+    assert.match(error.message, /Nothing was removed/);
+    assert.match(error.message, /locked \(agent running\)/);
+    assert.deepEqual(snapshot(repo), before);
+    for (const c of created) assert.ok(existsSync(c.path));
+  });
+
+  test('a locked worktree goes only with forceLocked (git’s double force)', async () => {
+    const { repo, service, created } = await setup(['locked']);
+    git(repo, 'worktree', 'lock', created[0]?.path as string);
+    const [outcome] = await remove(service, [created[0]?.path as string], { forceLocked: true });
+    assert.equal(outcome?.removed, true);
+    assert.equal(existsSync(created[0]?.path as string), false);
+  });
+
+  test('the worktree open in this window is refused', async () => {
+    const { repo, service, created } = await setup(['open']);
+    const before = snapshot(repo);
+    const inside = path.join(created[0]?.path as string, 'sub');
+    await assert.rejects(
+      remove(service, [created[0]?.path as string], { protectedPaths: [inside], force: true }),
+      isOperationError('blocked'),
+    );
+    assert.deepEqual(snapshot(repo), before);
+  });
+
+  test('discarding a dirty worktree without force changes nothing; with force it goes', async () => {
+    const { repo, service, created } = await setup(['dirty']);
+    const target = created[0]?.path as string;
+    write(target, 'new file.txt', 'agent output');
+    write(target, 'README.md', 'changed');
+    write(target, 'deep/a/b.txt', 'x');
+    const before = snapshot(repo);
+    const plan = await planRemoval(service, [{ path: target }]);
+    assert.equal(plan.losesWork, true);
+    assert.equal(plan.totals.uncommittedFiles, 3, 'each untracked file counts');
+    await assert.rejects(executeRemoval(service, plan), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'needs-confirmation');
+      assert.match(error.message, /3 uncommitted files/);
+      return true;
+    });
+    assert.deepEqual(snapshot(repo), before);
+    assert.equal(existsSync(path.join(target, 'new file.txt')), true);
+    const [outcome] = await executeRemoval(service, plan, { force: true });
+    assert.equal(outcome?.removed, true);
+    assert.equal(existsSync(target), false);
+  });
+
+  test('commits found nowhere else: the branch is kept unless forced; the count is reported', async () => {
+    const { repo, service, created } = await setup(['worked', 'worked-too']);
+    commitFile(created[0]?.path as string, 'one.txt', '1');
+    const tip = commitFile(created[0]?.path as string, 'two.txt', '2');
+    const plan = await planRemoval(service, [{ path: created[0]?.path as string }]);
+    assert.equal(plan.totals.uniqueCommits, 2);
+    await assert.rejects(executeRemoval(service, plan), /2 commits found nowhere else/);
+    // Keeping the branch loses nothing, so no confirmation is needed.
+    const [kept] = await remove(service, [created[0]?.path as string], { deleteBranch: false });
+    assert.equal(kept?.removed, true);
+    assert.equal(git(repo, 'rev-parse', 'agent/worked').trim(), tip);
+    // With force, the branch goes too.
+    commitFile(created[1]?.path as string, 'x.txt', 'x');
+    const [forced] = await remove(service, [created[1]?.path as string], { force: true });
+    assert.equal(forced?.branchDeleted, true);
+    assert.equal(git(repo, 'branch', '--list', 'agent/worked-too').trim(), '');
+  });
+
+  test('commits that also exist on another branch are not "unique"', async () => {
+    const { repo, service, created } = await setup(['merged']);
+    commitFile(created[0]?.path as string, 'm.txt', 'm');
+    git(repo, 'merge', '--quiet', '--ff-only', 'agent/merged');
+    const plan = await planRemoval(service, [{ path: created[0]?.path as string }]);
+    assert.equal(plan.totals.uniqueCommits, 0);
+    const [outcome] = await executeRemoval(service, plan);
+    assert.equal(outcome?.branchDeleted, true);
+  });
+
+  test('a detached worktree with commits on no branch needs confirmation', async () => {
+    const { repo, service } = await setup([]);
+    const detached = path.join(path.dirname(repo), 'detached');
+    git(repo, 'worktree', 'add', '--quiet', '--detach', detached);
+    commitFile(detached, 'lost.txt', 'would be lost');
+    const plan = await planRemoval(service, [{ path: detached }]);
+    assert.equal(plan.totals.uniqueCommits, 1);
+    await assert.rejects(executeRemoval(service, plan), isOperationError('needs-confirmation'));
+    assert.ok(existsSync(detached));
+  });
+
+  test('a gone worktree: only its own admin entry is removed, other stale entries stay', async () => {
+    const { repo, service, created, commonDir } = await setup(['gone-one', 'gone-two']);
+    rmSync(created[0]?.path as string, { recursive: true, force: true });
+    rmSync(created[1]?.path as string, { recursive: true, force: true });
+    // The folder is gone, so the repository cannot be found from it: the caller (the view) names it.
+    const lost = await planRemoval(service, [{ path: created[0]?.path as string }]);
+    assert.equal(lost.blocked, true);
+    const plan = await planRemoval(service, [{ path: created[0]?.path as string, commonDir }], { deleteBranch: false });
+    const [outcome] = await executeRemoval(service, plan, { deleteBranch: false });
+    assert.equal(outcome?.removed, true);
+    const list = git(repo, 'worktree', 'list', '--porcelain');
+    assert.doesNotMatch(list, /gone-one/);
+    assert.match(list, /gone-two/, 'no global prune');
+  });
+
+  test('duplicates are merged and unknown paths are blocked', async () => {
+    const { service, created } = await setup(['dup']);
+    const target = created[0]?.path as string;
+    const plan = await planRemoval(service, [{ path: target }, { path: `${target}/` }, { path: target }]);
+    assert.equal(plan.targets.length, 1);
+    const unknown = await planRemoval(service, [{ path: '/definitely/not/a/worktree' }]);
+    assert.equal(unknown.blocked, true);
+  });
+
+  test('when git refuses, its reason is reported and nothing is deleted by other means', async () => {
+    const { service, created } = await setup(['refused']);
+    const target = created[0]?.path as string;
+    const plan = await planRemoval(service, [{ path: target }]);
+    write(target, 'late.txt', 'written after the plan'); // dirty now; the plan did not confirm losing it
+    const [outcome] = await executeRemoval(service, plan);
+    assert.equal(outcome?.removed, false);
+    assert.match(outcome?.error ?? '', /contains modified or untracked files/);
+    assert.ok(existsSync(path.join(target, 'late.txt')));
+  });
+});

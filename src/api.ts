@@ -1,13 +1,43 @@
-import type { GitService } from './git';
+import type * as vscode from 'vscode';
+import type { CreatedAgentWorktree, GitService, RemovalOutcome, WorktreeSnapshot } from './git';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
 
+export interface CreateAgentWorktreeRequest {
+  /** A folder in the worktree to branch from; defaults to the active workspace folder. */
+  readonly repoPath?: string;
+  readonly task?: string;
+  readonly name?: string;
+  readonly baseRef?: string;
+  readonly includeUncommitted?: boolean;
+}
+
+export interface RemoveWorktreesRequest {
+  /** Lose uncommitted files and commits found nowhere else. Never implied. */
+  readonly force?: boolean;
+  /** Remove locked worktrees too. */
+  readonly forceLocked?: boolean;
+  /** Default true; a branch with unique commits is kept unless `force`. */
+  readonly deleteBranch?: boolean;
+}
+
 /**
- * What `activate` returns. Integration tests drive the view through it; later issues add the
- * agent-worktree operations here for other extensions.
+ * What `activate()` returns, for other extensions and tests. No method prompts; every guard of the
+ * commands applies. Failures are `WorktreeOperationError`s (`code`: invalid | exists | blocked |
+ * needs-confirmation | failed) or `GitError`s.
  */
 export interface AgentWorktreesApi {
-  readonly service: GitService;
-  readonly model: WorktreesModel;
-  readonly treeDataProvider: WorktreesTreeProvider;
+  readonly version: 1;
+  /** Every worktree of the repository containing `repoPath`, or of the whole workspace. */
+  listWorktrees(repoPath?: string): Promise<WorktreeSnapshot[]>;
+  createAgentWorktree(request: CreateAgentWorktreeRequest): Promise<CreatedAgentWorktree>;
+  removeWorktrees(paths: readonly string[], request?: RemoveWorktreesRequest): Promise<RemovalOutcome[]>;
+  /** Fires after the view's data changed (any repository). */
+  readonly onDidChangeWorktrees: vscode.Event<void>;
+  /** Internals for this extension's own integration tests; not a stable interface. */
+  readonly testing: {
+    readonly service: GitService;
+    readonly model: WorktreesModel;
+    readonly treeDataProvider: WorktreesTreeProvider;
+  };
 }

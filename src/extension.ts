@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from './api';
+import { createWithSettings, registerAgentCommands } from './commands/agentCommands';
+import { maybeNotifyStale, openFolders, registerRemoveCommands, removalRequests } from './commands/removeCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
-import { GitRunner, GitService, type Logger } from './git';
+import { executeRemoval, GitRunner, GitService, type Logger, planRemoval } from './git';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
 import { WorktreesModel } from './views/worktreesModel';
@@ -21,7 +23,8 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
   );
   const treeDataProvider = new WorktreesTreeProvider(model, service);
-  const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true });
+  const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true, canSelectMany: true });
+  const commandDeps = { service, model, logger, showLog, state: context.globalState };
   context.subscriptions.push(
     channel,
     model,
@@ -29,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     treeView,
     vscode.window.registerFileDecorationProvider(new WorktreeDecorationProvider(model)),
     ...registerWorktreeCommands({ model, logger, showLog }),
+    ...registerAgentCommands(commandDeps),
+    ...registerRemoveCommands(commandDeps),
   );
 
   let autoRefresh: AutoRefresh | undefined;
@@ -49,7 +54,9 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     runner.setEnabled(true);
     model.setTrusted();
     applyAutoRefreshSetting();
-    void refresh();
+    void refresh().then(() =>
+      maybeNotifyStale(commandDeps).catch((error: unknown) => logger.warn(`Stale check failed: ${(error as Error).message}`)),
+    );
     context.subscriptions.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => void refresh()),
       vscode.workspace.onDidChangeConfiguration((event) => {
@@ -67,7 +74,29 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
   }
 
-  return { service, model, treeDataProvider };
+  return {
+    version: 1,
+    onDidChangeWorktrees: model.onDidChange,
+    async listWorktrees(repoPath) {
+      if (model.state === 'untrusted') return [];
+      await model.refreshAll();
+      if (repoPath === undefined) return model.allWorktrees();
+      const found = await service.discover(repoPath);
+      if (found.kind !== 'worktree' && found.kind !== 'bare') return [];
+      const snapshot = await service.readRepository({ commonDir: found.commonDir });
+      return [...snapshot.worktrees];
+    },
+    createAgentWorktree: (request) =>
+      createWithSettings(commandDeps, { ...request, repoPath: request.repoPath ?? openFolders()[0] }),
+    async removeWorktrees(paths, request = {}) {
+      const options = { ...request, protectedPaths: openFolders() };
+      const plan = await planRemoval(service, removalRequests(model, paths), options);
+      const outcomes = await executeRemoval(service, plan, options);
+      for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await model.refreshRepository(commonDir);
+      return outcomes;
+    },
+    testing: { service, model, treeDataProvider },
+  };
 }
 
 export function deactivate(): void {

@@ -121,6 +121,16 @@ export class GitService {
     return { sha, subject, committedAt: Number(committedAt) * 1000 };
   }
 
+  /** `git rev-list --count <range>` (e.g. commits ahead of an agent worktree's base; read on hover). */
+  async countCommits(cwd: string, range: string, signal?: AbortSignal): Promise<number> {
+    const result = await this.limit(() => this.runner.run(['rev-list', '--count', range, '--'], { cwd, readOnly: true, signal }));
+    const count = Number(result.stdout.trim());
+    if (!Number.isInteger(count)) {
+      throw new GitError('Unexpected git rev-list output', { code: 'ParseError', args: result.args, cwd, stderr: result.stdout });
+    }
+    return count;
+  }
+
   /** A full read of one repository: exactly one `worktree list` and one `status` per present worktree. */
   async readRepository(repo: RepositoryRef, signal?: AbortSignal): Promise<RepositorySnapshot> {
     const worktrees = await this.listWorktrees(repo, signal);

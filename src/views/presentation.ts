@@ -5,7 +5,7 @@ import type { WorktreeSnapshot } from '../git/types';
  * so every label, description and menu key is unit-tested without an editor.
  */
 
-export type WorktreeKind = 'bare' | 'gone' | 'prunable' | 'locked' | 'main' | 'detached' | 'linked';
+export type WorktreeKind = 'bare' | 'gone' | 'prunable' | 'locked' | 'main' | 'agent' | 'detached' | 'linked';
 
 /** The single most important fact for the icon: a missing folder outranks a lock, etc. */
 export function worktreeKind({ worktree }: WorktreeSnapshot): WorktreeKind {
@@ -14,6 +14,7 @@ export function worktreeKind({ worktree }: WorktreeSnapshot): WorktreeKind {
   if (worktree.prunable) return 'prunable';
   if (worktree.locked) return 'locked';
   if (worktree.isMain) return 'main';
+  if (worktree.agent) return 'agent';
   if (worktree.detached || !worktree.branch) return 'detached';
   return 'linked';
 }
@@ -27,6 +28,7 @@ export function worktreeContextValue(snapshot: WorktreeSnapshot): string {
   const flags: Array<[string, boolean]> = [
     ['main', worktree.isMain && !worktree.bare],
     ['linked', !worktree.isMain],
+    ['agent', worktree.agent !== undefined],
     ['bare', worktree.bare],
     ['detached', worktree.detached],
     ['dirty', status?.dirty === true],
@@ -59,7 +61,9 @@ export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): st
   const branch = status?.branch ?? worktree.branch;
   const head = status?.headOid ?? worktree.head;
   const parts: string[] = [];
+  const task = worktree.agent?.task;
   if (worktree.bare) parts.push('bare repository');
+  else if (task) parts.push(truncate(task, 48));
   else if (branch) parts.push(branch);
   else if (head && !/^0+$/.test(head)) parts.push(`detached at ${shortSha(head)}`);
   else parts.push('detached');
@@ -74,6 +78,11 @@ export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): st
     if (status.lastActivityAt !== undefined) parts.push(formatAge(now - status.lastActivityAt));
   }
   return parts.join(' · ');
+}
+
+function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1).trimEnd()}…` : oneLine;
 }
 
 export function upstreamDistance(ahead: number | undefined, behind: number | undefined): string {

@@ -22,6 +22,7 @@ export type WorktreesNode =
 
 const KIND_ICONS: Record<WorktreeKind, { icon: string; color?: string }> = {
   main: { icon: 'home' },
+  agent: { icon: 'robot' },
   linked: { icon: 'git-branch' },
   detached: { icon: 'git-commit' },
   locked: { icon: 'lock' },
@@ -32,6 +33,7 @@ const KIND_ICONS: Record<WorktreeKind, { icon: string; color?: string }> = {
 
 const KIND_NAMES: Record<WorktreeKind, string> = {
   main: 'Main worktree',
+  agent: 'Agent worktree',
   linked: 'Linked worktree',
   detached: 'Linked worktree, detached HEAD',
   locked: 'Locked worktree',
@@ -91,19 +93,25 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     if (node.type !== 'worktree') return item;
     const { worktree, status } = node.snapshot;
     let commit: { sha: string; subject: string; committedAt: number } | undefined;
+    let aheadOfBase: number | undefined;
     const head = status?.headOid ?? worktree.head;
     if (!worktree.gone && !worktree.bare && head && !/^0+$/.test(head)) {
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        commit = await this.service.describeCommit(worktree.path, head, controller.signal);
+        [commit, aheadOfBase] = await Promise.all([
+          this.service.describeCommit(worktree.path, head, controller.signal),
+          worktree.agent
+            ? this.service.countCommits(worktree.path, `${worktree.agent.baseCommit}..${head}`, controller.signal)
+            : undefined,
+        ]);
       } catch {
-        commit = undefined; // the tooltip still shows the sha; the failure is in the log
+        // the tooltip still shows what the snapshot knows; the failure is in the log
       } finally {
         cancel.dispose();
       }
     }
-    item.tooltip = this.worktreeTooltip(node.snapshot, commit);
+    item.tooltip = this.worktreeTooltip(node.snapshot, commit, aheadOfBase);
     return item;
   }
 
@@ -146,6 +154,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   private worktreeTooltip(
     snapshot: WorktreeSnapshot,
     commit: { sha: string; subject: string; committedAt: number } | undefined,
+    aheadOfBase?: number,
   ): vscode.MarkdownString {
     const { worktree, status, statusError } = snapshot;
     const kind = worktreeKind(snapshot);
@@ -154,6 +163,17 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     const line = (icon: string, text: string) => md.appendMarkdown(`$(${icon}) `).appendText(text).appendMarkdown('\n\n');
     md.appendMarkdown(`$(${KIND_ICONS[kind].icon}) **${KIND_NAMES[kind]}**\n\n`);
     md.appendText(worktree.path).appendMarkdown('\n\n');
+    const agent = worktree.agent;
+    if (agent?.task) line('comment', agent.task);
+    if (agent) {
+      const base = `${agent.baseBranch ?? 'detached'} @ ${shortSha(agent.baseCommit)}`;
+      const ahead = aheadOfBase === undefined ? '' : ` · ${aheadOfBase} commit${aheadOfBase === 1 ? '' : 's'} ahead of base`;
+      line('git-merge', `Base ${base}${ahead}`);
+      line(
+        'calendar',
+        `Created ${formatAgo(this.now() - Date.parse(agent.createdAt))}${agent.agentCommand ? ` · agent: ${agent.agentCommand}` : ''}`,
+      );
+    }
     const branch = status?.branch ?? worktree.branch;
     if (branch) line('git-branch', branch);
     const head = commit?.sha ?? status?.headOid ?? worktree.head;

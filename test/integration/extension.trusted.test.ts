@@ -42,9 +42,9 @@ describe('Agent Worktrees in a real extension host', () => {
   let api: AgentWorktreesApi;
 
   const rows = () =>
-    (api.treeDataProvider.getChildren() as WorktreesNode[]).map((node) => ({
+    (api.testing.treeDataProvider.getChildren() as WorktreesNode[]).map((node) => ({
       node,
-      item: api.treeDataProvider.getTreeItem(node) as vscode.TreeItem,
+      item: api.testing.treeDataProvider.getTreeItem(node) as vscode.TreeItem,
     }));
   const rowFor = (worktreePath: string) =>
     rows().find(({ node }) => node.type === 'worktree' && node.snapshot.worktree.path === worktreePath);
@@ -54,12 +54,12 @@ describe('Agent Worktrees in a real extension host', () => {
     assert.ok(found, `${EXTENSION_ID} is installed`);
     extension = found;
     api = await extension.activate();
-    await api.model.refreshAll();
+    await api.testing.model.refreshAll();
   });
 
   it('activates and exposes its API', () => {
     assert.equal(extension.isActive, true);
-    assert.equal(api.model.state, 'ready');
+    assert.equal(api.testing.model.state, 'ready');
   });
 
   it('registers every command it contributes', async () => {
@@ -118,11 +118,11 @@ describe('Agent Worktrees in a real extension host', () => {
 
   it('Refresh re-reads everything with one discovery, one list and one status per worktree', async () => {
     const worktrees = gitWorktreePaths(workspaceFolder()).length;
-    const before = api.service.runner.spawnCount;
+    const before = api.testing.service.runner.spawnCount;
     await vscode.commands.executeCommand('agentWorktrees.refresh');
     // The watchers may add their own reads meanwhile; the Refresh itself is exactly this many.
-    assert.ok(api.service.runner.spawnCount - before >= 1 + 1 + worktrees);
-    assert.equal(api.model.state, 'ready');
+    assert.ok(api.testing.service.runner.spawnCount - before >= 1 + 1 + worktrees);
+    assert.equal(api.testing.model.state, 'ready');
     assert.equal(rows().length, worktrees);
   });
 });

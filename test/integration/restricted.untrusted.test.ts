@@ -14,9 +14,9 @@ describe('Agent Worktrees in Restricted Mode', () => {
     assert.ok(extension);
     const api = await extension.activate();
     await new Promise((resolve) => setTimeout(resolve, 1500)); // time for any refresh that would (wrongly) start
-    assert.equal(api.model.state, 'untrusted');
-    assert.equal(api.service.runner.spawnCount, 0);
-    assert.deepEqual(api.treeDataProvider.getChildren(), []);
+    assert.equal(api.testing.model.state, 'untrusted');
+    assert.equal(api.testing.service.runner.spawnCount, 0);
+    assert.deepEqual(api.testing.treeDataProvider.getChildren(), []);
   });
 
   it('Refresh is disabled rather than running git', async () => {
@@ -27,6 +27,6 @@ describe('Agent Worktrees in Restricted Mode', () => {
       () => undefined,
       () => undefined, // a disabled command may reject; either way git must not run
     );
-    assert.equal(api.service.runner.spawnCount, 0);
+    assert.equal(api.testing.service.runner.spawnCount, 0);
   });
 });

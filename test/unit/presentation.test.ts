@@ -109,6 +109,23 @@ describe('worktree presentation', () => {
     }
   });
 
+  test('agent worktrees: own kind and icon key, +agent in the context value, the task as description', () => {
+    const agent = {
+      version: 1 as const,
+      baseCommit: SHA,
+      baseBranch: 'main',
+      createdAt: new Date(NOW - 86_400_000).toISOString(),
+      task: 'Fix the rounding\nof tax totals in the cart and checkout pages, everywhere',
+      createdFrom: '/repos/app',
+      agentCommand: undefined,
+    };
+    const snapshot = snap({ isMain: false, branch: 'agent/fix', agent }, { unstaged: 1 });
+    assert.equal(worktreeKind(snapshot), 'agent');
+    assert.equal(worktreeContextValue(snapshot), 'worktree+linked+agent+dirty');
+    assert.equal(worktreeDescription(snapshot, NOW), 'Fix the rounding of tax totals in the cart and… · ●1 · 3h');
+    assert.equal(worktreeKind(snap({ isMain: false, agent, gone: true }, null)), 'gone', 'a missing folder still outranks');
+  });
+
   test('change summary shows only non-zero counts', () => {
     assert.equal(changeSummary({ staged: 0, unstaged: 0, untracked: 0, conflicted: 0 }), '');
     assert.equal(changeSummary({ staged: 0, unstaged: 0, untracked: 0, conflicted: 2 }), '!2');

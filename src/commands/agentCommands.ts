@@ -1,0 +1,235 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  type CreateAgentWorktreeOptions,
+  type CreatedAgentWorktree,
+  createAgentWorktree,
+  type GitService,
+  type Logger,
+  slugify,
+  WorktreeOperationError,
+  writeAgentMetadata,
+} from '../git';
+import type { WorktreeSnapshot } from '../git/types';
+import { readSettings } from '../settings';
+import type { WorktreesModel } from '../views/worktreesModel';
+import type { WorktreesNode } from '../views/worktreesTree';
+import { registerCommand, UserError } from './commandRunner';
+import { resolveWorktree } from './worktreeCommands';
+
+export interface AgentCommandDeps {
+  readonly service: GitService;
+  readonly model: WorktreesModel;
+  readonly logger: Logger;
+  readonly showLog: () => void;
+  readonly state: vscode.Memento;
+}
+
+/** Agent CLIs offered when no `agentWorktrees.agentCommand` is set. */
+export const AGENT_PRESETS = [
+  { label: 'Claude Code', command: 'claude', takesPrompt: true },
+  { label: 'Codex', command: 'codex', takesPrompt: true },
+  { label: 'Aider', command: 'aider', takesPrompt: false },
+  { label: 'Gemini CLI', command: 'gemini', takesPrompt: false },
+  { label: 'Copilot CLI', command: 'copilot', takesPrompt: false },
+] as const;
+
+const TASK_VARIABLE = 'AGENT_WORKTREES_TASK';
+const TASK_FILE_VARIABLE = 'AGENT_WORKTREES_TASK_FILE';
+const LAST_AGENT_KEY = 'agentWorktrees.lastAgentCommand';
+
+/** Argument object every create entry point accepts (palette, tree, API, other extensions). */
+export type CreateArgs = Partial<Omit<CreateAgentWorktreeOptions, 'now'>>;
+
+export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable[] {
+  return [
+    registerCommand('agentWorktrees.newAgentWorktree', (arg?: unknown) => newAgentWorktreeCommand(deps, arg), deps),
+    registerCommand('agentWorktrees.runAgent', (arg?: unknown) => runAgentCommand(deps, arg), deps),
+  ];
+}
+
+/**
+ * Task → create (with progress) → "Run Agent Here / Open in New Window". Given an argument object
+ * (from the API or another extension) it runs without any prompt and returns the result.
+ */
+async function newAgentWorktreeCommand(deps: AgentCommandDeps, arg: unknown): Promise<CreatedAgentWorktree | undefined> {
+  if (isCreateArgs(arg))
+    return createWithSettings(deps, { ...arg, repoPath: arg.repoPath ?? invokingFolder(deps.model, undefined) });
+
+  const repoPath = invokingFolder(deps.model, arg) ?? (await pickRepository(deps.model));
+  if (!repoPath) return undefined;
+  const task = await vscode.window.showInputBox({
+    title: 'New Agent Worktree',
+    prompt: 'What should the agent do? It names the worktree and reaches the agent. Leave empty for a generated name.',
+    placeHolder: 'e.g. Fix the rounding of tax totals',
+    validateInput: (value) => {
+      const slug = slugify(value);
+      return value.trim() && slug
+        ? { message: `Worktree and branch: ${slug}`, severity: vscode.InputBoxValidationSeverity.Info }
+        : undefined;
+    },
+  });
+  if (task === undefined) return undefined; // Escape: nothing happens
+  const created = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Creating agent worktree…' },
+    () => createWithSettings(deps, { repoPath, task: task.trim() || undefined }),
+  );
+  const choice = await vscode.window.showInformationMessage(
+    `Agent worktree "${created.slug}" is ready on branch ${created.branch}.`,
+    'Run Agent Here',
+    'Open in New Window',
+  );
+  if (choice === 'Run Agent Here') await runAgent(deps, created.path, {});
+  if (choice === 'Open in New Window') {
+    await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(created.path), { forceNewWindow: true });
+  }
+  return created;
+}
+
+export async function createWithSettings(deps: AgentCommandDeps, args: CreateArgs): Promise<CreatedAgentWorktree> {
+  if (!args.repoPath) throw new WorktreeOperationError('invalid', 'No repository: open a folder in a git repository first.');
+  const settings = readSettings();
+  const created = await createAgentWorktree(deps.service, {
+    branchPrefix: settings.branchPrefix,
+    location: settings.location,
+    copyIncludes: settings.copyIncludes,
+    ...args,
+    repoPath: args.repoPath,
+  });
+  deps.logger.info(`Created agent worktree ${created.path} on ${created.branch} from ${created.metadata.baseCommit}`);
+  await deps.model.refreshRepository(created.commonDir);
+  return created;
+}
+
+/** The worktree to branch from: the clicked row, else the active editor's folder, else the only folder. */
+function invokingFolder(model: WorktreesModel, arg: unknown): string | undefined {
+  const node = arg as WorktreesNode | undefined;
+  if (node?.type === 'worktree' && !node.snapshot.worktree.gone && !node.snapshot.worktree.bare)
+    return node.snapshot.worktree.path;
+  if (node?.type === 'repository') {
+    return node.repository.snapshot?.worktrees.find(({ worktree }) => !worktree.bare && !worktree.gone)?.worktree.path;
+  }
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const activeFolder = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
+  if (activeFolder?.uri.scheme === 'file') return activeFolder.uri.fsPath;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file');
+  return folders.length === 1 ? folders[0]?.uri.fsPath : model.repositories().length === 1 ? firstWorktree(model) : undefined;
+}
+
+function firstWorktree(model: WorktreesModel): string | undefined {
+  return model.allWorktrees().find(({ worktree }) => !worktree.bare && !worktree.gone)?.worktree.path;
+}
+
+async function pickRepository(model: WorktreesModel): Promise<string | undefined> {
+  const choices = model.allWorktrees().filter(({ worktree }) => !worktree.bare && !worktree.gone);
+  if (choices.length === 0) throw new UserError('Open a folder in a git repository to create agent worktrees.');
+  const picked = await vscode.window.showQuickPick(
+    choices.map((snapshot) => ({
+      label: path.basename(snapshot.worktree.path),
+      description: snapshot.status?.branch ?? snapshot.worktree.branch ?? 'detached',
+      detail: snapshot.worktree.path,
+      snapshot,
+    })),
+    { title: 'New Agent Worktree: branch from which worktree?' },
+  );
+  return picked?.snapshot.worktree.path;
+}
+
+async function runAgentCommand(deps: AgentCommandDeps, arg: unknown): Promise<vscode.Terminal | undefined> {
+  const options = isRunArgs(arg) ? arg : {};
+  const worktreeArg = isRunArgs(arg) ? arg.worktreePath : arg;
+  const target = await resolveWorktree(deps.model, worktreeArg, 'Run Agent in Worktree', { needsFolder: true });
+  if (!target) return undefined;
+  return runAgent(deps, target.worktree.path, options);
+}
+
+/**
+ * Opens a terminal named after the worktree, in it, and runs the setup and agent commands.
+ * The task reaches the agent as an environment variable and a file; its text is never part of
+ * the command line the shell parses.
+ */
+export async function runAgent(
+  deps: AgentCommandDeps,
+  worktreePath: string,
+  options: { agentCommand?: string; setupCommand?: string },
+): Promise<vscode.Terminal | undefined> {
+  const found = deps.model.findWorktree(worktreePath)?.snapshot ?? (await refreshedSnapshot(deps, worktreePath));
+  if (!found) throw new UserError(`Not a worktree shown in Agent Worktrees: ${worktreePath}`);
+  const settings = readSettings();
+  const agentCommand = options.agentCommand ?? (settings.agentCommand || (await pickAgentCommand(deps.state)));
+  if (!agentCommand) return undefined;
+  const task = found.worktree.agent?.task;
+  const env: Record<string, string> = {};
+  if (task) {
+    env[TASK_VARIABLE] = task;
+    if (found.worktree.gitDir) {
+      // In git's admin dir for this worktree: the agent can read it, git status never shows it.
+      const taskFile = path.join(found.worktree.gitDir, 'agent-task.md');
+      await writeFile(taskFile, `${task}\n`);
+      env[TASK_FILE_VARIABLE] = taskFile;
+    }
+  }
+  if (found.worktree.agent && found.worktree.gitDir && found.worktree.agent.agentCommand !== agentCommand) {
+    await writeAgentMetadata(found.worktree.gitDir, { ...found.worktree.agent, agentCommand });
+  }
+  const terminal = vscode.window.createTerminal({ name: path.basename(worktreePath), cwd: worktreePath, env });
+  terminal.show();
+  const setup = options.setupCommand ?? settings.setupCommand;
+  const launch = withTaskArgument(agentCommand, task !== undefined);
+  terminal.sendText(setup ? `${setup} && ${launch}` : launch, true);
+  deps.logger.info(`Started "${launch}" in ${worktreePath}`);
+  return terminal;
+}
+
+async function refreshedSnapshot(deps: AgentCommandDeps, worktreePath: string): Promise<WorktreeSnapshot | undefined> {
+  await deps.model.refreshAll();
+  return deps.model.findWorktree(worktreePath)?.snapshot;
+}
+
+/** For presets that accept a prompt: pass the task by variable reference, never by value. */
+function withTaskArgument(command: string, hasTask: boolean): string {
+  const preset = AGENT_PRESETS.find((candidate) => candidate.command === command);
+  if (!hasTask || !preset?.takesPrompt) return command;
+  const reference = process.platform === 'win32' ? `$env:${TASK_VARIABLE}` : `"$${TASK_VARIABLE}"`;
+  return `${command} ${reference}`;
+}
+
+async function pickAgentCommand(state: vscode.Memento): Promise<string | undefined> {
+  const last = state.get<string>(LAST_AGENT_KEY);
+  const items: Array<vscode.QuickPickItem & { command?: string }> = [
+    ...AGENT_PRESETS.map((preset) => ({
+      label: preset.label,
+      description: preset.command,
+      command: preset.command,
+      picked: preset.command === last,
+    })),
+    { label: 'Custom command…', description: 'type any command line' },
+  ];
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Run Agent in Worktree',
+    placeHolder: 'Which agent? (set "agentWorktrees.agentCommand" to skip this question)',
+  });
+  if (!picked) return undefined;
+  const command =
+    picked.command ??
+    (
+      await vscode.window.showInputBox({ title: 'Agent command', prompt: 'Command line to start the agent', value: last ?? '' })
+    )?.trim();
+  if (command) await state.update(LAST_AGENT_KEY, command);
+  return command || undefined;
+}
+
+function isCreateArgs(arg: unknown): arg is CreateArgs {
+  if (typeof arg !== 'object' || arg === null || 'type' in arg) return false;
+  const record = arg as Record<string, unknown>;
+  const optionalString = (key: string) => record[key] === undefined || typeof record[key] === 'string';
+  return (
+    ['repoPath', 'task', 'name', 'baseRef', 'branchPrefix', 'agentCommand'].every(optionalString) &&
+    (record.includeUncommitted === undefined || typeof record.includeUncommitted === 'boolean')
+  );
+}
+
+function isRunArgs(arg: unknown): arg is { worktreePath: string; agentCommand?: string; setupCommand?: string } {
+  return typeof arg === 'object' && arg !== null && typeof (arg as { worktreePath?: unknown }).worktreePath === 'string';
+}

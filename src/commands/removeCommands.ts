@@ -1,0 +1,280 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  describeBlocked,
+  executeRemoval,
+  type GitService,
+  type Logger,
+  planRemoval,
+  type RemovalOptions,
+  type RemovalOutcome,
+  type RemovalPlan,
+  type RemovalRequest,
+  WorktreeOperationError,
+} from '../git';
+import type { WorktreeSnapshot } from '../git/types';
+import { readSettings } from '../settings';
+import type { WorktreesModel } from '../views/worktreesModel';
+import type { WorktreesNode } from '../views/worktreesTree';
+import { registerCommand, UserError } from './commandRunner';
+
+export interface RemoveCommandDeps {
+  readonly service: GitService;
+  readonly model: WorktreesModel;
+  readonly logger: Logger;
+  readonly showLog: () => void;
+  readonly state: vscode.Memento;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+const LAST_STALE_NOTICE_KEY = 'agentWorktrees.lastStaleNotice';
+
+export function registerRemoveCommands(deps: RemoveCommandDeps): vscode.Disposable[] {
+  const remove = (clicked?: unknown, selected?: unknown) => removeCommand(deps, clicked, selected);
+  return [
+    registerCommand('agentWorktrees.removeWorktrees', remove, deps),
+    registerCommand('agentWorktrees.discardAgentWork', remove, deps),
+    registerCommand('agentWorktrees.cleanUpStale', () => cleanUpStaleCommand(deps), deps),
+  ];
+}
+
+/** Worktrees open in this window: the guard that keeps a window from removing its own folder. */
+export function openFolders(): string[] {
+  return (vscode.workspace.workspaceFolders ?? [])
+    .filter((folder) => folder.uri.scheme === 'file')
+    .map((folder) => folder.uri.fsPath);
+}
+
+/** Paths (with their repository, which a missing folder cannot tell) for the service. */
+export function removalRequests(model: WorktreesModel, paths: readonly string[]): RemovalRequest[] {
+  return paths.map((worktreePath) => ({ path: worktreePath, commonDir: model.findWorktree(worktreePath)?.repository.commonDir }));
+}
+
+/**
+ * From the view (one row, or a multi-selection) or the palette (a multi-pick). With an argument
+ * object `{ paths, force?, deleteBranch?, forceLocked? }` it runs without prompts: every guard
+ * applies and force is used only when passed.
+ */
+async function removeCommand(
+  deps: RemoveCommandDeps,
+  clicked: unknown,
+  selected: unknown,
+): Promise<RemovalOutcome[] | undefined> {
+  if (isRemoveArgs(clicked)) {
+    const { paths, ...options } = clicked;
+    const plan = await planRemoval(deps.service, removalRequests(deps.model, paths), {
+      ...options,
+      protectedPaths: openFolders(),
+    });
+    return finish(deps, plan, await executeRemoval(deps.service, plan, { ...options, protectedPaths: openFolders() }));
+  }
+  const targets = selectedWorktrees(clicked, selected) ?? (await pickWorktrees(deps.model));
+  if (!targets || targets.length === 0) return undefined;
+  return confirmAndRemove(
+    deps,
+    targets.map(({ worktree }) => worktree.path),
+    targets.some(({ worktree }) => worktree.agent),
+  );
+}
+
+/** Plan, say exactly what would be lost in one modal, then remove. Blocked → nothing is removed. */
+async function confirmAndRemove(
+  deps: RemoveCommandDeps,
+  paths: readonly string[],
+  agentWork: boolean,
+): Promise<RemovalOutcome[] | undefined> {
+  const base: RemovalOptions = { protectedPaths: openFolders(), deleteBranch: true };
+  const plan = await vscode.window.withProgress({ location: { viewId: 'agentWorktrees.worktrees' } }, () =>
+    planRemoval(deps.service, removalRequests(deps.model, paths), base),
+  );
+  if (plan.blocked) {
+    await vscode.window.showErrorMessage('Nothing was removed.', {
+      modal: true,
+      detail: describeBlocked(plan).replace(/^Nothing was removed\. /, ''),
+    });
+    return undefined;
+  }
+  const count = plan.targets.length;
+  const noun = agentWork ? 'Discard agent work' : `Remove ${count === 1 ? 'worktree' : `${count} worktrees`}`;
+  const lines = plan.targets.map((target) => `• ${path.basename(target.path)}${describeTarget(target)}`);
+  const action = plan.losesWork
+    ? agentWork
+      ? 'Discard and Lose Work'
+      : 'Remove and Lose Work'
+    : agentWork
+      ? 'Discard'
+      : 'Remove';
+  const warning = plan.losesWork ? `\n\n${lossSentence(plan)} This cannot be undone.` : '';
+  // When only commits are at stake, keeping the branches loses nothing: offer that too.
+  const onlyCommits =
+    plan.losesWork &&
+    plan.totals.uncommittedFiles === 0 &&
+    plan.targets.every((target) => target.branch || !target.uniqueCommits);
+  const keepBranches = 'Remove, Keep Branches';
+  const choice = await vscode.window.showWarningMessage(
+    `${noun}${agentWork && count > 1 ? ` (${count} worktrees)` : ''}?`,
+    { modal: true, detail: `${lines.join('\n')}${warning}` },
+    action,
+    ...(onlyCommits ? [keepBranches] : []),
+  );
+  if (choice === keepBranches) {
+    const keeping = { ...base, deleteBranch: false };
+    const replanned = await planRemoval(deps.service, removalRequests(deps.model, paths), keeping);
+    return finish(deps, replanned, await executeRemoval(deps.service, replanned, keeping));
+  }
+  if (choice !== action) return undefined;
+  const outcomes = await executeRemoval(deps.service, plan, { ...base, force: plan.losesWork });
+  return finish(deps, plan, outcomes);
+}
+
+function describeTarget(target: RemovalPlan['targets'][number]): string {
+  const parts: string[] = [];
+  if (target.worktree?.gone) parts.push('folder already missing');
+  if (target.uncommittedFiles > 0)
+    parts.push(`${target.uncommittedFiles} uncommitted file${target.uncommittedFiles === 1 ? '' : 's'}`);
+  if (target.uniqueCommits > 0)
+    parts.push(`${target.uniqueCommits} commit${target.uniqueCommits === 1 ? '' : 's'} found nowhere else`);
+  if (target.branch) parts.push(`branch ${target.branch} deleted`);
+  return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
+}
+
+function lossSentence(plan: RemovalPlan): string {
+  const { uncommittedFiles, uniqueCommits } = plan.totals;
+  const parts: string[] = [];
+  if (uncommittedFiles > 0) parts.push(`${uncommittedFiles} uncommitted file${uncommittedFiles === 1 ? '' : 's'}`);
+  if (uniqueCommits > 0) parts.push(`${uniqueCommits} commit${uniqueCommits === 1 ? '' : 's'} found nowhere else`);
+  return `This permanently loses ${parts.join(' and ')}.`;
+}
+
+async function finish(deps: RemoveCommandDeps, plan: RemovalPlan, outcomes: RemovalOutcome[]): Promise<RemovalOutcome[]> {
+  for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await deps.model.refreshRepository(commonDir);
+  const failed = outcomes.filter((outcome) => !outcome.removed);
+  const kept = outcomes.filter((outcome) => outcome.branchKept);
+  for (const outcome of outcomes) {
+    deps.logger.info(
+      `${outcome.path}: ${outcome.removed ? 'removed' : `not removed (${outcome.error})`}${outcome.branchKept ? `; branch kept: ${outcome.branchKept}` : ''}`,
+    );
+  }
+  if (failed.length > 0) {
+    const detail = failed.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
+    void vscode.window.showErrorMessage(
+      `git refused to remove ${failed.length} worktree${failed.length === 1 ? '' : 's'}; they are unchanged.`,
+      {
+        detail,
+      } as vscode.MessageOptions,
+    );
+    throw new WorktreeOperationError('failed', `git refused: ${detail}`);
+  }
+  const summary = `Removed ${outcomes.length} worktree${outcomes.length === 1 ? '' : 's'}.`;
+  if (kept.length > 0) {
+    void vscode.window.showInformationMessage(
+      `${summary} Kept ${kept.length} branch${kept.length === 1 ? '' : 'es'}: ${kept[0]?.branchKept}.`,
+    );
+  } else {
+    vscode.window.setStatusBarMessage(summary, 4000);
+  }
+  return outcomes;
+}
+
+function selectedWorktrees(clicked: unknown, selected: unknown): WorktreeSnapshot[] | undefined {
+  const nodes = Array.isArray(selected) && selected.length > 0 ? selected : clicked ? [clicked] : [];
+  const snapshots = (nodes as WorktreesNode[])
+    .filter((node) => node?.type === 'worktree')
+    .map((node) => (node as Extract<WorktreesNode, { type: 'worktree' }>).snapshot);
+  return snapshots.length > 0 ? snapshots : undefined;
+}
+
+async function pickWorktrees(model: WorktreesModel): Promise<WorktreeSnapshot[] | undefined> {
+  const candidates = model.allWorktrees().filter(({ worktree }) => !worktree.isMain && !worktree.bare);
+  if (candidates.length === 0) throw new UserError('There is no linked worktree to remove.');
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((snapshot) => ({
+      label: path.basename(snapshot.worktree.path),
+      description: snapshot.worktree.agent?.task ?? snapshot.worktree.branch ?? 'detached',
+      detail: snapshot.worktree.path,
+      snapshot,
+    })),
+    { title: 'Remove Worktrees', canPickMany: true, placeHolder: 'Choose the worktrees to remove' },
+  );
+  return picked?.map((item) => item.snapshot);
+}
+
+/** Agent worktrees idle for `staleAfterDays`, clean, with nothing unique; plus worktrees whose folder is gone. */
+export async function findStaleCandidates(
+  deps: Pick<RemoveCommandDeps, 'service' | 'model'>,
+  now = Date.now(),
+): Promise<Array<{ snapshot: WorktreeSnapshot; reason: string }>> {
+  const { staleAfterDays } = readSettings();
+  const candidates: Array<{ snapshot: WorktreeSnapshot; reason: string }> = [];
+  for (const snapshot of deps.model.allWorktrees()) {
+    const { worktree, status } = snapshot;
+    if (worktree.isMain || worktree.bare) continue;
+    if (worktree.gone) {
+      candidates.push({ snapshot, reason: 'folder missing' });
+      continue;
+    }
+    if (!worktree.agent || !status || status.dirty || worktree.locked) continue;
+    const idleDays = status.lastActivityAt === undefined ? Number.POSITIVE_INFINITY : (now - status.lastActivityAt) / DAY;
+    if (idleDays < staleAfterDays) continue;
+    const plan = await planRemoval(deps.service, removalRequests(deps.model, [worktree.path]), { protectedPaths: openFolders() });
+    if (plan.blocked || plan.losesWork) continue;
+    candidates.push({ snapshot, reason: `no activity for ${Math.floor(idleDays)} days, clean, nothing unkept` });
+  }
+  return candidates;
+}
+
+async function cleanUpStaleCommand(deps: RemoveCommandDeps): Promise<RemovalOutcome[] | undefined> {
+  const candidates = await findStaleCandidates(deps);
+  if (candidates.length === 0) {
+    void vscode.window.showInformationMessage('No stale agent worktrees: nothing to clean up.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    candidates.map(({ snapshot, reason }) => ({
+      label: path.basename(snapshot.worktree.path),
+      description: reason,
+      detail: snapshot.worktree.path,
+      picked: true,
+      snapshot,
+    })),
+    { title: 'Clean Up Stale Agent Worktrees', canPickMany: true, placeHolder: 'Nothing is removed until you confirm' },
+  );
+  if (!picked || picked.length === 0) return undefined;
+  return confirmAndRemove(
+    deps,
+    picked.map((item) => item.snapshot.worktree.path),
+    false,
+  );
+}
+
+/** At most once a day, and only when enabled: tell the user that stale worktrees exist. Never deletes. */
+export async function maybeNotifyStale(deps: RemoveCommandDeps, now = Date.now()): Promise<void> {
+  if (!readSettings().staleNotification) return;
+  const last = deps.state.get<number>(LAST_STALE_NOTICE_KEY, 0);
+  if (now - last < DAY) return;
+  const candidates = await findStaleCandidates(deps, now);
+  if (candidates.length === 0) return;
+  await deps.state.update(LAST_STALE_NOTICE_KEY, now);
+  const choice = await vscode.window.showInformationMessage(
+    `${candidates.length} agent worktree${candidates.length === 1 ? ' looks' : 's look'} stale.`,
+    'Review…',
+    'Don’t Show Again',
+  );
+  if (choice === 'Review…') await vscode.commands.executeCommand('agentWorktrees.cleanUpStale');
+  if (choice === 'Don’t Show Again') {
+    await vscode.workspace
+      .getConfiguration('agentWorktrees')
+      .update('staleNotification', false, vscode.ConfigurationTarget.Global);
+  }
+}
+
+function isRemoveArgs(arg: unknown): arg is { paths: string[] } & Pick<RemovalOptions, 'force' | 'forceLocked' | 'deleteBranch'> {
+  if (typeof arg !== 'object' || arg === null || 'type' in arg) return false;
+  const record = arg as Record<string, unknown>;
+  const optionalBoolean = (key: string) => record[key] === undefined || typeof record[key] === 'boolean';
+  return (
+    Array.isArray(record.paths) &&
+    record.paths.every((entry) => typeof entry === 'string') &&
+    ['force', 'forceLocked', 'deleteBranch'].every(optionalBoolean)
+  );
+}

@@ -1,0 +1,27 @@
+import * as vscode from 'vscode';
+import type { WorktreeLocation } from './git';
+
+/** The extension's settings, read in one place with their defaults. */
+export interface AgentWorktreesSettings {
+  readonly branchPrefix: string;
+  readonly location: WorktreeLocation;
+  readonly copyIncludes: readonly string[];
+  readonly setupCommand: string;
+  readonly agentCommand: string;
+  readonly staleAfterDays: number;
+  readonly staleNotification: boolean;
+}
+
+export function readSettings(): AgentWorktreesSettings {
+  const config = vscode.workspace.getConfiguration('agentWorktrees');
+  const location = config.get<string>('location', 'sibling').trim();
+  return {
+    branchPrefix: config.get<string>('branchPrefix', 'agent/'),
+    location: location === 'sibling' || location === 'inside' || location === '' ? location || 'sibling' : { folder: location },
+    copyIncludes: config.get<string[]>('copyIncludes', []).filter((pattern) => typeof pattern === 'string'),
+    setupCommand: config.get<string>('setupCommand', '').trim(),
+    agentCommand: config.get<string>('agentCommand', '').trim(),
+    staleAfterDays: Math.max(1, config.get<number>('staleAfterDays', 14)),
+    staleNotification: config.get<boolean>('staleNotification', true),
+  };
+}

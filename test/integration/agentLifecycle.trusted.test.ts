@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AgentWorktreesApi } from '../../src/api';
+
+const EXTENSION_ID = 'agent-worktrees.agent-worktrees';
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('Agent worktree lifecycle through the API', () => {
+  let api: AgentWorktreesApi;
+  let repo: string;
+
+  before(async () => {
+    const extension = vscode.extensions.getExtension<AgentWorktreesApi>(EXTENSION_ID);
+    assert.ok(extension);
+    api = await extension.activate();
+    repo = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
+    assert.ok(repo);
+  });
+
+  it('create → run the agent in a terminal there → remove', async () => {
+    const created = await api.createAgentWorktree({ repoPath: repo, task: 'Integration: add a changelog line' });
+    assert.equal(created.slug, 'integration-add-a-changelog-line');
+    assert.ok(existsSync(created.path));
+    assert.ok(
+      (await api.listWorktrees(repo)).some((snapshot) => snapshot.worktree.path === created.path && snapshot.worktree.agent),
+    );
+
+    // The task reaches the agent through the environment, never through the command line.
+    const proof = path.join(path.dirname(created.path), 'agent-proof.txt');
+    const agentCommand = `printf '%s|%s' "$PWD" "$AGENT_WORKTREES_TASK" > '${proof}'`;
+    const terminal = (await vscode.commands.executeCommand('agentWorktrees.runAgent', {
+      worktreePath: created.path,
+      agentCommand,
+    })) as vscode.Terminal;
+    assert.equal(terminal.name, created.slug);
+    const options = terminal.creationOptions as vscode.TerminalOptions;
+    assert.equal(typeof options.cwd === 'string' ? options.cwd : options.cwd?.fsPath, created.path);
+    assert.equal(options.env?.AGENT_WORKTREES_TASK, 'Integration: add a changelog line');
+    const written = await waitFor(
+      'the agent command to run in the terminal',
+      () => existsSync(proof) && readFileSync(proof, 'utf8'),
+      15_000,
+    );
+    assert.equal(written, `${created.path}|Integration: add a changelog line`);
+    terminal.dispose();
+
+    const [outcome] = await api.removeWorktrees([created.path]);
+    assert.equal(outcome?.removed, true);
+    assert.equal(outcome?.branchDeleted, true);
+    assert.equal(existsSync(created.path), false);
+    const branches = execFileSync('git', ['branch', '--list', created.branch], { cwd: repo, encoding: 'utf8' });
+    assert.equal(branches.trim(), '');
+  });
+
+  it('the API never prompts: losing work without force is refused and changes nothing', async () => {
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'api-dirty' });
+    writeFileSync(path.join(created.path, 'agent-output.txt'), 'precious');
+    await assert.rejects(api.removeWorktrees([created.path]), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'needs-confirmation');
+      return true;
+    });
+    assert.equal(readFileSync(path.join(created.path, 'agent-output.txt'), 'utf8'), 'precious');
+    await assert.rejects(api.removeWorktrees([repo], { force: true, forceLocked: true }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'blocked');
+      return true;
+    });
+    const [outcome] = await api.removeWorktrees([created.path], { force: true });
+    assert.equal(outcome?.removed, true);
+  });
+
+  it('invalid names are typed errors and create nothing', async () => {
+    const before = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' });
+    await assert.rejects(
+      api.createAgentWorktree({ repoPath: repo, name: '$(touch pwned)' }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'invalid');
+        return true;
+      },
+    );
+    assert.equal(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' }), before);
+  });
+});

@@ -18,7 +18,7 @@ function commandOnPath(name: string): boolean {
 async function main(): Promise<void> {
   const build = spawnSync('node', ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
-  const repo = createDemoRepo(path.join(DEMO_DIR, 'workspace'));
+  const repo = await createDemoRepo(path.join(DEMO_DIR, 'workspace'));
   console.log(`Demo repository: ${repo}`);
 
   // Keep rebuilding while it runs: reload the window to pick up a change.

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeAgentMetadata } from '../../../src/git/agentMetadata';
 
 /** Fixed identity and dates so fixtures do not depend on the machine's git config. */
 function gitEnv(date?: Date): NodeJS.ProcessEnv {
@@ -60,7 +61,7 @@ export function createFixtureRepo(parent: string): FixtureRepo {
  * The `npm start` demo: a small project with history and agent worktrees in every state the view
  * knows — clean, dirty (staged, unstaged, untracked), locked, gone, detached, ahead of upstream.
  */
-export function createDemoRepo(parent: string): string {
+export async function createDemoRepo(parent: string): Promise<string> {
   rmSync(parent, { recursive: true, force: true });
   const repo = path.join(parent, 'acme-shop');
   mkdirSync(repo, { recursive: true });
@@ -105,5 +106,26 @@ export function createDemoRepo(parent: string): string {
   rmSync(old, { recursive: true, force: true }); // its folder was deleted by hand: "gone"
 
   add('bisect', ['--detach'], 'HEAD~1');
+
+  // Agent metadata as the extension writes it, so the demo shows agent worktrees with their tasks.
+  const base = git(repo, ['rev-parse', 'HEAD']).trim();
+  const agents: Array<[string, string, number]> = [
+    ['fix-tax-rounding', 'Round tax totals to whole cents', 5],
+    ['add-coupons', 'Add coupon codes to the cart', 1],
+    ['speed-up-search', 'Make product search fast on large catalogues', 2],
+    ['old-experiment', 'Try a GraphQL checkout', 30],
+  ];
+  for (const [name, task, hours] of agents) {
+    const adminDir = path.join(repo, '.git', 'worktrees', name);
+    await writeAgentMetadata(adminDir, {
+      version: 1,
+      baseCommit: base,
+      baseBranch: 'main',
+      createdAt: hoursAgo(hours).toISOString(),
+      task,
+      createdFrom: repo,
+      agentCommand: 'claude',
+    });
+  }
   return repo;
 }

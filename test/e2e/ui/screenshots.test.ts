@@ -21,7 +21,7 @@ describe('README screenshots of the demo repository', () => {
   before(async () => {
     const prepared = loadPrepared();
     parent = mkdtempSync(path.join(tmpdir(), 'agent-worktrees-shots-'));
-    const repo = createDemoRepo(path.join(parent, 'workspace'));
+    const repo = await createDemoRepo(path.join(parent, 'workspace'));
     server = await startCodeServer({
       install: prepared.install,
       folder: repo,

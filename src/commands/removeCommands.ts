@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import {
   describeBlocked,
   executeRemoval,
+  findStaleWorktrees,
   type GitService,
   type Logger,
   planRemoval,
@@ -10,6 +11,7 @@ import {
   type RemovalOutcome,
   type RemovalPlan,
   type RemovalRequest,
+  type StaleCandidate,
   WorktreeOperationError,
 } from '../git';
 import type { WorktreeSnapshot } from '../git/types';
@@ -199,28 +201,17 @@ async function pickWorktrees(model: WorktreesModel): Promise<WorktreeSnapshot[] 
   return picked?.map((item) => item.snapshot);
 }
 
-/** Agent worktrees idle for `staleAfterDays`, clean, with nothing unique; plus worktrees whose folder is gone. */
-export async function findStaleCandidates(
+/** Stale candidates across the workspace's repositories (see findStaleWorktrees). */
+export function findStaleCandidates(
   deps: Pick<RemoveCommandDeps, 'service' | 'model'>,
   now = Date.now(),
-): Promise<Array<{ snapshot: WorktreeSnapshot; reason: string }>> {
-  const { staleAfterDays } = readSettings();
-  const candidates: Array<{ snapshot: WorktreeSnapshot; reason: string }> = [];
-  for (const snapshot of deps.model.allWorktrees()) {
-    const { worktree, status } = snapshot;
-    if (worktree.isMain || worktree.bare) continue;
-    if (worktree.gone) {
-      candidates.push({ snapshot, reason: 'folder missing' });
-      continue;
-    }
-    if (!worktree.agent || !status || status.dirty || worktree.locked) continue;
-    const idleDays = status.lastActivityAt === undefined ? Number.POSITIVE_INFINITY : (now - status.lastActivityAt) / DAY;
-    if (idleDays < staleAfterDays) continue;
-    const plan = await planRemoval(deps.service, removalRequests(deps.model, [worktree.path]), { protectedPaths: openFolders() });
-    if (plan.blocked || plan.losesWork) continue;
-    candidates.push({ snapshot, reason: `no activity for ${Math.floor(idleDays)} days, clean, nothing unkept` });
-  }
-  return candidates;
+): Promise<StaleCandidate[]> {
+  const repositories = deps.model.repositories().flatMap((entry) => (entry.snapshot ? [entry.snapshot] : []));
+  return findStaleWorktrees(deps.service, repositories, {
+    staleAfterDays: readSettings().staleAfterDays,
+    now,
+    protectedPaths: openFolders(),
+  });
 }
 
 async function cleanUpStaleCommand(deps: RemoveCommandDeps): Promise<RemovalOutcome[] | undefined> {

@@ -9,4 +9,5 @@ export * from './removeWorktrees';
 export * from './runner';
 export * from './service';
 export * from './slug';
+export * from './staleSweep';
 export * from './types';

@@ -203,4 +203,21 @@ describe('removing worktrees', () => {
     assert.match(outcome?.error ?? '', /contains modified or untracked files/);
     assert.ok(existsSync(path.join(target, 'late.txt')));
   });
+
+  test('a worktree with an initialised submodule is removed with git’s force; changes inside it need confirmation', async () => {
+    const library = createRepo('library');
+    const { repo, service } = await setup([]);
+    git(repo, 'submodule', 'add', '--quiet', library, 'vendor/library');
+    git(repo, 'commit', '--quiet', '-m', 'add submodule');
+    const created = await createAgentWorktree(service, { repoPath: repo, name: 'with-sub' });
+    git(created.path, 'submodule', 'update', '--init', '--quiet');
+    write(path.join(created.path, 'vendor', 'library'), 'README.md', 'changed inside the submodule');
+    const plan = await planRemoval(service, [{ path: created.path }]);
+    assert.equal(plan.losesWork, true, 'a modified submodule is uncommitted work');
+    await assert.rejects(executeRemoval(service, plan), isOperationError('needs-confirmation'));
+    git(path.join(created.path, 'vendor', 'library'), 'checkout', '--', 'README.md');
+    const [outcome] = await remove(service, [created.path]);
+    assert.equal(outcome?.removed, true, outcome?.error);
+    assert.equal(existsSync(created.path), false);
+  });
 });

@@ -71,9 +71,11 @@ async function newAgentWorktreeCommand(deps: AgentCommandDeps, arg: unknown): Pr
     },
   });
   if (task === undefined) return undefined; // Escape: nothing happens
+  const includeUncommitted = await askIncludeUncommitted(deps.model, repoPath);
+  if (includeUncommitted === undefined) return undefined;
   const created = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'Creating agent worktree…' },
-    () => createWithSettings(deps, { repoPath, task: task.trim() || undefined }),
+    () => createWithSettings(deps, { repoPath, task: task.trim() || undefined, includeUncommitted }),
   );
   const choice = await vscode.window.showInformationMessage(
     `Agent worktree "${created.slug}" is ready on branch ${created.branch}.`,
@@ -85,6 +87,24 @@ async function newAgentWorktreeCommand(deps: AgentCommandDeps, arg: unknown): Pr
     await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(created.path), { forceNewWindow: true });
   }
   return created;
+}
+
+/** Only when the invoking worktree has uncommitted changes: start clean, or bring them along? */
+async function askIncludeUncommitted(model: WorktreesModel, repoPath: string): Promise<boolean | undefined> {
+  const status = model.allWorktrees().find(({ worktree }) => worktree.path === repoPath)?.status;
+  if (!status?.dirty) return false;
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'Start from the last commit', description: 'your uncommitted changes stay only here', include: false },
+      {
+        label: 'Bring my uncommitted changes along',
+        description: 'staged, unstaged and untracked; this worktree is not changed',
+        include: true,
+      },
+    ],
+    { title: 'New Agent Worktree: this worktree has uncommitted changes' },
+  );
+  return picked?.include;
 }
 
 export async function createWithSettings(deps: AgentCommandDeps, args: CreateArgs): Promise<CreatedAgentWorktree> {
@@ -137,7 +157,8 @@ async function pickRepository(model: WorktreesModel): Promise<string | undefined
 }
 
 async function runAgentCommand(deps: AgentCommandDeps, arg: unknown): Promise<vscode.Terminal | undefined> {
-  const options = isRunArgs(arg) ? arg : {};
+  // With an argument object it never prompts (API-style); from the view it may ask which agent.
+  const options = isRunArgs(arg) ? { ...arg, noPrompt: true } : {};
   const worktreeArg = isRunArgs(arg) ? arg.worktreePath : arg;
   const target = await resolveWorktree(deps.model, worktreeArg, 'Run Agent in Worktree', { needsFolder: true });
   if (!target) return undefined;
@@ -152,12 +173,16 @@ async function runAgentCommand(deps: AgentCommandDeps, arg: unknown): Promise<vs
 export async function runAgent(
   deps: AgentCommandDeps,
   worktreePath: string,
-  options: { agentCommand?: string; setupCommand?: string },
+  options: { agentCommand?: string; setupCommand?: string; noPrompt?: boolean },
 ): Promise<vscode.Terminal | undefined> {
   const found = deps.model.findWorktree(worktreePath)?.snapshot ?? (await refreshedSnapshot(deps, worktreePath));
   if (!found) throw new UserError(`Not a worktree shown in Agent Worktrees: ${worktreePath}`);
   const settings = readSettings();
-  const agentCommand = options.agentCommand ?? (settings.agentCommand || (await pickAgentCommand(deps.state)));
+  const agentCommand =
+    options.agentCommand ?? (settings.agentCommand || (options.noPrompt ? undefined : await pickAgentCommand(deps.state)));
+  if (!agentCommand && options.noPrompt) {
+    throw new WorktreeOperationError('invalid', 'No agent command: pass agentCommand or set "agentWorktrees.agentCommand".');
+  }
   if (!agentCommand) return undefined;
   const task = found.worktree.agent?.task;
   const env: Record<string, string> = {};

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
 import type { WorktreesNode } from '../../src/views/worktreesTree';
+import { waitFor } from './waitFor';
 
 const EXTENSION_ID = 'agent-worktrees.agent-worktrees';
 
@@ -25,16 +26,6 @@ function gitWorktreePaths(cwd: string): string[] {
 
 function gitChangedCount(cwd: string): number {
   return execFileSync('git', ['status', '--porcelain'], { cwd, encoding: 'utf8' }).split('\n').filter(Boolean).length;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('Agent Worktrees in a real extension host', () => {

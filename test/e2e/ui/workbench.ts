@@ -115,3 +115,12 @@ export async function setColorTheme(page: Page, theme: string): Promise<void> {
   await input.fill(theme);
   await exactly(theme).first().click();
 }
+
+/** Selects the rows (Ctrl-click after the first) and runs a context-menu action on the selection. */
+export async function actOnRows(page: Page, sidebar: Locator, labels: readonly string[], action: string): Promise<void> {
+  const [first, ...rest] = labels;
+  if (!first) throw new Error('no rows to act on');
+  await row(sidebar, first).click();
+  for (const label of rest) await row(sidebar, label).click({ modifiers: ['Control'] });
+  await contextMenuAction(page, row(sidebar, labels[labels.length - 1] as string), action);
+}

@@ -1,45 +1,24 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, openWorkbench } from '../harness/browser';
-import { type CodeServer, sleep, startCodeServer } from '../harness/codeServer';
+import { describe, test } from 'node:test';
+import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, type FixtureRepo, git } from '../harness/fixtures';
-import { loadPrepared } from '../harness/prepared';
+import { useWorkbench } from './session';
 import { badgeOf, contextMenuAction, openWorktreesView, row, waitUntil } from './workbench';
 
 describe('Worktrees view in the real workbench', () => {
-  let parent: string;
   let fixture: FixtureRepo;
-  let server: CodeServer;
-  let browser: Browser;
-  let page: Page;
-
-  before(async () => {
-    const prepared = loadPrepared();
-    parent = mkdtempSync(path.join(tmpdir(), 'agent-worktrees-ui-'));
-    fixture = createFixtureRepo(parent);
-    server = await startCodeServer({
-      install: prepared.install,
-      folder: fixture.repo,
-      extensionsDir: prepared.extensionsDir,
-      label: 'ui',
-      settings: { 'workbench.colorTheme': 'Default Dark Modern' },
-    });
-    browser = await launchBrowser();
-    page = await openWorkbench(browser, server.url, fixture.repo);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (parent) rmSync(parent, { recursive: true, force: true });
+  const session = useWorkbench({
+    label: 'ui',
+    makeFolder: (parent) => {
+      fixture = createFixtureRepo(parent);
+      return fixture.repo;
+    },
   });
 
   test('shows the main worktree and both linked ones, with the dirty badge only on the dirty one', async () => {
-    const sidebar = await openWorktreesView(page);
+    const sidebar = await openWorktreesView(session.page);
     for (const label of ['shop', 'fix-tax', 'add-coupons']) await row(sidebar, label).waitFor({ timeout: 30_000 });
     const dirty = row(sidebar, 'add-coupons');
     await assert.doesNotReject(waitUntil(async () => (await badgeOf(dirty)) === '2', 'badge "2" on add-coupons'));
@@ -49,7 +28,7 @@ describe('Worktrees view in the real workbench', () => {
   });
 
   test('an edit on disk in a clean worktree shows its badge without pressing Refresh', async () => {
-    const sidebar = await openWorktreesView(page);
+    const sidebar = await openWorktreesView(session.page);
     const clean = row(sidebar, 'fix-tax');
     assert.equal(await badgeOf(clean), '');
     writeFileSync(path.join(fixture.clean, 'src', 'cart.ts'), 'export const cart = ["edited"];\n');
@@ -60,7 +39,7 @@ describe('Worktrees view in the real workbench', () => {
   });
 
   test('the toolbar Refresh re-reads what no watcher reports', async () => {
-    const sidebar = await openWorktreesView(page);
+    const sidebar = await openWorktreesView(session.page);
     const clean = row(sidebar, 'fix-tax');
     // Move main ahead, then make it fix-tax's upstream. Setting an upstream only writes .git/config,
     // which is not watched, so the "behind" count can only appear through Refresh.
@@ -70,25 +49,28 @@ describe('Worktrees view in the real workbench', () => {
     await sleep(1_500);
     assert.doesNotMatch(await clean.innerText(), /↓1/, 'nothing reported the config change yet');
     await sidebar.hover();
-    await page.locator('.part.sidebar .actions-container .action-label[aria-label^="Refresh"]').first().click();
+    await session.page.locator('.part.sidebar .actions-container .action-label[aria-label^="Refresh"]').first().click();
     await waitUntil(async () => /↓1/.test(await clean.innerText()), 'fix-tax shows it is one commit behind main');
   });
 
   test('context menu: Copy Worktree Path puts the path on the clipboard', async () => {
-    const sidebar = await openWorktreesView(page);
-    await contextMenuAction(page, row(sidebar, 'add-coupons'), 'Copy Worktree Path');
-    await waitUntil(async () => (await page.evaluate(() => navigator.clipboard.readText())) === fixture.dirty, 'clipboard');
+    const sidebar = await openWorktreesView(session.page);
+    await contextMenuAction(session.page, row(sidebar, 'add-coupons'), 'Copy Worktree Path');
+    await waitUntil(
+      async () => (await session.page.evaluate(() => navigator.clipboard.readText())) === fixture.dirty,
+      'clipboard',
+    );
   });
 
   test('context menu: Open Terminal in Worktree opens a shell in that folder', async () => {
-    const sidebar = await openWorktreesView(page);
-    await contextMenuAction(page, row(sidebar, 'fix-tax'), 'Open Terminal in Worktree');
-    const terminal = page.locator('.terminal-wrapper.active .xterm, .terminal .xterm').first();
+    const sidebar = await openWorktreesView(session.page);
+    await contextMenuAction(session.page, row(sidebar, 'fix-tax'), 'Open Terminal in Worktree');
+    const terminal = session.page.locator('.terminal-wrapper.active .xterm, .terminal .xterm').first();
     await terminal.waitFor({ timeout: 20_000 });
-    const proof = path.join(parent, 'terminal-cwd.txt');
+    const proof = path.join(session.parent, 'terminal-cwd.txt');
     await sleep(1_500); // the shell prints its prompt
     await terminal.click();
-    await page.keyboard.type(`pwd > '${proof}'\n`);
+    await session.page.keyboard.type(`pwd > '${proof}'\n`);
     await waitUntil(
       async () => existsSync(proof) && readFileSync(proof, 'utf8').trim() === fixture.clean,
       'pwd in the terminal',

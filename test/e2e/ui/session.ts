@@ -1,0 +1,71 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, openWorkbench } from '../harness/browser';
+import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { loadPrepared } from '../harness/prepared';
+
+export interface WorkbenchSession {
+  /** A temporary folder for the suite's repositories; removed afterwards. */
+  readonly parent: string;
+  readonly folder: string;
+  readonly server: CodeServer;
+  readonly page: Page;
+}
+
+/**
+ * One code-server + Chromium workbench for a `describe` block: started in `before` on the folder
+ * `makeFolder` creates, always torn down in `after`. Read the session inside tests only.
+ */
+export function useWorkbench(options: {
+  readonly label: string;
+  readonly makeFolder: (parent: string) => string | Promise<string>;
+  readonly trusted?: boolean;
+  readonly settings?: Readonly<Record<string, unknown>>;
+}): WorkbenchSession {
+  let parent: string | undefined;
+  let folder: string | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  before(async () => {
+    const prepared = loadPrepared();
+    parent = mkdtempSync(path.join(tmpdir(), `agent-worktrees-${options.label}-`));
+    folder = await options.makeFolder(parent);
+    server = await startCodeServer({
+      install: prepared.install,
+      folder,
+      extensionsDir: prepared.extensionsDir,
+      label: options.label,
+      trusted: options.trusted,
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'agentWorktrees.staleNotification': false, ...options.settings },
+    });
+    browser = await launchBrowser();
+    page = await openWorkbench(browser, server.url, folder);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`The workbench session has no ${what} yet (use it inside a test)`);
+    return value;
+  };
+  return {
+    get parent() {
+      return started(parent, 'folder');
+    },
+    get folder() {
+      return started(folder, 'folder');
+    },
+    get server() {
+      return started(server, 'server');
+    },
+    get page() {
+      return started(page, 'page');
+    },
+  };
+}

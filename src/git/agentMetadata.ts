@@ -18,6 +18,11 @@ export interface AgentMetadata {
   /** The worktree the command was invoked from (where a Keep applies by default). */
   readonly createdFrom: string;
   readonly agentCommand: string | undefined;
+  /**
+   * After a Keep: a commit whose tree is everything kept so far (built from the kept state, never
+   * on the agent's branch). The next review and keep start from it; removal counts work beyond it.
+   */
+  readonly keptUpTo?: string;
 }
 
 export const METADATA_FILE = 'agent-worktrees.json';
@@ -53,6 +58,7 @@ function isAgentMetadata(value: unknown): value is AgentMetadata {
     typeof record.createdFrom === 'string' &&
     (record.baseBranch === undefined || typeof record.baseBranch === 'string') &&
     (record.task === undefined || typeof record.task === 'string') &&
-    (record.agentCommand === undefined || typeof record.agentCommand === 'string')
+    (record.agentCommand === undefined || typeof record.agentCommand === 'string') &&
+    (record.keptUpTo === undefined || (typeof record.keptUpTo === 'string' && /^[0-9a-f]{40,64}$/.test(record.keptUpTo)))
   );
 }

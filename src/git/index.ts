@@ -1,7 +1,10 @@
+export * from './agentChanges';
 export * from './agentMetadata';
 export { createLimiter, KeyedQueue } from './concurrency';
 export * from './createAgentWorktree';
 export * from './errors';
+export * from './hunks';
+export * from './keep';
 export * from './logger';
 export * from './operationErrors';
 export * from './parsers';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import { snapshotTree } from './agentChanges';
 import { GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
@@ -157,6 +158,18 @@ async function classify(
     uniqueCommits = Number(count.stdout.trim());
     if (!Number.isInteger(uniqueCommits))
       throw new GitError('Unexpected rev-list output', { code: 'ParseError', args: count.args });
+  }
+  if ((uncommittedFiles > 0 || uniqueCommits > 0) && worktree.agent?.keptUpTo && worktree.gitDir && !worktree.gone) {
+    // Everything the agent has was kept already (its whole state equals the kept-up-to tree):
+    // removing it loses nothing, even though its commits are on no other branch.
+    const [now, kept] = await Promise.all([
+      snapshotTree(service, targetPath, worktree.gitDir),
+      git(['rev-parse', '--verify', `${worktree.agent.keptUpTo}^{tree}`], commonDir).then((result) => result.stdout.trim()),
+    ]);
+    if (now === kept) {
+      uncommittedFiles = 0;
+      uniqueCommits = 0;
+    }
   }
   return {
     path: targetPath,

@@ -1,0 +1,195 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type AgentChanges, type ChangedFile, getAgentChanges } from './agentChanges';
+import { readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+import { GitError } from './errors';
+import { selectHunks } from './hunks';
+import { WorktreeOperationError } from './operationErrors';
+import { parseStatusV2 } from './parsers';
+import type { GitService } from './service';
+
+const PATCH_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '-M', '--full-index', '--binary'];
+const BOOKKEEPING_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Agent Worktrees',
+  GIT_AUTHOR_EMAIL: 'agent-worktrees@localhost',
+  GIT_COMMITTER_NAME: 'Agent Worktrees',
+  GIT_COMMITTER_EMAIL: 'agent-worktrees@localhost',
+};
+
+export interface KeepOptions {
+  /** Keep only these files (paths after the change); default: all. */
+  readonly files?: readonly string[];
+  /** Keep only these hunks: file path → indexes of its hunks (0-based). Files not named here are kept whole. */
+  readonly hunks?: Readonly<Record<string, readonly number[]>>;
+  /** The worktree to apply to; default: the one the agent worktree was created from. */
+  readonly target?: string;
+  /** Apply even when a three-way merge leaves conflicts (markers for the merge editor). */
+  readonly allowConflicts?: boolean;
+  /** Leave the kept changes staged in the target (default: unstaged). */
+  readonly staged?: boolean;
+}
+
+export interface KeepResult {
+  readonly target: string;
+  /** Paths written in the target. Empty when there was nothing to keep. */
+  readonly keptFiles: readonly string[];
+  readonly conflicts: readonly string[];
+  /** The new kept-up-to commit recorded in the agent worktree's metadata. */
+  readonly keptUpTo: string | undefined;
+}
+
+/**
+ * Applies (part of) an agent's work onto the target worktree. Refuses, writing nothing, when the
+ * target has uncommitted changes on any path the patch touches. The patch goes through a temp
+ * file: a plain apply when it fits, a three-way merge when needed (conflicts only if allowed).
+ * Afterwards the kept state is recorded as a commit that is on no branch, so the next review shows
+ * only new work. The agent's worktree, index and branch are never touched.
+ */
+export async function keep(service: GitService, worktreePath: string, options: KeepOptions = {}): Promise<KeepResult> {
+  const found = await service.discover(worktreePath);
+  if (found.kind !== 'worktree') throw new WorktreeOperationError('invalid', `${worktreePath} is not a worktree.`);
+  return service.mutations.run(found.commonDir, async () => {
+    const metadata = await readAgentMetadata(found.gitDir);
+    if (!metadata) throw new WorktreeOperationError('invalid', `${worktreePath} is not an agent worktree.`);
+    const target = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
+    const changes = await getAgentChanges(service, found.topLevel);
+    const selected = selectFiles(changes, options.files);
+    if (selected.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
+
+    const pathsOf = (file: ChangedFile) => (file.oldPath ? [file.oldPath, file.path] : [file.path]);
+    const pathspec = [...new Set(selected.flatMap(pathsOf))];
+    const diff = async (paths: string[]) =>
+      (
+        await service.runner.run(['diff', ...PATCH_FLAGS, changes.from, changes.tree, '--', ...paths], {
+          cwd: found.topLevel,
+          readOnly: true,
+        })
+      ).stdoutBytes;
+    // Files with a hunk choice get a diff of their own, reduced to those hunks; the rest go whole.
+    const hunkChoices = options.hunks ?? {};
+    const whole = selected.filter((file) => hunkChoices[file.path] === undefined);
+    const parts: Buffer[] = whole.length > 0 ? [await diff([...new Set(whole.flatMap(pathsOf))])] : [];
+    for (const file of selected.filter((candidate) => hunkChoices[candidate.path] !== undefined)) {
+      parts.push(selectHunks(await diff(pathsOf(file)), hunkChoices[file.path] ?? [], file.path));
+    }
+    const patch = Buffer.concat(parts);
+    if (patch.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
+
+    await refuseOverlap(service, target, pathspec);
+    const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-keep-'));
+    try {
+      const patchFile = path.join(scratch, 'keep.patch');
+      await writeFile(patchFile, patch);
+      const conflicts = await applyPatch(service, target, patchFile, pathspec, options);
+      const keptUpTo = await recordKept(service, found.topLevel, path.basename(found.gitDir), changes.from, patchFile, scratch);
+      await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo });
+      return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+}
+
+async function resolveTarget(service: GitService, target: string, commonDir: string, agentPath: string): Promise<string> {
+  const found = await service.discover(target);
+  if (found.kind !== 'worktree' || found.commonDir !== commonDir) {
+    throw new WorktreeOperationError('invalid', `The target ${target} is not a worktree of the same repository.`);
+  }
+  if (found.topLevel === agentPath)
+    throw new WorktreeOperationError('invalid', 'The target cannot be the agent worktree itself.');
+  return found.topLevel;
+}
+
+function selectFiles(changes: AgentChanges, files: readonly string[] | undefined) {
+  if (!files) return changes.files;
+  const wanted = new Set(files);
+  const unknown = files.filter((file) => !changes.files.some((change) => change.path === file));
+  if (unknown.length > 0) throw new WorktreeOperationError('invalid', `Not among the agent's changes: ${unknown.join(', ')}`);
+  return changes.files.filter((file) => wanted.has(file.path));
+}
+
+/** Keep never overwrites uncommitted work: any overlap → refuse, name the paths, write nothing. */
+async function refuseOverlap(service: GitService, target: string, paths: readonly string[]): Promise<void> {
+  const status = parseStatusV2(
+    (await service.runner.run(['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: target, readOnly: true }))
+      .stdout,
+  );
+  const touched = new Set(paths);
+  const overlap = status.changedPaths.filter((changed) => touched.has(changed));
+  if (overlap.length > 0) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `Nothing was kept: ${target} has uncommitted changes on ${overlap.length === 1 ? 'a file' : 'files'} the agent changed too: ${overlap.join(', ')}. Commit or stash them first.`,
+    );
+  }
+}
+
+async function applyPatch(
+  service: GitService,
+  target: string,
+  patchFile: string,
+  paths: readonly string[],
+  options: KeepOptions,
+): Promise<string[]> {
+  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
+  const plain = await git(['apply', '--check', '--recount', patchFile], [0, 1, 128]);
+  if (plain.exitCode === 0) {
+    await git(['apply', '--recount', ...(options.staged ? ['--index'] : []), patchFile]);
+    return [];
+  }
+  const threeWay = await git(['apply', '--check', '--3way', '--recount', patchFile], [0, 1, 128]);
+  if (threeWay.exitCode !== 0) {
+    throw new WorktreeOperationError(
+      'failed',
+      `The changes do not apply to ${target}: ${firstLine(threeWay.stderr || plain.stderr)}`,
+    );
+  }
+  const conflicted = [...threeWay.stderr.matchAll(/Applied patch to '(.+)' with conflicts\./g)].map(
+    (match) => match[1] as string,
+  );
+  if (conflicted.length > 0 && !options.allowConflicts) {
+    throw new WorktreeOperationError(
+      'needs-confirmation',
+      `Keeping would leave conflicts in: ${conflicted.join(', ')}. Nothing was kept.`,
+    );
+  }
+  await git(['apply', '--3way', '--recount', patchFile], [0, 1]);
+  // --3way stages what merged cleanly; leave it unstaged unless asked, like a plain apply.
+  if (!options.staged) {
+    const clean = paths.filter((file) => !conflicted.includes(file));
+    if (clean.length > 0)
+      await git(['reset', '--quiet', '--', ...clean]).catch((error: unknown) => {
+        if (!(error instanceof GitError)) throw error;
+      });
+  }
+  return conflicted;
+}
+
+/**
+ * The kept state as a commit on no branch: the previous kept tree plus the applied patch, built in
+ * a temporary index (`apply --cached`), so the agent's branch and index never move.
+ */
+async function recordKept(
+  service: GitService,
+  agentPath: string,
+  adminId: string,
+  from: string,
+  patchFile: string,
+  scratch: string,
+): Promise<string> {
+  // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
+  const env = { GIT_INDEX_FILE: path.join(scratch, 'kept-index'), ...BOOKKEEPING_IDENTITY };
+  const git = (args: string[]) => service.runner.run(args, { cwd: agentPath, env });
+  await git(['read-tree', from]);
+  await git(['apply', '--cached', '--recount', patchFile]);
+  const tree = (await git(['write-tree'])).stdout.trim();
+  const commit = (await git(['commit-tree', tree, '-p', from, '-m', 'Agent Worktrees: kept changes'])).stdout.trim();
+  // A ref keeps the commit from being garbage-collected; it lives outside refs/heads and refs/tags.
+  await git(['update-ref', `refs/agent-worktrees/kept/${adminId}`, commit]);
+  return commit;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim()) ?? text;
+}

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { chmodSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { createAgentWorktree, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
+import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+
+/** The agent's state, byte for byte: index entries, HEAD, and every file's content. */
+function agentState(worktree: string) {
+  return {
+    index: git(worktree, 'ls-files', '-s'),
+    head: git(worktree, 'rev-parse', 'HEAD'),
+    status: git(worktree, 'status', '--porcelain=v2', '--untracked-files=all'),
+    files: git(worktree, 'ls-files', '-z', '--cached', '--others', '--exclude-standard')
+      .split('\0')
+      .filter(Boolean)
+      .map((file) => {
+        try {
+          return `${file}:${readFileSync(path.join(worktree, file)).toString('base64')}`;
+        } catch {
+          return `${file}:<missing>`;
+        }
+      }),
+  };
+}
+
+async function agentWith(repoName = 'repo') {
+  const repo = createRepo(repoName);
+  commitFile(repo, 'keep.txt', 'line 1\nline 2\nline 3\n');
+  commitFile(repo, 'rename-me.txt', 'a file that will move\nwith enough lines\nto be detected\nas a rename\n');
+  commitFile(repo, 'delete-me.txt', 'bye\n');
+  commitFile(repo, 'script.sh', '#!/bin/sh\necho hi\n');
+  const { service } = recordingService();
+  const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+  return { repo, service, agent };
+}
+
+const isOperationError = (code: string) => (error: unknown) => error instanceof WorktreeOperationError && error.code === code;
+
+describe('getAgentChanges', () => {
+  test('captures committed, staged, unstaged and untracked work of every kind without touching the agent', async () => {
+    const { service, agent } = await agentWith();
+    const w = agent.path;
+    commitFile(w, 'committed.txt', 'committed by the agent\n');
+    write(w, 'keep.txt', 'line 1\nline 2 changed\nline 3\n');
+    git(w, 'add', 'keep.txt'); // staged
+    write(w, 'keep.txt', 'line 1\nline 2 changed\nline 3\nline 4 unstaged\n'); // and more, unstaged
+    write(w, 'new dir/untracked file.txt', 'untracked\n');
+    git(w, 'mv', 'rename-me.txt', 'renamed.txt');
+    unlinkSync(path.join(w, 'delete-me.txt'));
+    chmodSync(path.join(w, 'script.sh'), 0o755);
+    symlinkSync('keep.txt', path.join(w, 'link-to-keep'));
+    writeFileSync(path.join(w, 'image.bin'), Buffer.from([0, 255, 1, 254, 0, 10]));
+    const before = agentState(w);
+
+    const changes = await getAgentChanges(service, w);
+    assert.deepEqual(agentState(w), before, 'index, HEAD and files are byte-identical');
+    const byPath = new Map(changes.files.map((file) => [file.path, file]));
+    assert.equal(byPath.get('committed.txt')?.status, 'added');
+    assert.equal(byPath.get('keep.txt')?.status, 'modified');
+    assert.equal(byPath.get('keep.txt')?.additions, 2);
+    assert.equal(byPath.get('new dir/untracked file.txt')?.status, 'added');
+    assert.equal(byPath.get('renamed.txt')?.status, 'renamed');
+    assert.equal(byPath.get('renamed.txt')?.oldPath, 'rename-me.txt');
+    assert.equal(byPath.get('delete-me.txt')?.status, 'deleted');
+    assert.equal(byPath.get('script.sh')?.newMode, '100755');
+    assert.equal(byPath.get('link-to-keep')?.newMode, '120000');
+    assert.equal(byPath.get('image.bin')?.binary, true);
+    assert.equal(byPath.get('image.bin')?.size, 6);
+    assert.equal(changes.totals.files, changes.files.length);
+    assert.match(changes.patch.toString('latin1'), /GIT binary patch/);
+  });
+
+  test('refuses a worktree that is not an agent worktree', async () => {
+    const { repo, service } = await agentWith();
+    await assert.rejects(getAgentChanges(service, repo), isOperationError('invalid'));
+  });
+});
+
+describe('keep', () => {
+  test('whole: everything lands in the target unstaged; the agent is untouched', async () => {
+    const { repo, service, agent } = await agentWith();
+    commitFile(agent.path, 'committed.txt', 'from a commit\n');
+    write(agent.path, 'keep.txt', 'line 1\nline 2 by agent\nline 3\n');
+    write(agent.path, 'untracked.txt', 'new\n');
+    writeFileSync(path.join(agent.path, 'image.bin'), Buffer.from([1, 2, 3, 0, 255]));
+    git(agent.path, 'mv', 'rename-me.txt', 'renamed.txt');
+    const before = agentState(agent.path);
+    const result = await keep(service, agent.path);
+    assert.equal(result.target, repo);
+    assert.deepEqual([...result.keptFiles].sort(), ['committed.txt', 'image.bin', 'keep.txt', 'renamed.txt', 'untracked.txt']);
+    assert.equal(readFileSync(path.join(repo, 'keep.txt'), 'utf8'), 'line 1\nline 2 by agent\nline 3\n');
+    assert.equal(readFileSync(path.join(repo, 'committed.txt'), 'utf8'), 'from a commit\n');
+    assert.deepEqual([...readFileSync(path.join(repo, 'image.bin'))], [1, 2, 3, 0, 255]);
+    assert.equal(git(repo, 'diff', '--cached', '--name-only').trim(), '', 'unstaged by default');
+    assert.deepEqual(agentState(agent.path), before);
+    assert.equal(git(repo, 'rev-parse', 'HEAD'), git(repo, 'rev-parse', 'main'), 'no commit in the target');
+  });
+
+  test('per file and per hunk: exactly the chosen changes arrive', async () => {
+    const { repo, service, agent } = await agentWith();
+    const long = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+    commitFile(repo, 'long.txt', `${long.join('\n')}\n`);
+    // Re-create the agent from the new HEAD so long.txt is in its base.
+    const second = await createAgentWorktree(service, { repoPath: repo, name: 'hunks' });
+    const edited = [...long];
+    edited[1] = 'line 2 — first hunk';
+    edited[27] = 'line 28 — second hunk';
+    write(second.path, 'long.txt', `${edited.join('\n')}\n`);
+    write(second.path, 'other.txt', 'not chosen\n');
+    write(second.path, 'chosen.txt', 'chosen\n');
+    const result = await keep(service, second.path, { files: ['long.txt', 'chosen.txt'], hunks: { 'long.txt': [1] } });
+    assert.deepEqual([...result.keptFiles].sort(), ['chosen.txt', 'long.txt']);
+    const kept = readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n');
+    assert.equal(kept[1], 'line 2', 'first hunk not kept');
+    assert.equal(kept[27], 'line 28 — second hunk', 'second hunk kept');
+    assert.equal(readFileSync(path.join(repo, 'chosen.txt'), 'utf8'), 'chosen\n');
+    assert.throws(() => readFileSync(path.join(repo, 'other.txt')), 'unchosen file not written');
+    const remaining = await getAgentChanges(service, second.path);
+    assert.deepEqual(
+      remaining.files.map((file) => file.path).sort(),
+      ['long.txt', 'other.txt'],
+      'what was not kept is still to review',
+    );
+    assert.equal(remaining.files.find((file) => file.path === 'long.txt')?.additions, 1, 'only the unkept hunk');
+    assert.ok(agent.path);
+  });
+
+  test('onto a dirty target with no overlap: kept beside the user’s own changes', async () => {
+    const { repo, service, agent } = await agentWith();
+    write(repo, 'delete-me.txt', 'the user edits this\n');
+    write(repo, 'user-notes.txt', 'mine\n');
+    write(agent.path, 'keep.txt', 'agent version\n');
+    await keep(service, agent.path);
+    assert.equal(readFileSync(path.join(repo, 'keep.txt'), 'utf8'), 'agent version\n');
+    assert.equal(readFileSync(path.join(repo, 'delete-me.txt'), 'utf8'), 'the user edits this\n');
+    assert.equal(readFileSync(path.join(repo, 'user-notes.txt'), 'utf8'), 'mine\n');
+  });
+
+  test('overlap with the target’s uncommitted changes: refused, target byte-identical', async () => {
+    const { repo, service, agent } = await agentWith();
+    write(repo, 'keep.txt', 'the user’s unsaved work\n');
+    write(agent.path, 'keep.txt', 'agent version\n');
+    write(agent.path, 'elsewhere.txt', 'also agent\n');
+    const before = agentState(repo);
+    await assert.rejects(keep(service, agent.path), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked');
+      assert.match(error.message, /keep\.txt/);
+      return true;
+    });
+    assert.deepEqual(agentState(repo), before);
+  });
+
+  test('conflicts: refused unless allowed; allowed → markers in the target, agent worktree and branch intact', async () => {
+    const { repo, service, agent } = await agentWith();
+    write(agent.path, 'keep.txt', 'line 1\nagent line 2\nline 3\n');
+    commitFile(repo, 'keep.txt', 'line 1\nuser line 2\nline 3\n');
+    const before = agentState(repo);
+    await assert.rejects(keep(service, agent.path), isOperationError('needs-confirmation'));
+    assert.deepEqual(agentState(repo), before, 'nothing written without the go-ahead');
+    const agentBefore = agentState(agent.path);
+    const result = await keep(service, agent.path, { allowConflicts: true });
+    assert.deepEqual(result.conflicts, ['keep.txt']);
+    assert.match(readFileSync(path.join(repo, 'keep.txt'), 'utf8'), /<<<<<<<[\s\S]*agent line 2/);
+    assert.deepEqual(agentState(agent.path), agentBefore);
+    assert.equal(git(repo, 'rev-parse', 'refs/heads/agent/agent'), git(agent.path, 'rev-parse', 'HEAD'), 'branch unchanged');
+  });
+
+  test('incremental: after a keep, only new work is shown and kept; then nothing is left', async () => {
+    const { repo, service, agent } = await agentWith();
+    write(agent.path, 'first.txt', 'first\n');
+    await keep(service, agent.path);
+    git(repo, 'add', 'first.txt');
+    git(repo, 'commit', '--quiet', '-m', 'user commits what was kept');
+    write(agent.path, 'second.txt', 'second\n');
+    const changes = await getAgentChanges(service, agent.path);
+    assert.deepEqual(
+      changes.files.map((file) => file.path),
+      ['second.txt'],
+    );
+    const again = await keep(service, agent.path);
+    assert.deepEqual(again.keptFiles, ['second.txt']);
+    assert.equal(readFileSync(path.join(repo, 'second.txt'), 'utf8'), 'second\n');
+    const nothing = await keep(service, agent.path);
+    assert.deepEqual(nothing.keptFiles, [], 'a no-op keep succeeds and writes nothing');
+    assert.equal((await getAgentChanges(service, agent.path, { since: 'base' })).files.length, 2, 'since base still shows all');
+  });
+
+  test('after everything was kept, removing the agent worktree needs no confirmation; new work does', async () => {
+    const { service, agent } = await agentWith();
+    commitFile(agent.path, 'committed.txt', 'agent commit\n');
+    write(agent.path, 'dirty.txt', 'uncommitted\n');
+    const before = await planRemoval(service, [{ path: agent.path }]);
+    assert.equal(before.losesWork, true);
+    await keep(service, agent.path);
+    const after = await planRemoval(service, [{ path: agent.path }]);
+    assert.equal(after.losesWork, false, 'all of it is in the target now');
+    write(agent.path, 'more.txt', 'new work after the keep\n');
+    const later = await planRemoval(service, [{ path: agent.path }]);
+    assert.equal(later.losesWork, true);
+  });
+});

@@ -1,7 +1,7 @@
 // Two bundles: the extension host (Node, CommonJS, `vscode` provided by the host) and the
 // review panel's page (browser). Type-checking is separate (`tsc --noEmit`), as esbuild strips types.
 
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -52,6 +52,10 @@ const contexts = await Promise.all([
       ]
     : []),
 ]);
+
+// diff2html's stylesheet ships as a file: the panel's CSP allows no inline styles.
+mkdirSync('media/dist', { recursive: true });
+copyFileSync('node_modules/diff2html/bundles/css/diff2html.min.css', 'media/dist/diff2html.min.css');
 
 if (watch) {
   await Promise.all(contexts.map((context) => context.watch()));

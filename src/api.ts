@@ -1,7 +1,16 @@
 import type * as vscode from 'vscode';
-import type { CreatedAgentWorktree, GitService, RemovalOutcome, WorktreeSnapshot } from './git';
+import type {
+  AgentChanges,
+  CreatedAgentWorktree,
+  GitService,
+  KeepOptions,
+  KeepResult,
+  RemovalOutcome,
+  WorktreeSnapshot,
+} from './git';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
+import type { ReviewPanels } from './webview/reviewPanel';
 
 export interface CreateAgentWorktreeRequest {
   /** A folder in the worktree to branch from; defaults to the active workspace folder. */
@@ -32,6 +41,12 @@ export interface AgentWorktreesApi {
   listWorktrees(repoPath?: string): Promise<WorktreeSnapshot[]>;
   createAgentWorktree(request: CreateAgentWorktreeRequest): Promise<CreatedAgentWorktree>;
   removeWorktrees(paths: readonly string[], request?: RemoveWorktreesRequest): Promise<RemovalOutcome[]>;
+  /** Everything the agent changed since its base (or, by default, since the last keep). */
+  getAgentChanges(worktreePath: string, options?: { since?: 'kept' | 'base' }): Promise<AgentChanges>;
+  /** Apply the agent's work (all, some files, some hunks) onto its target; refuses over uncommitted work. */
+  keep(worktreePath: string, options?: KeepOptions): Promise<KeepResult>;
+  /** Remove the agent worktree and its branch; refuses to lose work unless `force`. */
+  discard(worktreePath: string, options?: { force?: boolean }): Promise<RemovalOutcome>;
   /** Fires after the view's data changed (any repository). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
   /** Internals for this extension's own integration tests; not a stable interface. */
@@ -39,5 +54,6 @@ export interface AgentWorktreesApi {
     readonly service: GitService;
     readonly model: WorktreesModel;
     readonly treeDataProvider: WorktreesTreeProvider;
+    readonly panels: ReviewPanels;
   };
 }

@@ -1,13 +1,22 @@
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from './api';
 import { createWithSettings, registerAgentCommands } from './commands/agentCommands';
-import { maybeNotifyStale, openFolders, registerRemoveCommands, removalRequests } from './commands/removeCommands';
+import {
+  confirmAndRemove,
+  maybeNotifyStale,
+  openFolders,
+  registerRemoveCommands,
+  removalRequests,
+} from './commands/removeCommands';
+import { afterKeep, registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
-import { executeRemoval, GitRunner, GitService, type Logger, planRemoval } from './git';
+import { executeRemoval, GitRunner, GitService, getAgentChanges, keep, type Logger, planRemoval } from './git';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
+import { hasUnkeptWork } from './views/presentation';
 import { WorktreesModel } from './views/worktreesModel';
 import { WorktreesTreeProvider } from './views/worktreesTree';
+import { GIT_CONTENT_SCHEME, GitContentProvider, REVIEW_VIEW_TYPE, ReviewPanels } from './webview/reviewPanel';
 
 const VIEW_ID = 'agentWorktrees.worktrees';
 
@@ -25,6 +34,29 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const treeDataProvider = new WorktreesTreeProvider(model, service);
   const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true, canSelectMany: true });
   const commandDeps = { service, model, logger, showLog, state: context.globalState };
+  const refreshRepositoryOf = async (worktreePath: string) => {
+    const entry = model.findWorktree(worktreePath)?.repository;
+    if (entry) await model.refreshRepository(entry.commonDir);
+  };
+  const reviewDeps = { ...commandDeps, panels: () => panels };
+  const panels: ReviewPanels = new ReviewPanels({
+    service,
+    logger,
+    extensionUri: context.extensionUri,
+    state: context.globalState,
+    discard: async (worktreePath) =>
+      ((await confirmAndRemove(commandDeps, [worktreePath], true)) ?? []).some((outcome) => outcome.removed),
+    afterKeep: (worktreePath, result) => afterKeep(reviewDeps, worktreePath, result),
+    refreshView: refreshRepositoryOf,
+  });
+  // The view's badge: agent worktrees that look like they have work not yet kept.
+  const updateBadge = () => {
+    const count = model.allWorktrees().filter(hasUnkeptWork).length;
+    treeView.badge =
+      count > 0
+        ? { value: count, tooltip: `${count} agent worktree${count === 1 ? '' : 's'} with changes to review` }
+        : undefined;
+  };
   context.subscriptions.push(
     channel,
     model,
@@ -34,6 +66,13 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerWorktreeCommands({ model, logger, showLog }),
     ...registerAgentCommands(commandDeps),
     ...registerRemoveCommands(commandDeps),
+    ...registerReviewCommands(reviewDeps),
+    panels,
+    model.onDidChange(updateBadge),
+    vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(service)),
+    vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
+    }),
   );
 
   let autoRefresh: AutoRefresh | undefined;
@@ -95,7 +134,22 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await model.refreshRepository(commonDir);
       return outcomes;
     },
-    testing: { service, model, treeDataProvider },
+    getAgentChanges: (worktreePath, options) => getAgentChanges(service, worktreePath, options),
+    async keep(worktreePath, options = {}) {
+      const result = await keep(service, worktreePath, options);
+      await refreshRepositoryOf(worktreePath);
+      return result;
+    },
+    async discard(worktreePath, options = {}) {
+      const request = { force: options.force, deleteBranch: true, protectedPaths: openFolders() };
+      const plan = await planRemoval(service, removalRequests(model, [worktreePath]), request);
+      const [outcome] = await executeRemoval(service, plan, request);
+      for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await model.refreshRepository(commonDir);
+      panels.get(worktreePath)?.dispose();
+      if (!outcome) throw new Error(`Nothing to discard at ${worktreePath}`);
+      return outcome;
+    },
+    testing: { service, model, treeDataProvider, panels },
   };
 }
 

@@ -80,7 +80,7 @@ async function removeCommand(
 }
 
 /** Plan, say exactly what would be lost in one modal, then remove. Blocked → nothing is removed. */
-async function confirmAndRemove(
+export async function confirmAndRemove(
   deps: RemoveCommandDeps,
   paths: readonly string[],
   agentWork: boolean,

@@ -23,6 +23,9 @@ export interface AgentMetadata {
    * on the agent's branch). The next review and keep start from it; removal counts work beyond it.
    */
   readonly keptUpTo?: string;
+  /** The agent's HEAD and the time of the last Keep: cheap hints for "has unkept work" in the view. */
+  readonly keptAtHead?: string;
+  readonly keptAt?: string;
 }
 
 export const METADATA_FILE = 'agent-worktrees.json';

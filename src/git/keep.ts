@@ -83,7 +83,8 @@ export async function keep(service: GitService, worktreePath: string, options: K
       await writeFile(patchFile, patch);
       const conflicts = await applyPatch(service, target, patchFile, pathspec, options);
       const keptUpTo = await recordKept(service, found.topLevel, path.basename(found.gitDir), changes.from, patchFile, scratch);
-      await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo });
+      const keptAtHead = (await service.runner.run(['rev-parse', 'HEAD'], { cwd: found.topLevel, readOnly: true })).stdout.trim();
+      await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptAtHead, keptAt: new Date().toISOString() });
       return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
     } finally {
       await rm(scratch, { recursive: true, force: true });

@@ -82,4 +82,26 @@ describe('Agent worktree lifecycle through the API', () => {
     );
     assert.equal(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' }), before);
   });
+
+  it('review through the API: getAgentChanges, keep one file, then discard the rest', async () => {
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'api-review' });
+    writeFileSync(path.join(created.path, 'kept-by-api.txt'), 'keep me\n');
+    writeFileSync(path.join(created.path, 'left-behind.txt'), 'not me\n');
+    const changes = await api.getAgentChanges(created.path);
+    assert.deepEqual(changes.files.map((file) => file.path).sort(), ['kept-by-api.txt', 'left-behind.txt']);
+    const result = await api.keep(created.path, { files: ['kept-by-api.txt'] });
+    assert.deepEqual(result.keptFiles, ['kept-by-api.txt']);
+    assert.equal(readFileSync(path.join(repo, 'kept-by-api.txt'), 'utf8'), 'keep me\n');
+    assert.equal(existsSync(path.join(repo, 'left-behind.txt')), false);
+    const remaining = await api.getAgentChanges(created.path);
+    assert.deepEqual(
+      remaining.files.map((file) => file.path),
+      ['left-behind.txt'],
+    );
+    await assert.rejects(api.discard(created.path), (error: Error & { code?: string }) => error.code === 'needs-confirmation');
+    const outcome = await api.discard(created.path, { force: true });
+    assert.equal(outcome.removed, true);
+    assert.equal(existsSync(created.path), false);
+    execFileSync('git', ['clean', '--quiet', '--force', '--', 'kept-by-api.txt'], { cwd: repo });
+  });
 });

@@ -1,5 +1,267 @@
+import { html as renderDiff } from 'diff2html';
+import type { DiffLayout, HostMessage, PageMessage, PageState, ReviewData, ReviewFile } from '../protocol';
+
 /**
- * The review panel's page (browser bundle). The panel itself arrives with the review issue;
- * the entry exists now so the build, the CSP and packaging are in place from the start.
+ * The review panel's page. Everything from the host (file names, contents, the task) is
+ * untrusted text: it is only ever set through textContent, or rendered by diff2html, which
+ * escapes line content; diff2html's own file header is dropped for ours.
  */
-export {};
+declare function acquireVsCodeApi(): {
+  postMessage(message: PageMessage): void;
+  getState(): unknown;
+  setState(state: PageState): void;
+};
+
+const vscode = acquireVsCodeApi();
+const STATUS_LETTER: Record<ReviewFile['status'], string> = {
+  added: 'A',
+  modified: 'M',
+  deleted: 'D',
+  renamed: 'R',
+  copied: 'C',
+  'type-changed': 'T',
+};
+
+let review: ReviewData | undefined;
+let layout: DiffLayout = 'side-by-side';
+let nextRequestId = 1;
+const previous = (vscode.getState() ?? {}) as Partial<PageState>;
+const unchecked = new Set<string>(previous.unchecked ?? []);
+const uncheckedHunks = new Map<string, Set<number>>(
+  Object.entries(previous.uncheckedHunks ?? {}).map(([file, indexes]) => [file, new Set(indexes)]),
+);
+const rendered = new Set<string>();
+const root = document.getElementById('app') as HTMLElement;
+
+const observer = new IntersectionObserver(
+  (entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const index = Number((entry.target as HTMLElement).dataset.index);
+      const file = review?.files[index];
+      if (file && !file.collapsed) renderFileDiff(entry.target as HTMLElement, file);
+    }
+  },
+  { rootMargin: '600px 0px' },
+);
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const message = event.data;
+  if (message?.type === 'review') {
+    review = message.review;
+    layout = message.layout;
+    render();
+  } else if (message?.type === 'result') {
+    setStatus(message.message, !message.ok);
+    setBusy(false);
+  } else if (message?.type === 'gone') {
+    root.replaceChildren(element('p', { className: 'empty' }, message.message));
+  }
+});
+window.addEventListener('scroll', () => saveState(), { passive: true });
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> & { dataset?: Record<string, string> } = {},
+  text?: string,
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  const { dataset, ...rest } = props;
+  Object.assign(node, rest);
+  if (dataset) Object.assign(node.dataset, dataset);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function render(): void {
+  if (!review) return;
+  rendered.clear();
+  observer.disconnect();
+  const scrollY = window.scrollY || previous.scrollY || 0;
+  const { totals } = review;
+  const header = element('header', { className: 'review-header' });
+  header.append(
+    element('h1', {}, review.title),
+    ...(review.task ? [element('p', { className: 'task' }, review.task)] : []),
+    element('p', { className: 'meta' }, `${review.branch ?? 'detached'} · base ${review.base} · keeps into ${review.target}`),
+    element(
+      'p',
+      { className: 'meta' },
+      `${totals.files} file${totals.files === 1 ? '' : 's'} · +${totals.additions} −${totals.deletions}`,
+    ),
+  );
+  const actions = element('div', { className: 'actions' });
+  const keepSelected = element('button', { className: 'primary', id: 'keep-selected' }, 'Keep Selected');
+  const keepAll = element('button', { id: 'keep-all' }, 'Keep All');
+  const discard = element('button', { className: 'danger', id: 'discard' }, 'Discard…');
+  const toggle = element('button', { id: 'layout' }, layout === 'side-by-side' ? 'Inline view' : 'Side-by-side view');
+  keepSelected.addEventListener('click', () => send({ type: 'keep', requestId: nextRequestId++, ...selection() }));
+  keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: nextRequestId++ }));
+  discard.addEventListener('click', () => send({ type: 'discard', requestId: nextRequestId++ }));
+  toggle.addEventListener('click', () => {
+    layout = layout === 'side-by-side' ? 'line-by-line' : 'side-by-side';
+    vscode.postMessage({ type: 'setLayout', layout });
+    render();
+  });
+  actions.append(keepSelected, keepAll, discard, toggle);
+  header.append(actions, element('p', { className: 'status', id: 'status', role: 'status' }));
+
+  if (review.files.length === 0) {
+    root.replaceChildren(
+      header,
+      element('p', { className: 'empty' }, 'Nothing to review: the agent has no changes that were not kept yet.'),
+    );
+    keepSelected.disabled = true;
+    keepAll.disabled = true;
+    return;
+  }
+  const list = element('ul', { className: 'file-list', ariaLabel: 'Changed files' });
+  const diffs = element('div', { className: 'diffs' });
+  review.files.forEach((file, index) => {
+    list.append(fileListItem(file, index));
+    diffs.append(fileSection(file, index));
+  });
+  root.replaceChildren(header, list, diffs);
+  window.scrollTo(0, scrollY);
+  saveState();
+}
+
+function fileCheckbox(file: ReviewFile, where: string): HTMLInputElement {
+  const box = element('input', { type: 'checkbox', checked: !unchecked.has(file.path), className: 'file-check' });
+  box.setAttribute('aria-label', `Keep ${file.path} (${where})`);
+  box.dataset.path = file.path;
+  box.addEventListener('change', () => {
+    if (box.checked) unchecked.delete(file.path);
+    else unchecked.add(file.path);
+    for (const other of document.querySelectorAll<HTMLInputElement>('input.file-check')) {
+      if (other.dataset.path === file.path) other.checked = box.checked;
+    }
+    saveState();
+  });
+  return box;
+}
+
+function fileListItem(file: ReviewFile, index: number): HTMLLIElement {
+  const item = element('li', { className: `file status-${file.status}` });
+  const label = element('label');
+  label.append(
+    fileCheckbox(file, 'file list'),
+    element('span', { className: 'badge', title: file.status }, STATUS_LETTER[file.status]),
+    element('span', { className: 'path' }, file.oldPath ? `${file.oldPath} → ${file.path}` : file.path),
+  );
+  const jump = element(
+    'a',
+    { href: `#file-${index}`, className: 'counts' },
+    file.binary ? 'binary' : `+${file.additions} −${file.deletions}`,
+  );
+  const open = element('button', { className: 'link' }, 'Open in Diff Editor');
+  open.addEventListener('click', () => vscode.postMessage({ type: 'openDiff', path: file.path }));
+  item.append(label, jump, open);
+  return item;
+}
+
+function fileSection(file: ReviewFile, index: number): HTMLElement {
+  const section = element('section', { className: 'file-diff', id: `file-${index}`, dataset: { index: String(index) } });
+  const title = element('h2');
+  title.append(fileCheckbox(file, 'diff'), element('span', { className: 'path' }, file.path));
+  section.append(title);
+  const body = element('div', { className: 'diff-body' });
+  section.append(body);
+  if (file.collapsed) {
+    const summary = file.binary
+      ? 'Binary file: kept or left whole.'
+      : `Large change (+${file.additions} −${file.deletions}), collapsed.`;
+    const show = element('button', { className: 'link' }, file.binary ? '' : 'Show diff');
+    body.append(element('p', { className: 'summary' }, summary));
+    if (!file.binary) {
+      show.addEventListener('click', () => renderFileDiff(section, file));
+      body.append(show);
+    }
+  } else {
+    observer.observe(section);
+  }
+  return section;
+}
+
+function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
+  if (rendered.has(file.path)) return;
+  rendered.add(file.path);
+  const body = section.querySelector('.diff-body') as HTMLElement;
+  const container = element('div');
+  container.innerHTML = renderDiff(file.diff, { outputFormat: layout, drawFileList: false, matching: 'lines' });
+  for (const foreignHeader of container.querySelectorAll('.d2h-file-header')) foreignHeader.remove();
+  addHunkCheckboxes(container, file);
+  body.replaceChildren(container);
+}
+
+/** One checkbox per hunk, in the hunk's header row (the left table in side-by-side view). */
+function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
+  const table = container.querySelector('.d2h-diff-table');
+  if (!table) return;
+  const infoCells = [...table.querySelectorAll('tr')]
+    .map(
+      (row) =>
+        row.querySelector('.d2h-info:not(.d2h-code-linenumber):not(.d2h-code-side-linenumber)') ?? row.querySelector('.d2h-info'),
+    )
+    .filter((cell): cell is Element => cell !== null);
+  const skipped = uncheckedHunks.get(file.path) ?? new Set<number>();
+  infoCells.slice(0, file.hunkCount).forEach((cell, index) => {
+    const box = element('input', { type: 'checkbox', checked: !skipped.has(index), className: 'hunk-check' });
+    box.setAttribute('aria-label', `Keep hunk ${index + 1} of ${file.path}`);
+    box.addEventListener('change', () => {
+      const set = uncheckedHunks.get(file.path) ?? new Set<number>();
+      if (box.checked) set.delete(index);
+      else set.add(index);
+      uncheckedHunks.set(file.path, set);
+      saveState();
+    });
+    cell.prepend(box);
+  });
+}
+
+function selection(): { files: string[]; hunks: Record<string, number[]> } {
+  const files: string[] = [];
+  const hunks: Record<string, number[]> = {};
+  for (const file of review?.files ?? []) {
+    if (unchecked.has(file.path)) continue;
+    const skipped = uncheckedHunks.get(file.path);
+    if (skipped && skipped.size > 0 && file.hunkCount > 0) {
+      const chosen = Array.from({ length: file.hunkCount }, (_, index) => index).filter((index) => !skipped.has(index));
+      if (chosen.length === 0) continue;
+      hunks[file.path] = chosen;
+    }
+    files.push(file.path);
+  }
+  return { files, hunks };
+}
+
+function send(message: PageMessage): void {
+  setBusy(true);
+  setStatus('Working…', false);
+  vscode.postMessage(message);
+}
+
+function setBusy(busy: boolean): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>('.actions button')) button.disabled = busy;
+}
+
+function setStatus(text: string, error: boolean): void {
+  const status = document.getElementById('status');
+  if (!status) return;
+  status.textContent = text;
+  status.classList.toggle('error', error);
+}
+
+function saveState(): void {
+  if (!review) return;
+  const hunks: Record<string, number[]> = {};
+  for (const [file, set] of uncheckedHunks) hunks[file] = [...set];
+  vscode.setState({
+    worktreePath: review.worktreePath,
+    unchecked: [...unchecked],
+    uncheckedHunks: hunks,
+    scrollY: window.scrollY,
+  });
+}
+
+vscode.postMessage({ type: 'ready' });

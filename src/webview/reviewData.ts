@@ -1,0 +1,46 @@
+import type { AgentChanges } from '../git';
+import type { ReviewData, ReviewFile } from './protocol';
+
+/** Splits a multi-file patch into its per-file sections (`diff --git …`), in order. */
+export function splitPatch(patch: Buffer): Buffer[] {
+  const sections: Buffer[] = [];
+  const marker = Buffer.from('diff --git ');
+  let start = patch.indexOf(marker);
+  while (start !== -1) {
+    let next = patch.indexOf(Buffer.concat([Buffer.from('\n'), marker]), start);
+    next = next === -1 ? patch.length : next + 1;
+    sections.push(patch.subarray(start, next));
+    start = next < patch.length ? next : -1;
+  }
+  return sections;
+}
+
+/**
+ * What the page needs to render a review: per file its own diff text (binary files none), how many
+ * hunks it has (for per-hunk checkboxes), and whether it starts collapsed.
+ */
+export function buildReviewData(
+  changes: AgentChanges,
+  about: { title: string; task: string | undefined; branch: string | undefined; base: string; target: string },
+  largeFileLines: number,
+): ReviewData {
+  const sections = splitPatch(changes.patch);
+  if (sections.length !== changes.files.length) {
+    throw new Error(`The patch has ${sections.length} file sections for ${changes.files.length} changed files`);
+  }
+  const files: ReviewFile[] = changes.files.map((file, index) => {
+    const diff = file.binary ? '' : (sections[index] as Buffer).toString('utf8');
+    return {
+      path: file.path,
+      oldPath: file.oldPath,
+      status: file.status,
+      additions: file.additions,
+      deletions: file.deletions,
+      binary: file.binary,
+      collapsed: file.binary || file.additions + file.deletions > largeFileLines,
+      diff,
+      hunkCount: diff.split('\n').filter((line) => line.startsWith('@@')).length,
+    };
+  });
+  return { worktreePath: changes.worktreePath, ...about, files, totals: changes.totals };
+}

@@ -1,0 +1,306 @@
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  type AgentChanges,
+  type GitService,
+  getAgentChanges,
+  type KeepResult,
+  keep,
+  type Logger,
+  WorktreeOperationError,
+} from '../git';
+import type { DiffLayout, HostMessage, ReviewData } from './protocol';
+import { parsePageMessage, parsePageState } from './protocol';
+import { buildReviewData } from './reviewData';
+
+export const REVIEW_VIEW_TYPE = 'agentWorktrees.review';
+export const GIT_CONTENT_SCHEME = 'agent-worktrees-git';
+const LAYOUT_KEY = 'agentWorktrees.review.layout';
+const REFRESH_DEBOUNCE_MS = 500;
+
+export interface ReviewDeps {
+  readonly service: GitService;
+  readonly logger: Logger;
+  readonly extensionUri: vscode.Uri;
+  readonly state: vscode.Memento;
+  /** The guarded removal flow, worded "Discard agent work"; resolves true when it was removed. */
+  readonly discard: (worktreePath: string) => Promise<boolean>;
+  /** After a keep, per `agentWorktrees.afterKeep`. */
+  readonly afterKeep: (worktreePath: string, result: KeepResult) => Promise<void>;
+  readonly refreshView: (worktreePath: string) => Promise<void>;
+}
+
+/** One review panel per agent worktree, reused; restored after a reload by the serializer. */
+export class ReviewPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, ReviewPanel>();
+
+  constructor(private readonly deps: ReviewDeps) {}
+
+  open(worktreePath: string): ReviewPanel {
+    const existing = this.panels.get(worktreePath);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      REVIEW_VIEW_TYPE,
+      `Review: ${path.basename(worktreePath)}`,
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+      },
+    );
+    return this.adopt(panel, worktreePath);
+  }
+
+  /** The serializer hands back a panel after a reload; its state is untrusted input too. */
+  restore(panel: vscode.WebviewPanel, state: unknown): void {
+    const parsed = parsePageState(state);
+    if (!parsed) {
+      panel.dispose();
+      return;
+    }
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')] };
+    this.adopt(panel, parsed.worktreePath);
+  }
+
+  get(worktreePath: string): ReviewPanel | undefined {
+    return this.panels.get(worktreePath);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, worktreePath: string): ReviewPanel {
+    const review = new ReviewPanel(panel, worktreePath, this.deps, () => this.panels.delete(worktreePath));
+    this.panels.set(worktreePath, review);
+    return review;
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) panel.dispose();
+  }
+}
+
+export class ReviewPanel implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private changes: AgentChanges | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ready = false;
+  private disposed = false;
+  /** Last data sent, for tests and for keeping the page's selection stable. */
+  lastReview: ReviewData | undefined;
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    readonly worktreePath: string,
+    private readonly deps: ReviewDeps,
+    private readonly onDispose: () => void,
+  ) {
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'worktrees.svg');
+    panel.webview.html = this.html();
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
+    );
+    // Live: re-capture when the agent's files or git state change, debounced.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(worktreePath), '**'));
+    const schedule = () => this.scheduleRefresh();
+    this.disposables.push(watcher, watcher.onDidChange(schedule), watcher.onDidCreate(schedule), watcher.onDidDelete(schedule));
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  private async onMessage(raw: unknown): Promise<void> {
+    const message = parsePageMessage(raw);
+    if (!message) {
+      this.deps.logger.warn(`Review panel: ignored a malformed or unknown message: ${safePreview(raw)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        await this.refresh();
+        return;
+      case 'keep':
+        await this.keep(message.requestId, { files: message.files, hunks: message.hunks });
+        return;
+      case 'keepAll':
+        await this.keep(message.requestId, {});
+        return;
+      case 'discard': {
+        const removed = await this.deps.discard(this.worktreePath).catch((error: unknown) => {
+          this.post({ type: 'result', requestId: message.requestId, ok: false, message: (error as Error).message });
+          return false;
+        });
+        if (removed) this.dispose();
+        else this.post({ type: 'result', requestId: message.requestId, ok: true, message: 'Nothing was discarded.' });
+        return;
+      }
+      case 'openDiff':
+        await this.openDiff(message.path);
+        return;
+      case 'setLayout':
+        await this.deps.state.update(LAYOUT_KEY, message.layout);
+        return;
+    }
+  }
+
+  /** Keep through the service; a conflict asks first; the result goes back to the page. */
+  async keep(
+    requestId: number,
+    selection: { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> },
+  ): Promise<KeepResult | undefined> {
+    const staged = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('keepStaged', false);
+    const run = (allowConflicts: boolean) => keep(this.deps.service, this.worktreePath, { ...selection, staged, allowConflicts });
+    try {
+      let result: KeepResult;
+      try {
+        result = await run(false);
+      } catch (error) {
+        if (!(error instanceof WorktreeOperationError && error.code === 'needs-confirmation')) throw error;
+        const apply = 'Apply with Conflicts';
+        const choice = await vscode.window.showWarningMessage(
+          'Keeping these changes conflicts with the target.',
+          { modal: true, detail: `${error.message}\n\nApply anyway and resolve the conflicts in the merge editor?` },
+          apply,
+        );
+        if (choice !== apply) {
+          this.post({ type: 'result', requestId, ok: true, message: 'Nothing was kept.' });
+          return undefined;
+        }
+        result = await run(true);
+      }
+      const message =
+        result.keptFiles.length === 0
+          ? 'Nothing to keep: everything was kept already.'
+          : `Kept ${result.keptFiles.length} file${result.keptFiles.length === 1 ? '' : 's'} into ${result.target}${result.conflicts.length > 0 ? ` (${result.conflicts.length} with conflicts)` : ''}.`;
+      this.post({ type: 'result', requestId, ok: true, message });
+      await this.deps.refreshView(this.worktreePath);
+      await this.refresh();
+      if (result.keptFiles.length > 0) await this.deps.afterKeep(this.worktreePath, result);
+      return result;
+    } catch (error) {
+      const where = `The agent worktree and its branch are unchanged at ${this.worktreePath}.`;
+      this.post({ type: 'result', requestId, ok: false, message: `${(error as Error).message} ${where}` });
+      this.deps.logger.error(`Keep from ${this.worktreePath} failed: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private scheduleRefresh(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
+  }
+
+  async refresh(): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    try {
+      this.changes = await getAgentChanges(this.deps.service, this.worktreePath);
+      const metadataTarget = (await this.deps.service.listWorktrees({ commonDir: await this.commonDir() })).find(
+        (worktree) => worktree.path === this.worktreePath,
+      );
+      const agent = metadataTarget?.agent;
+      const collapseOver = vscode.workspace.getConfiguration('agentWorktrees').get<number>('review.collapseLinesOver', 1000);
+      this.lastReview = buildReviewData(
+        this.changes,
+        {
+          title: `Review ${path.basename(this.worktreePath)}`,
+          task: agent?.task,
+          branch: metadataTarget?.branch,
+          base: `${agent?.baseBranch ?? 'detached'} @ ${this.changes.baseCommit.slice(0, 8)}`,
+          target: agent?.createdFrom ?? '',
+        },
+        collapseOver,
+      );
+      this.post({ type: 'review', review: this.lastReview, layout: this.deps.state.get<DiffLayout>(LAYOUT_KEY, 'side-by-side') });
+    } catch (error) {
+      this.deps.logger.error(`Review of ${this.worktreePath} failed: ${(error as Error).message}`);
+      this.post({ type: 'gone', message: `Cannot review ${this.worktreePath}: ${(error as Error).message}` });
+    }
+  }
+
+  private async commonDir(): Promise<string> {
+    const found = await this.deps.service.discover(this.worktreePath);
+    if (found.kind !== 'worktree') throw new Error(`${this.worktreePath} is no longer a worktree`);
+    return found.commonDir;
+  }
+
+  /** VS Code's own diff editor: the file at the review's starting point against the file on disk. */
+  private async openDiff(relativePath: string): Promise<void> {
+    const file = this.changes?.files.find((candidate) => candidate.path === relativePath);
+    if (!file || !this.changes) return;
+    const left = vscode.Uri.from({
+      scheme: GIT_CONTENT_SCHEME,
+      path: `/${file.oldPath ?? file.path}`,
+      query: JSON.stringify({ cwd: this.worktreePath, revision: this.changes.from }),
+    });
+    const right = vscode.Uri.file(path.join(this.worktreePath, file.path));
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${file.path} (agent changes)`);
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.disposed) void this.panel.webview.postMessage(message);
+  }
+
+  private html(): string {
+    const webview = this.panel.webview;
+    const nonce = randomBytes(16).toString('base64');
+    const media = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, 'media', ...parts));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `img-src ${webview.cspSource} data:`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${media('dist', 'diff2html.min.css')}">
+<link rel="stylesheet" href="${media('review.css')}">
+<title>Review</title>
+</head>
+<body>
+<main id="app"><p>Loading the agent's changes…</p></main>
+<script nonce="${nonce}" src="${media('dist', 'review.js')}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.onDispose();
+    for (const disposable of this.disposables) disposable.dispose();
+    this.panel.dispose();
+  }
+}
+
+/** `git show <revision>:<path>` for the left side of "Open in Diff Editor" (empty when absent). */
+export class GitContentProvider implements vscode.TextDocumentContentProvider {
+  constructor(private readonly service: GitService) {}
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const { cwd, revision } = JSON.parse(uri.query) as { cwd: string; revision: string };
+    const result = await this.service.runner.run(['show', `${revision}:${uri.path.slice(1)}`], {
+      cwd,
+      readOnly: true,
+      acceptExitCodes: [0, 128],
+    });
+    return result.exitCode === 0 ? result.stdout : '';
+  }
+}
+
+function safePreview(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 200) ?? String(value);
+  } catch {
+    return String(value).slice(0, 200);
+  }
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { selectHunks, splitHunks } from '../../src/git';
+import { parsePageMessage, parsePageState } from '../../src/webview/protocol';
+import { splitPatch } from '../../src/webview/reviewData';
+
+describe('review panel protocol', () => {
+  test('accepts exactly the declared messages', () => {
+    assert.deepEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
+    assert.deepEqual(parsePageMessage({ type: 'keepAll', requestId: 3 }), { type: 'keepAll', requestId: 3 });
+    assert.deepEqual(
+      parsePageMessage({ type: 'keep', requestId: 1, files: ['a.txt', 'dir/b c.txt'], hunks: { 'a.txt': [0, 2] } }),
+      {
+        type: 'keep',
+        requestId: 1,
+        files: ['a.txt', 'dir/b c.txt'],
+        hunks: { 'a.txt': [0, 2] },
+      },
+    );
+    assert.deepEqual(parsePageMessage({ type: 'setLayout', layout: 'line-by-line' }), {
+      type: 'setLayout',
+      layout: 'line-by-line',
+    });
+  });
+
+  test('rejects unknown, malformed and hostile messages', () => {
+    const rejected = [
+      null,
+      'ready',
+      [],
+      { type: 'eval', code: 'alert(1)' },
+      { type: 'ready', extra: true },
+      { type: 'keepAll' },
+      { type: 'keepAll', requestId: -1 },
+      { type: 'keepAll', requestId: '1' },
+      { type: 'keep', requestId: 1, files: ['../../etc/passwd'], hunks: {} },
+      { type: 'keep', requestId: 1, files: ['/etc/passwd'], hunks: {} },
+      { type: 'keep', requestId: 1, files: ['a\0b'], hunks: {} },
+      { type: 'keep', requestId: 1, files: 'a.txt', hunks: {} },
+      { type: 'keep', requestId: 1, files: ['a.txt'], hunks: { 'a.txt': [1.5] } },
+      { type: 'keep', requestId: 1, files: ['a.txt'], hunks: { '../x': [0] } },
+      { type: 'discard', requestId: 1, worktreePath: '/somewhere/else' },
+      { type: 'openDiff', path: '../outside' },
+      { type: 'setLayout', layout: 'sideways' },
+      { type: '__proto__' },
+    ];
+    for (const message of rejected) assert.equal(parsePageMessage(message), undefined, JSON.stringify(message));
+  });
+
+  test('restored page state is validated too', () => {
+    assert.equal(parsePageState({ worktreePath: 'relative' }), undefined);
+    assert.equal(parsePageState(undefined), undefined);
+    assert.deepEqual(parsePageState({ worktreePath: '/w', unchecked: ['a', '../b', 5], scrollY: 10 })?.unchecked, ['a']);
+  });
+});
+
+describe('patch sections and hunks', () => {
+  const patch = Buffer.from(
+    [
+      'diff --git a/one.txt b/one.txt',
+      'index 1111111..2222222 100644',
+      '--- a/one.txt',
+      '+++ b/one.txt',
+      '@@ -1,3 +1,3 @@',
+      ' a',
+      '-b',
+      '+B',
+      ' c',
+      '@@ -10,3 +10,3 @@',
+      ' x',
+      '-y',
+      '+Y',
+      ' z',
+      'diff --git a/two.txt b/two.txt',
+      'new file mode 100644',
+      'index 0000000..3333333',
+      '--- /dev/null',
+      '+++ b/two.txt',
+      '@@ -0,0 +1 @@',
+      '+new',
+      '',
+    ].join('\n'),
+  );
+
+  test('splits a patch into per-file sections, bytes intact', () => {
+    const sections = splitPatch(patch);
+    assert.equal(sections.length, 2);
+    assert.equal(Buffer.concat(sections).equals(patch), true);
+    assert.match(sections[1]?.toString() ?? '', /^diff --git a\/two.txt/);
+  });
+
+  test('keeps only the chosen hunks of a file, and refuses hunks that do not exist', () => {
+    const [first] = splitPatch(patch);
+    assert.ok(first);
+    assert.equal(splitHunks(first).hunks.length, 2);
+    const second = selectHunks(first, [1], 'one.txt').toString();
+    assert.match(second, /@@ -10,3 \+10,3 @@/);
+    assert.doesNotMatch(second, /@@ -1,3/);
+    assert.match(second, /^diff --git a\/one.txt b\/one.txt\nindex/);
+    assert.equal(selectHunks(first, [], 'one.txt').length, 0);
+    assert.throws(() => selectHunks(first, [2], 'one.txt'), /no hunk 2/);
+  });
+});

@@ -194,18 +194,18 @@ function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
   body.replaceChildren(container);
 }
 
-/** One checkbox per hunk, in the hunk's header row (the left table in side-by-side view). */
+/**
+ * One checkbox per hunk, in a list above the file's diff, labelled with the hunk's header
+ * (`@@ -10,3 +10,4 @@ …`): keyboard-operable and independent of diff2html's table layout.
+ */
 function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
-  const table = container.querySelector('.d2h-diff-table');
-  if (!table) return;
-  const infoCells = [...table.querySelectorAll('tr')]
-    .map(
-      (row) =>
-        row.querySelector('.d2h-info:not(.d2h-code-linenumber):not(.d2h-code-side-linenumber)') ?? row.querySelector('.d2h-info'),
-    )
-    .filter((cell): cell is Element => cell !== null);
+  if (file.hunkCount < 2) return; // one hunk: the file's own checkbox decides
+  const headers = file.diff.split('\n').filter((line) => line.startsWith('@@'));
   const skipped = uncheckedHunks.get(file.path) ?? new Set<number>();
-  infoCells.slice(0, file.hunkCount).forEach((cell, index) => {
+  const list = element('fieldset', { className: 'hunks' });
+  list.append(element('legend', {}, 'Hunks to keep'));
+  headers.forEach((header, index) => {
+    const label = element('label', { className: 'hunk' });
     const box = element('input', { type: 'checkbox', checked: !skipped.has(index), className: 'hunk-check' });
     box.setAttribute('aria-label', `Keep hunk ${index + 1} of ${file.path}`);
     box.addEventListener('change', () => {
@@ -215,8 +215,10 @@ function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
       uncheckedHunks.set(file.path, set);
       saveState();
     });
-    cell.prepend(box);
+    label.append(box, element('code', {}, header));
+    list.append(label);
   });
+  container.prepend(list);
 }
 
 function selection(): { files: string[]; hunks: Record<string, number[]> } {

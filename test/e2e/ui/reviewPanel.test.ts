@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { createAgentWorktree, GitRunner, GitService } from '../../../src/git';
+import { sleep } from '../harness/codeServer';
+import { createFixtureRepo, git } from '../harness/fixtures';
+import { ROOT } from '../harness/paths';
+import { useWorkbench } from './session';
+import { openWorktreesView, row, screenshotsDir, waitUntil } from './workbench';
+
+const HOSTILE_NAME = '<img src=x onerror=alert(1)>.txt';
+const HOSTILE_CONTENT = '</script><script>alert(1)</script>\n';
+const LONG = Array.from({ length: 40 }, (_, index) => `line ${index + 1}`);
+
+describe('Review panel in the real workbench', () => {
+  let repo: string;
+  let agentPath: string;
+  const session = useWorkbench({
+    label: 'review',
+    settings: { 'agentWorktrees.afterKeep': 'keep' },
+    makeFolder: async (parent) => {
+      repo = createFixtureRepo(parent).repo;
+      writeFileSync(path.join(repo, 'long.txt'), `${LONG.join('\n')}\n`);
+      git(repo, ['add', 'long.txt']);
+      git(repo, ['commit', '--quiet', '-m', 'long file']);
+      const created = await createAgentWorktree(new GitService(new GitRunner()), { repoPath: repo, task: 'Tidy the shop' });
+      agentPath = created.path;
+      const edited = [...LONG];
+      edited[2] = 'line 3 — first hunk (left out)';
+      edited[36] = 'line 37 — second hunk (kept)';
+      writeFileSync(path.join(agentPath, 'long.txt'), `${edited.join('\n')}\n`);
+      writeFileSync(path.join(agentPath, 'coupons.ts'), 'export const coupons = ["SAVE10"];\n');
+      writeFileSync(path.join(agentPath, HOSTILE_NAME), HOSTILE_CONTENT);
+      mkdirSync(path.join(agentPath, 'docs'), { recursive: true });
+      writeFileSync(path.join(agentPath, 'docs', 'notes.md'), '# notes\n');
+      return repo;
+    },
+  });
+
+  const panel = (): FrameLocator => session.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+  test('open from the tree, untick a file and a hunk, Keep Selected: exactly those changes land', async () => {
+    const dialogs: string[] = [];
+    session.page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const sidebar = await openWorktreesView(session.page);
+    const agentRow = row(sidebar, 'tidy-the-shop');
+    await agentRow.waitFor({ timeout: 30_000 });
+    await agentRow.hover();
+    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
+
+    const frame = panel();
+    await frame.locator('h1', { hasText: 'Review tidy-the-shop' }).waitFor({ timeout: 30_000 });
+    await frame.locator('.task', { hasText: 'Tidy the shop' }).waitFor();
+    const listed = await frame.locator('.file-list .path').allTextContents();
+    assert.deepEqual([...listed].sort(), [HOSTILE_NAME, 'coupons.ts', 'docs/notes.md', 'long.txt'].sort());
+
+    // The hostile name and content are text: no element was created from them, nothing ran.
+    assert.equal(await frame.locator('img').count(), 0);
+    await frame
+      .locator('.d2h-code-line-ctn, .d2h-code-side-line', { hasText: '</script><script>alert(1)</script>' })
+      .first()
+      .waitFor();
+    assert.deepEqual(dialogs, []);
+
+    await frame.locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).uncheck();
+    await frame.locator('input.hunk-check[aria-label="Keep hunk 1 of long.txt"]').uncheck();
+    await sleep(800);
+    const shots = screenshotsDir(ROOT);
+    mkdirSync(shots, { recursive: true });
+    await session.page.screenshot({ path: path.join(shots, 'review-panel.png') });
+
+    await frame.locator('#keep-selected').click();
+    await frame.locator('#status', { hasText: 'Kept 3 files' }).waitFor({ timeout: 30_000 });
+    const kept = readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n');
+    assert.equal(kept[2], 'line 3', 'the unticked hunk was not kept');
+    assert.equal(kept[36], 'line 37 — second hunk (kept)');
+    assert.equal(readFileSync(path.join(repo, 'coupons.ts'), 'utf8'), 'export const coupons = ["SAVE10"];\n');
+    assert.equal(readFileSync(path.join(repo, 'docs', 'notes.md'), 'utf8'), '# notes\n');
+    assert.equal(existsSync(path.join(repo, HOSTILE_NAME)), false, 'the unticked file was not kept');
+
+    // What was left out is still there to review; what was kept is gone from the list.
+    await waitUntil(async () => (await frame.locator('.file-list .path').count()) === 2, 'the list to show only what is left');
+    assert.deepEqual((await frame.locator('.file-list .path').allTextContents()).sort(), [HOSTILE_NAME, 'long.txt'].sort());
+    assert.deepEqual(dialogs, []);
+  });
+
+  test('Discard removes the agent worktree and its branch after the confirmation', async () => {
+    const frame = panel();
+    await frame.locator('#discard').click();
+    const dialog = session.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    assert.match(await dialog.innerText(), /uncommitted file/);
+    await dialog.locator('.monaco-button', { hasText: 'Discard and Lose Work' }).click();
+    await waitUntil(async () => !existsSync(agentPath), 'the worktree folder to go', 20_000);
+    await waitUntil(async () => git(repo, ['branch', '--list', 'agent/tidy-the-shop']).trim() === '', 'the branch to go');
+    await waitUntil(async () => (await session.page.locator('iframe.webview.ready').count()) === 0, 'the panel to close');
+  });
+});

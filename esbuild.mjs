@@ -56,6 +56,9 @@ const contexts = await Promise.all([
 // diff2html's stylesheet ships as a file: the panel's CSP allows no inline styles.
 mkdirSync('media/dist', { recursive: true });
 copyFileSync('node_modules/diff2html/bundles/css/diff2html.min.css', 'media/dist/diff2html.min.css');
+// Codicons for the panel, as VS Code's own UI uses them (the CSS loads the font beside it).
+copyFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'media/dist/codicon.css');
+copyFileSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'media/dist/codicon.ttf');
 
 if (watch) {
   await Promise.all(contexts.map((context) => context.watch()));

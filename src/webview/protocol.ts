@@ -43,6 +43,7 @@ export type PageMessage =
   | { readonly type: 'keepAll'; readonly requestId: number }
   | { readonly type: 'discard'; readonly requestId: number }
   | { readonly type: 'openDiff'; readonly path: string }
+  | { readonly type: 'chooseTarget' }
   | { readonly type: 'setLayout'; readonly layout: DiffLayout };
 
 /** Host → page. */
@@ -66,7 +67,8 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
   if (!isRecord(value) || typeof value.type !== 'string') return undefined;
   switch (value.type) {
     case 'ready':
-      return hasOnly(value, ['type']) ? { type: 'ready' } : undefined;
+    case 'chooseTarget':
+      return hasOnly(value, ['type']) ? { type: value.type } : undefined;
     case 'keepAll':
     case 'discard':
       return hasOnly(value, ['type', 'requestId']) && isRequestId(value.requestId)

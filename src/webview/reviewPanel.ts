@@ -89,6 +89,8 @@ export class ReviewPanel implements vscode.Disposable {
   private disposed = false;
   /** Last data sent, for tests and for keeping the page's selection stable. */
   lastReview: ReviewData | undefined;
+  /** Where Keep applies; undefined = the worktree the agent worktree was created from. */
+  private target: string | undefined;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -141,6 +143,9 @@ export class ReviewPanel implements vscode.Disposable {
       case 'openDiff':
         await this.openDiff(message.path);
         return;
+      case 'chooseTarget':
+        await this.chooseTarget();
+        return;
       case 'setLayout':
         await this.deps.state.update(LAYOUT_KEY, message.layout);
         return;
@@ -153,7 +158,8 @@ export class ReviewPanel implements vscode.Disposable {
     selection: { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> },
   ): Promise<KeepResult | undefined> {
     const staged = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('keepStaged', false);
-    const run = (allowConflicts: boolean) => keep(this.deps.service, this.worktreePath, { ...selection, staged, allowConflicts });
+    const run = (allowConflicts: boolean) =>
+      keep(this.deps.service, this.worktreePath, { ...selection, staged, allowConflicts, target: this.target });
     try {
       let result: KeepResult;
       try {
@@ -210,7 +216,7 @@ export class ReviewPanel implements vscode.Disposable {
           task: agent?.task,
           branch: metadataTarget?.branch,
           base: `${agent?.baseBranch ?? 'detached'} @ ${this.changes.baseCommit.slice(0, 8)}`,
-          target: agent?.createdFrom ?? '',
+          target: this.target ?? agent?.createdFrom ?? '',
         },
         collapseOver,
       );
@@ -219,6 +225,25 @@ export class ReviewPanel implements vscode.Disposable {
       this.deps.logger.error(`Review of ${this.worktreePath} failed: ${(error as Error).message}`);
       this.post({ type: 'gone', message: `Cannot review ${this.worktreePath}: ${(error as Error).message}` });
     }
+  }
+
+  /** Keep into another worktree of the same repository than the one the agent started from. */
+  private async chooseTarget(): Promise<void> {
+    const worktrees = (await this.deps.service.listWorktrees({ commonDir: await this.commonDir() })).filter(
+      (worktree) => worktree.path !== this.worktreePath && !worktree.gone && !worktree.bare,
+    );
+    const picked = await vscode.window.showQuickPick(
+      worktrees.map((worktree) => ({
+        label: path.basename(worktree.path),
+        description: worktree.branch ?? 'detached',
+        detail: worktree.path,
+        worktree,
+      })),
+      { title: 'Keep the agent’s changes into which worktree?' },
+    );
+    if (!picked) return;
+    this.target = picked.worktree.path;
+    await this.refresh();
   }
 
   private async commonDir(): Promise<string> {
@@ -261,6 +286,7 @@ export class ReviewPanel implements vscode.Disposable {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${media('dist', 'codicon.css')}">
 <link rel="stylesheet" href="${media('dist', 'diff2html.min.css')}">
 <link rel="stylesheet" href="${media('review.css')}">
 <title>Review</title>

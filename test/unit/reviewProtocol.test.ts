@@ -42,6 +42,7 @@ describe('review panel protocol', () => {
       { type: 'discard', requestId: 1, worktreePath: '/somewhere/else' },
       { type: 'openDiff', path: '../outside' },
       { type: 'setLayout', layout: 'sideways' },
+      { type: 'chooseTarget', target: '/elsewhere' },
       { type: '__proto__' },
     ];
     for (const message of rejected) assert.equal(parsePageMessage(message), undefined, JSON.stringify(message));

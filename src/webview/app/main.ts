@@ -13,6 +13,14 @@ declare function acquireVsCodeApi(): {
 };
 
 const vscode = acquireVsCodeApi();
+const STATUS_ICON: Record<ReviewFile['status'], string> = {
+  added: 'diff-added',
+  modified: 'diff-modified',
+  deleted: 'diff-removed',
+  renamed: 'diff-renamed',
+  copied: 'diff-added',
+  'type-changed': 'diff-modified',
+};
 const STATUS_LETTER: Record<ReviewFile['status'], string> = {
   added: 'A',
   modified: 'M',
@@ -31,6 +39,8 @@ const uncheckedHunks = new Map<string, Set<number>>(
   Object.entries(previous.uncheckedHunks ?? {}).map(([file, indexes]) => [file, new Set(indexes)]),
 );
 const rendered = new Set<string>();
+const lastDiffs = new Map<string, string>();
+let lastStatus = { text: '', error: false };
 const root = document.getElementById('app') as HTMLElement;
 
 const observer = new IntersectionObserver(
@@ -48,6 +58,11 @@ const observer = new IntersectionObserver(
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   if (message?.type === 'review') {
+    // Hunk numbers belong to one version of a file's diff: when it changes, its hunk choices reset.
+    for (const file of message.review.files) {
+      if (lastDiffs.get(file.path) !== file.diff) uncheckedHunks.delete(file.path);
+      lastDiffs.set(file.path, file.diff);
+    }
     review = message.review;
     layout = message.layout;
     render();
@@ -73,6 +88,23 @@ function element<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+function targetLine(data: ReviewData): HTMLElement {
+  const line = element(
+    'p',
+    { className: 'meta' },
+    `${data.branch ?? 'detached'} · base ${data.base} · keeps into ${data.target} `,
+  );
+  const change = element('button', { className: 'link', id: 'choose-target' }, 'Change…');
+  change.addEventListener('click', () => vscode.postMessage({ type: 'chooseTarget' }));
+  line.append(change);
+  return line;
+}
+
+function withIcon<T extends HTMLElement>(node: T, icon: string): T {
+  node.prepend(element('span', { className: `codicon codicon-${icon}`, ariaHidden: 'true' }));
+  return node;
+}
+
 function render(): void {
   if (!review) return;
   rendered.clear();
@@ -83,7 +115,7 @@ function render(): void {
   header.append(
     element('h1', {}, review.title),
     ...(review.task ? [element('p', { className: 'task' }, review.task)] : []),
-    element('p', { className: 'meta' }, `${review.branch ?? 'detached'} · base ${review.base} · keeps into ${review.target}`),
+    targetLine(review),
     element(
       'p',
       { className: 'meta' },
@@ -91,9 +123,9 @@ function render(): void {
     ),
   );
   const actions = element('div', { className: 'actions' });
-  const keepSelected = element('button', { className: 'primary', id: 'keep-selected' }, 'Keep Selected');
-  const keepAll = element('button', { id: 'keep-all' }, 'Keep All');
-  const discard = element('button', { className: 'danger', id: 'discard' }, 'Discard…');
+  const keepSelected = withIcon(element('button', { className: 'primary', id: 'keep-selected' }, 'Keep Selected'), 'check');
+  const keepAll = withIcon(element('button', { id: 'keep-all' }, 'Keep All'), 'check-all');
+  const discard = withIcon(element('button', { className: 'danger', id: 'discard' }, 'Discard…'), 'trash');
   const toggle = element('button', { id: 'layout' }, layout === 'side-by-side' ? 'Inline view' : 'Side-by-side view');
   keepSelected.addEventListener('click', () => send({ type: 'keep', requestId: nextRequestId++, ...selection() }));
   keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: nextRequestId++ }));
@@ -104,7 +136,10 @@ function render(): void {
     render();
   });
   actions.append(keepSelected, keepAll, discard, toggle);
-  header.append(actions, element('p', { className: 'status', id: 'status', role: 'status' }));
+  // The last result stays visible across re-renders (a keep is followed by a fresh capture).
+  const status = element('p', { className: 'status', id: 'status', role: 'status' }, lastStatus.text);
+  status.classList.toggle('error', lastStatus.error);
+  header.append(actions, status);
 
   if (review.files.length === 0) {
     root.replaceChildren(
@@ -146,7 +181,10 @@ function fileListItem(file: ReviewFile, index: number): HTMLLIElement {
   const label = element('label');
   label.append(
     fileCheckbox(file, 'file list'),
-    element('span', { className: 'badge', title: file.status }, STATUS_LETTER[file.status]),
+    element('span', {
+      className: `badge codicon codicon-${STATUS_ICON[file.status]}`,
+      title: `${file.status} (${STATUS_LETTER[file.status]})`,
+    }),
     element('span', { className: 'path' }, file.oldPath ? `${file.oldPath} → ${file.path}` : file.path),
   );
   const jump = element(
@@ -248,6 +286,7 @@ function setBusy(busy: boolean): void {
 }
 
 function setStatus(text: string, error: boolean): void {
+  lastStatus = { text, error };
   const status = document.getElementById('status');
   if (!status) return;
   status.textContent = text;

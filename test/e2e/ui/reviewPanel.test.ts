@@ -86,7 +86,63 @@ describe('Review panel in the real workbench', () => {
     // What was left out is still there to review; what was kept is gone from the list.
     await waitUntil(async () => (await frame.locator('.file-list .path').count()) === 2, 'the list to show only what is left');
     assert.deepEqual((await frame.locator('.file-list .path').allTextContents()).sort(), [HOSTILE_NAME, 'long.txt'].sort());
+    assert.equal(await frame.locator('input.hunk-check').count(), 0, 'one hunk left: no hunk list');
     assert.deepEqual(dialogs, []);
+  });
+
+  test('live: new agent work appears by itself; Open in Diff Editor; a reload restores the panel', async () => {
+    const frame = panel();
+    writeFileSync(path.join(agentPath, 'late-arrival.txt'), 'written while the panel is open\n');
+    await frame.locator('.file-list .path', { hasText: 'late-arrival.txt' }).waitFor({ timeout: 15_000 });
+    assert.equal(
+      await frame.locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).isChecked(),
+      false,
+      'the user’s selection survives the update',
+    );
+
+    await frame.locator('.file', { hasText: 'long.txt' }).locator('button', { hasText: 'Open in Diff Editor' }).click();
+    await session.page.locator('.tabs-container .tab', { hasText: 'long.txt (agent changes)' }).waitFor({ timeout: 15_000 });
+    await session.page.locator('.monaco-diff-editor').first().waitFor();
+
+    await session.page.reload();
+    await session.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await session.page.locator('.tabs-container .tab', { hasText: 'Review: tidy-the-shop' }).first().click();
+    await panel().locator('h1', { hasText: 'Review tidy-the-shop' }).waitFor({ timeout: 30_000 });
+    await panel().locator('.file-list .path', { hasText: 'late-arrival.txt' }).waitFor();
+  });
+
+  test('Change… keeps into another worktree of the repository', async () => {
+    const frame = panel();
+    await frame.locator('#choose-target').click();
+    const input = session.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('fix-tax');
+    await session.page.locator('.quick-input-list .monaco-list-row', { hasText: 'fix-tax' }).first().click();
+    const fixTax = path.join(path.dirname(repo), 'shop.worktrees', 'fix-tax');
+    await frame.locator('.meta', { hasText: `keeps into ${fixTax}` }).waitFor({ timeout: 15_000 });
+    // fix-tax branched before long.txt existed: keep only the new file there.
+    await frame.locator('input.file-check[aria-label="Keep long.txt (file list)"]').uncheck();
+    await frame.locator('#keep-selected').click();
+    await frame.locator('#status', { hasText: `into ${fixTax}` }).waitFor({ timeout: 30_000 });
+    assert.equal(readFileSync(path.join(fixTax, 'late-arrival.txt'), 'utf8'), 'written while the panel is open\n');
+    assert.equal(existsSync(path.join(repo, 'late-arrival.txt')), false, 'the main worktree got nothing this time');
+    assert.equal(existsSync(path.join(fixTax, HOSTILE_NAME)), false, 'still unticked');
+
+    // Back to the main worktree, keep long.txt's remaining hunk: the earlier "leave hunk 1 out"
+    // choice belonged to the old diff and must not silently drop it now. (First the user commits
+    // what was kept before; otherwise keep rightly refuses to touch uncommitted long.txt.)
+    git(repo, ['add', '--all']);
+    git(repo, ['commit', '--quiet', '-m', 'the first kept part']);
+    await frame.locator('#choose-target').click();
+    await input.fill('shop');
+    await session.page.locator('.quick-input-list .monaco-list-row', { hasText: repo }).first().click();
+    await frame.locator('.meta', { hasText: `keeps into ${repo} ` }).waitFor({ timeout: 15_000 });
+    await frame.locator('input.file-check[aria-label="Keep long.txt (file list)"]').check();
+    await frame.locator('#keep-selected').click();
+    await waitUntil(
+      async () => readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n')[2] === 'line 3 — first hunk (left out)',
+      'the remaining hunk in the main worktree',
+    );
   });
 
   test('Discard removes the agent worktree and its branch after the confirmation', async () => {

@@ -221,6 +221,10 @@ async function removeOne(
     const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
     return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: reason };
   }
+  if (target.worktree?.agent?.keptUpTo && target.worktree.gitDir) {
+    // The kept-up-to bookkeeping ref has no use without its worktree (what was kept is in the target).
+    await git(['update-ref', '-d', `refs/agent-worktrees/kept/${path.basename(target.worktree.gitDir)}`]).catch(() => undefined);
+  }
   if (!deleteBranch || !target.branch)
     return { path: target.path, removed: true, branchDeleted: false, branchKept: undefined, error: undefined };
   if (target.uniqueCommits > 0 && !options.force) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
+import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 /** The agent's state, byte for byte: index entries, HEAD, and every file's content. */
@@ -187,7 +187,7 @@ describe('keep', () => {
   });
 
   test('after everything was kept, removing the agent worktree needs no confirmation; new work does', async () => {
-    const { service, agent } = await agentWith();
+    const { repo, service, agent } = await agentWith();
     commitFile(agent.path, 'committed.txt', 'agent commit\n');
     write(agent.path, 'dirty.txt', 'uncommitted\n');
     const before = await planRemoval(service, [{ path: agent.path }]);
@@ -198,5 +198,9 @@ describe('keep', () => {
     write(agent.path, 'more.txt', 'new work after the keep\n');
     const later = await planRemoval(service, [{ path: agent.path }]);
     assert.equal(later.losesWork, true);
+    const refs = () => git(agent.path, 'for-each-ref', '--format=%(refname)', 'refs/agent-worktrees/').trim();
+    assert.equal(refs(), 'refs/agent-worktrees/kept/agent');
+    await executeRemoval(service, later, { force: true });
+    assert.equal(git(repo, 'for-each-ref', 'refs/agent-worktrees/').trim(), '', 'its bookkeeping ref goes with it');
   });
 });

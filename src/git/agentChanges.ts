@@ -2,6 +2,8 @@ import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readAgentMetadata } from './agentMetadata';
+import { GitError } from './errors';
+import { countSection, splitPatch } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
@@ -59,12 +61,23 @@ export async function getAgentChanges(
   const tree = await snapshotTree(service, cwd, found.gitDir);
   const from = options.since === 'base' ? metadata.baseCommit : (metadata.keptUpTo ?? metadata.baseCommit);
   const git = (args: string[]) => service.runner.run(args, { cwd, readOnly: true });
-  const [patch, raw, numstat] = await Promise.all([
+  // Two diffs in parallel: the patch (for keeping) and a -z listing (exact paths, status, modes);
+  // line counts come from the patch's own sections, so rename detection runs twice, not three times.
+  const [patch, raw] = await Promise.all([
     git(['diff', ...DIFF_FLAGS, '--binary', from, tree, '--']),
     git(['diff', '--no-color', '-M', '--raw', '-z', from, tree, '--']),
-    git(['diff', '--no-color', '-M', '--numstat', '-z', from, tree, '--']),
   ]);
-  const files = await withSizes(cwd, mergeRawAndNumstat(raw.stdout, numstat.stdout));
+  const sections = splitPatch(patch.stdoutBytes);
+  const listed = parseRaw(raw.stdout);
+  // A type change (file ↔ symlink) is two sections for one listed file: then ask git for the counts.
+  const counts =
+    sections.length === listed.length
+      ? sections.map((section) => countSection(section))
+      : await numstatCounts(service, cwd, from, tree, listed.length);
+  const files = await withSizes(
+    cwd,
+    listed.map((file, index) => ({ ...file, ...(counts[index] ?? { additions: 0, deletions: 0, binary: false }) })),
+  );
   return {
     worktreePath: cwd,
     baseCommit: metadata.baseCommit,
@@ -108,47 +121,62 @@ const STATUS_NAMES: Record<string, ChangeStatus> = {
   T: 'type-changed',
 };
 
-/** `--raw -z` gives status, modes and paths; `--numstat -z` gives line counts (`-` for binary). */
-export function mergeRawAndNumstat(raw: string, numstat: string): Omit<ChangedFile, 'size'>[] {
-  const counts = new Map<string, { additions: number; deletions: number; binary: boolean }>();
-  const numFields = numstat.split('\0');
-  for (let i = 0; i < numFields.length; i++) {
-    const field = numFields[i] as string;
+/** Line counts from `git diff --numstat -z`, in the same order as `--raw` lists the files. */
+async function numstatCounts(
+  service: GitService,
+  cwd: string,
+  from: string,
+  tree: string,
+  expected: number,
+): Promise<Array<{ additions: number; deletions: number; binary: boolean }>> {
+  const result = await service.runner.run(['diff', '--no-color', '-M', '--numstat', '-z', from, tree, '--'], {
+    cwd,
+    readOnly: true,
+  });
+  const counts: Array<{ additions: number; deletions: number; binary: boolean }> = [];
+  const fields = result.stdout.split('\0');
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as string;
     if (!field) continue;
-    const [added = '', deleted = '', pathPart = ''] = field.split('\t');
-    let key = pathPart;
-    if (pathPart === '') {
-      // rename/copy: the paths follow as two more fields (old, new)
-      key = numFields[i + 2] ?? '';
-      i += 2;
-    }
-    counts.set(key, {
+    const [added = '', deleted = '', pathPart] = field.split('\t');
+    if (pathPart === '') i += 2; // rename or copy: the two paths follow as fields of their own
+    counts.push({
       additions: added === '-' ? 0 : Number(added),
       deletions: deleted === '-' ? 0 : Number(deleted),
       binary: added === '-',
     });
   }
-  const files: Omit<ChangedFile, 'size'>[] = [];
-  const rawFields = raw.split('\0');
-  for (let i = 0; i < rawFields.length; i++) {
-    const header = rawFields[i] as string;
+  if (counts.length !== expected) {
+    throw new GitError(`git listed ${expected} changed files but counted ${counts.length}`, {
+      code: 'ParseError',
+      args: result.args,
+      cwd,
+    });
+  }
+  return counts;
+}
+
+/** `git diff --raw -z`: status, modes and exact paths (old and new for renames and copies). */
+export function parseRaw(raw: string): Array<Pick<ChangedFile, 'status' | 'path' | 'oldPath' | 'oldMode' | 'newMode'>> {
+  const files: Array<Pick<ChangedFile, 'status' | 'path' | 'oldPath' | 'oldMode' | 'newMode'>> = [];
+  const fields = raw.split('\0');
+  for (let i = 0; i < fields.length; i++) {
+    const header = fields[i] as string;
     if (!header.startsWith(':')) continue;
     const [oldMode = '', newMode = '', , , statusField = ''] = header.slice(1).split(' ');
     const letter = statusField[0] ?? '';
     const status = STATUS_NAMES[letter];
-    if (!status) continue;
+    if (!status) throw new GitError(`Unknown diff status "${statusField}"`, { code: 'ParseError', args: [] });
     const twoPaths = letter === 'R' || letter === 'C';
-    const first = rawFields[i + 1] ?? '';
-    const second = twoPaths ? (rawFields[i + 2] ?? '') : undefined;
+    const first = fields[i + 1] ?? '';
+    const second = twoPaths ? (fields[i + 2] ?? '') : undefined;
     i += twoPaths ? 2 : 1;
-    const filePath = second ?? first;
-    const count = counts.get(filePath) ?? { additions: 0, deletions: 0, binary: false };
-    files.push({ status, path: filePath, oldPath: twoPaths ? first : undefined, oldMode, newMode, ...count });
+    files.push({ status, path: second ?? first, oldPath: twoPaths ? first : undefined, oldMode, newMode });
   }
   return files;
 }
 
-async function withSizes(cwd: string, files: Omit<ChangedFile, 'size'>[]): Promise<ChangedFile[]> {
+async function withSizes(cwd: string, files: Array<Omit<ChangedFile, 'size'>>): Promise<ChangedFile[]> {
   return Promise.all(
     files.map(async (file) => {
       if (file.status === 'deleted') return { ...file, size: undefined };

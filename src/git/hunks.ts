@@ -35,3 +35,33 @@ export function selectHunks(section: Buffer, indexes: readonly number[], filePat
   const chosen = [...new Set(indexes)].sort((a, b) => a - b).map((index) => hunks[index] as string);
   return Buffer.from(header + chosen.join(''), 'latin1');
 }
+
+/** Splits a multi-file patch into its per-file sections (`diff --git …`), in order, bytes intact. */
+export function splitPatch(patch: Buffer): Buffer[] {
+  const sections: Buffer[] = [];
+  const marker = Buffer.from('diff --git ');
+  const boundary = Buffer.from('\ndiff --git ');
+  let start = patch.indexOf(marker);
+  while (start !== -1) {
+    const next = patch.indexOf(boundary, start);
+    const end = next === -1 ? patch.length : next + 1;
+    sections.push(patch.subarray(start, end));
+    start = next === -1 ? -1 : end;
+  }
+  return sections;
+}
+
+/** Added and deleted lines of one file's section (binary sections count as binary, no lines). */
+export function countSection(section: Buffer): { additions: number; deletions: number; binary: boolean } {
+  const text = section.toString('latin1');
+  if (/\n(GIT binary patch|Binary files .* differ)\n/.test(text)) return { additions: 0, deletions: 0, binary: true };
+  let additions = 0;
+  let deletions = 0;
+  let inHunk = false;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('@@')) inHunk = true;
+    else if (inHunk && line.startsWith('+')) additions++;
+    else if (inHunk && line.startsWith('-')) deletions++;
+  }
+  return { additions, deletions, binary: false };
+}

@@ -68,8 +68,14 @@ export async function keep(service: GitService, worktreePath: string, options: K
       ).stdoutBytes;
     // Files with a hunk choice get a diff of their own, reduced to those hunks; the rest go whole.
     const hunkChoices = options.hunks ?? {};
+    const everything = selected.length === changes.files.length && Object.keys(hunkChoices).length === 0;
     const whole = selected.filter((file) => hunkChoices[file.path] === undefined);
-    const parts: Buffer[] = whole.length > 0 ? [await diff([...new Set(whole.flatMap(pathsOf))])] : [];
+    // Keeping everything: the captured patch is exactly it (no second diff).
+    const parts: Buffer[] = everything
+      ? [changes.patch]
+      : whole.length > 0
+        ? [await diff([...new Set(whole.flatMap(pathsOf))])]
+        : [];
     for (const file of selected.filter((candidate) => hunkChoices[candidate.path] !== undefined)) {
       parts.push(selectHunks(await diff(pathsOf(file)), hunkChoices[file.path] ?? [], file.path));
     }
@@ -82,7 +88,13 @@ export async function keep(service: GitService, worktreePath: string, options: K
       const patchFile = path.join(scratch, 'keep.patch');
       await writeFile(patchFile, patch);
       const conflicts = await applyPatch(service, target, patchFile, pathspec, options);
-      const keptUpTo = await recordKept(service, found.topLevel, path.basename(found.gitDir), changes.from, patchFile, scratch);
+      const keptUpTo = await recordKept(
+        service,
+        found.topLevel,
+        path.basename(found.gitDir),
+        changes.from,
+        everything ? changes.tree : { patchFile, scratch },
+      );
       const keptAtHead = (await service.runner.run(['rev-parse', 'HEAD'], { cwd: found.topLevel, readOnly: true })).stdout.trim();
       await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptAtHead, keptAt: new Date().toISOString() });
       return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
@@ -134,11 +146,9 @@ async function applyPatch(
   options: KeepOptions,
 ): Promise<string[]> {
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
-  const plain = await git(['apply', '--check', '--recount', patchFile], [0, 1, 128]);
-  if (plain.exitCode === 0) {
-    await git(['apply', '--recount', ...(options.staged ? ['--index'] : []), patchFile]);
-    return [];
-  }
+  // `git apply` is atomic: it applies every hunk or writes nothing, so no separate --check first.
+  const plain = await git(['apply', '--recount', ...(options.staged ? ['--index'] : []), patchFile], [0, 1, 128]);
+  if (plain.exitCode === 0) return [];
   const threeWay = await git(['apply', '--check', '--3way', '--recount', patchFile], [0, 1, 128]);
   if (threeWay.exitCode !== 0) {
     throw new WorktreeOperationError(
@@ -176,15 +186,22 @@ async function recordKept(
   agentPath: string,
   adminId: string,
   from: string,
-  patchFile: string,
-  scratch: string,
+  kept: string | { patchFile: string; scratch: string },
 ): Promise<string> {
   // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
-  const env = { GIT_INDEX_FILE: path.join(scratch, 'kept-index'), ...BOOKKEEPING_IDENTITY };
+  const env = {
+    ...BOOKKEEPING_IDENTITY,
+    ...(typeof kept === 'string' ? {} : { GIT_INDEX_FILE: path.join(kept.scratch, 'kept-index') }),
+  };
   const git = (args: string[]) => service.runner.run(args, { cwd: agentPath, env });
-  await git(['read-tree', from]);
-  await git(['apply', '--cached', '--recount', patchFile]);
-  const tree = (await git(['write-tree'])).stdout.trim();
+  let tree: string;
+  if (typeof kept === 'string') {
+    tree = kept; // everything was kept: the kept state is the agent's whole state
+  } else {
+    await git(['read-tree', from]);
+    await git(['apply', '--cached', '--recount', kept.patchFile]);
+    tree = (await git(['write-tree'])).stdout.trim();
+  }
   const commit = (await git(['commit-tree', tree, '-p', from, '-m', 'Agent Worktrees: kept changes'])).stdout.trim();
   // A ref keeps the commit from being garbage-collected; it lives outside refs/heads and refs/tags.
   await git(['update-ref', `refs/agent-worktrees/kept/${adminId}`, commit]);

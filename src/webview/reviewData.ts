@@ -1,19 +1,8 @@
-import type { AgentChanges } from '../git';
-import type { ReviewData, ReviewFile } from './protocol';
+import { type AgentChanges, splitPatch } from '../git';
 
-/** Splits a multi-file patch into its per-file sections (`diff --git …`), in order. */
-export function splitPatch(patch: Buffer): Buffer[] {
-  const sections: Buffer[] = [];
-  const marker = Buffer.from('diff --git ');
-  let start = patch.indexOf(marker);
-  while (start !== -1) {
-    let next = patch.indexOf(Buffer.concat([Buffer.from('\n'), marker]), start);
-    next = next === -1 ? patch.length : next + 1;
-    sections.push(patch.subarray(start, next));
-    start = next < patch.length ? next : -1;
-  }
-  return sections;
-}
+export { splitPatch };
+
+import type { ReviewData, ReviewFile } from './protocol';
 
 /**
  * What the page needs to render a review: per file its own diff text (binary files none), how many

@@ -71,6 +71,17 @@ describe('getAgentChanges', () => {
     assert.match(changes.patch.toString('latin1'), /GIT binary patch/);
   });
 
+  test('a type change (file → symlink) is listed once with its counts', async () => {
+    const { service, agent } = await agentWith();
+    unlinkSync(path.join(agent.path, 'delete-me.txt'));
+    symlinkSync('keep.txt', path.join(agent.path, 'delete-me.txt'));
+    write(agent.path, 'keep.txt', 'line 1\nchanged\nline 3\n');
+    const changes = await getAgentChanges(service, agent.path);
+    const typeChanged = changes.files.find((file) => file.path === 'delete-me.txt');
+    assert.equal(typeChanged?.status, 'type-changed');
+    assert.equal(changes.files.find((file) => file.path === 'keep.txt')?.additions, 1);
+  });
+
   test('refuses a worktree that is not an agent worktree', async () => {
     const { repo, service } = await agentWith();
     await assert.rejects(getAgentChanges(service, repo), isOperationError('invalid'));

@@ -10,7 +10,7 @@ import {
 } from './commands/removeCommands';
 import { afterKeep, registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
-import { executeRemoval, GitRunner, GitService, getAgentChanges, keep, type Logger, planRemoval } from './git';
+import { executeRemoval, GitRunner, GitService, getAgentChanges, keep, type Logger, planRemoval, repositoriesOf } from './git';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
 import { hasUnkeptWork } from './views/presentation';
@@ -131,7 +131,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       const options = { ...request, protectedPaths: openFolders() };
       const plan = await planRemoval(service, removalRequests(model, paths), options);
       const outcomes = await executeRemoval(service, plan, options);
-      for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await model.refreshRepository(commonDir);
+      await model.refreshRepositories(repositoriesOf(plan));
       return outcomes;
     },
     getAgentChanges: (worktreePath, options) => getAgentChanges(service, worktreePath, options),
@@ -144,7 +144,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       const request = { force: options.force, deleteBranch: true, protectedPaths: openFolders() };
       const plan = await planRemoval(service, removalRequests(model, [worktreePath]), request);
       const [outcome] = await executeRemoval(service, plan, request);
-      for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await model.refreshRepository(commonDir);
+      await model.refreshRepositories(repositoriesOf(plan));
       panels.get(worktreePath)?.dispose();
       if (!outcome) throw new Error(`Nothing to discard at ${worktreePath}`);
       return outcome;

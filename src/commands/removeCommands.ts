@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   describeBlocked,
+  describeLossOf,
   executeRemoval,
   findStaleWorktrees,
   type GitService,
@@ -11,6 +12,7 @@ import {
   type RemovalOutcome,
   type RemovalPlan,
   type RemovalRequest,
+  repositoriesOf,
   type StaleCandidate,
   WorktreeOperationError,
 } from '../git';
@@ -106,7 +108,7 @@ export async function confirmAndRemove(
     : agentWork
       ? 'Discard'
       : 'Remove';
-  const warning = plan.losesWork ? `\n\n${lossSentence(plan)} This cannot be undone.` : '';
+  const warning = plan.losesWork ? `\n\nThis permanently loses ${describeLossOf(plan.totals)}. This cannot be undone.` : '';
   // When only commits are at stake, keeping the branches loses nothing: offer that too.
   const onlyCommits =
     plan.losesWork &&
@@ -140,16 +142,8 @@ function describeTarget(target: RemovalPlan['targets'][number]): string {
   return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
 }
 
-function lossSentence(plan: RemovalPlan): string {
-  const { uncommittedFiles, uniqueCommits } = plan.totals;
-  const parts: string[] = [];
-  if (uncommittedFiles > 0) parts.push(`${uncommittedFiles} uncommitted file${uncommittedFiles === 1 ? '' : 's'}`);
-  if (uniqueCommits > 0) parts.push(`${uniqueCommits} commit${uniqueCommits === 1 ? '' : 's'} found nowhere else`);
-  return `This permanently loses ${parts.join(' and ')}.`;
-}
-
 async function finish(deps: RemoveCommandDeps, plan: RemovalPlan, outcomes: RemovalOutcome[]): Promise<RemovalOutcome[]> {
-  for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) await deps.model.refreshRepository(commonDir);
+  await deps.model.refreshRepositories(repositoriesOf(plan));
   const failed = outcomes.filter((outcome) => !outcome.removed);
   const kept = outcomes.filter((outcome) => outcome.branchKept);
   for (const outcome of outcomes) {

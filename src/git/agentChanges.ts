@@ -38,7 +38,8 @@ export interface AgentChanges {
   readonly totals: { readonly files: number; readonly additions: number; readonly deletions: number };
 }
 
-const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '-M', '--full-index'];
+/** A patch that carries the real bytes (no external diff or textconv), renames found, full hashes. */
+export const PATCH_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '-M', '--full-index', '--binary'];
 
 /**
  * Everything an agent did against its base (or since the last Keep), without touching the agent's
@@ -64,7 +65,7 @@ export async function getAgentChanges(
   // Two diffs in parallel: the patch (for keeping) and a -z listing (exact paths, status, modes);
   // line counts come from the patch's own sections, so rename detection runs twice, not three times.
   const [patch, raw] = await Promise.all([
-    git(['diff', ...DIFF_FLAGS, '--binary', from, tree, '--']),
+    git(['diff', ...PATCH_FLAGS, from, tree, '--']),
     git(['diff', '--no-color', '-M', '--raw', '-z', from, tree, '--']),
   ]);
   const sections = splitPatch(patch.stdoutBytes);

@@ -1,8 +1,9 @@
-import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { snapshotTree } from './agentChanges';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
-import { GitError } from './errors';
+import { failureReason } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseWorktreeList } from './parsers';
 import type { GitService } from './service';
@@ -144,12 +145,12 @@ async function createLocked(
       agentCommand: options.agentCommand,
     };
     await writeAgentMetadata(adminDir, metadata);
-    if (options.includeUncommitted) await bringUncommittedChanges(git, invoking, invokingGitDir, target);
+    if (options.includeUncommitted) await bringUncommittedChanges(service, git, invoking, invokingGitDir, target);
     const copiedFiles = await copyIncludedIgnoredFiles(git, invoking, target, options.copyIncludes ?? []);
     return { path: target, branch, slug, commonDir, metadata, copiedFiles };
   } catch (error) {
     const leftovers = await rollback(git, { target, branch, worktreeAdded, createdFolder });
-    const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
+    const reason = failureReason(error);
     const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
     throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason}.${tail}`, { cause: error });
   }
@@ -224,7 +225,13 @@ async function adminDirOf(worktree: string): Promise<string> {
  * temporary copy of that index with everything added; the new worktree gets the full tree in its
  * files and the staged tree in its index, so staged stays staged and untracked stays untracked.
  */
-async function bringUncommittedChanges(git: Git, invoking: string, invokingGitDir: string, target: string): Promise<void> {
+async function bringUncommittedChanges(
+  service: GitService,
+  git: Git,
+  invoking: string,
+  invokingGitDir: string,
+  target: string,
+): Promise<void> {
   let staged: string;
   try {
     staged = (await git(['write-tree'])).stdout.trim();
@@ -237,24 +244,11 @@ async function bringUncommittedChanges(git: Git, invoking: string, invokingGitDi
       },
     );
   }
-  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-index-'));
-  try {
-    const index = path.join(scratch, 'index');
-    try {
-      await copyFile(path.join(invokingGitDir, 'index'), index);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const env = { GIT_INDEX_FILE: index };
-    await git(['add', '--all', '--', '.'], { env, cwd: invoking });
-    const full = (await git(['write-tree'], { env })).stdout.trim();
-    const head = (await git(['rev-parse', 'HEAD^{tree}'])).stdout.trim();
-    if (full === head && staged === head) return; // nothing uncommitted
-    await git(['read-tree', '-m', '-u', 'HEAD', full], { cwd: target });
-    await git(['read-tree', staged], { cwd: target });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  const full = await snapshotTree(service, invoking, invokingGitDir);
+  const head = (await git(['rev-parse', 'HEAD^{tree}'])).stdout.trim();
+  if (full === head && staged === head) return; // nothing uncommitted
+  await git(['read-tree', '-m', '-u', 'HEAD', full], { cwd: target });
+  await git(['read-tree', staged], { cwd: target });
 }
 
 /**

@@ -44,12 +44,22 @@ export class GitError extends Error {
 
   /** git's own words, first `fatal:`/`error:` line preferred, for user-facing messages. */
   get gitReason(): string {
-    const lines = this.stderr
-      .split('\n')
-      .map((line) => line.trim())
-      .filter(Boolean);
-    return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? this.message;
+    return firstMeaningfulLine(this.stderr) || this.message;
   }
+}
+
+/** The line of git's stderr that says why: the first `fatal:`/`error:` line, else the first line. */
+export function firstMeaningfulLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
+}
+
+/** Why an operation failed, in git's words when git failed. */
+export function failureReason(error: unknown): string {
+  return error instanceof GitError ? error.gitReason : (error as Error).message;
 }
 
 export function isGitError(value: unknown): value is GitError {

@@ -1,15 +1,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type AgentChanges, type ChangedFile, getAgentChanges } from './agentChanges';
+import { type AgentChanges, type ChangedFile, getAgentChanges, PATCH_FLAGS } from './agentChanges';
 import { readAgentMetadata, writeAgentMetadata } from './agentMetadata';
-import { GitError } from './errors';
+import { firstMeaningfulLine, GitError } from './errors';
 import { selectHunks } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
 import type { GitService } from './service';
 
-const PATCH_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '-M', '--full-index', '--binary'];
 const BOOKKEEPING_IDENTITY = {
   GIT_AUTHOR_NAME: 'Agent Worktrees',
   GIT_AUTHOR_EMAIL: 'agent-worktrees@localhost',
@@ -153,7 +152,7 @@ async function applyPatch(
   if (threeWay.exitCode !== 0) {
     throw new WorktreeOperationError(
       'failed',
-      `The changes do not apply to ${target}: ${firstLine(threeWay.stderr || plain.stderr)}`,
+      `The changes do not apply to ${target}: ${firstMeaningfulLine(threeWay.stderr || plain.stderr)}`,
     );
   }
   const conflicted = [...threeWay.stderr.matchAll(/Applied patch to '(.+)' with conflicts\./g)].map(
@@ -206,8 +205,4 @@ async function recordKept(
   // A ref keeps the commit from being garbage-collected; it lives outside refs/heads and refs/tags.
   await git(['update-ref', `refs/agent-worktrees/kept/${adminId}`, commit]);
   return commit;
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim()) ?? text;
 }

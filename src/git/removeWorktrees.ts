@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { snapshotTree } from './agentChanges';
-import { GitError } from './errors';
+import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
 import type { GitService } from './service';
@@ -218,7 +218,7 @@ async function removeOne(
   try {
     await git(['worktree', 'remove', ...force, '--', target.path]);
   } catch (error) {
-    const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
+    const reason = failureReason(error);
     return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: reason };
   }
   if (target.worktree?.agent?.keptUpTo && target.worktree.gitDir) {
@@ -248,7 +248,7 @@ async function removeOne(
     await git(['branch', '-D', '--', target.branch]);
     return { path: target.path, removed: true, branchDeleted: true, branchKept: undefined, error: undefined };
   } catch (error) {
-    const reason = error instanceof GitError ? error.gitReason : (error as Error).message;
+    const reason = failureReason(error);
     return { path: target.path, removed: true, branchDeleted: false, branchKept: reason, error: undefined };
   }
 }
@@ -258,10 +258,20 @@ export function describeBlocked(plan: RemovalPlan): string {
   return `Nothing was removed. ${lines.length === 1 ? 'One worktree cannot' : `${lines.length} worktrees cannot`} be removed:\n${lines.join('\n')}`;
 }
 
-export function describeLoss(plan: RemovalPlan): string {
-  const { uncommittedFiles, uniqueCommits } = plan.totals;
+/** What a plan would lose, e.g. `3 uncommitted files and 2 commits found nowhere else`. */
+export function describeLossOf(totals: RemovalPlan['totals']): string {
+  const { uncommittedFiles, uniqueCommits } = totals;
   const parts: string[] = [];
   if (uncommittedFiles > 0) parts.push(`${uncommittedFiles} uncommitted file${uncommittedFiles === 1 ? '' : 's'}`);
   if (uniqueCommits > 0) parts.push(`${uniqueCommits} commit${uniqueCommits === 1 ? '' : 's'} found nowhere else`);
-  return `Removing would permanently lose ${parts.join(' and ')}. Nothing was removed; confirm (force) to proceed.`;
+  return parts.join(' and ');
+}
+
+export function describeLoss(plan: RemovalPlan): string {
+  return `Removing would permanently lose ${describeLossOf(plan.totals)}. Nothing was removed; confirm (force) to proceed.`;
+}
+
+/** The repositories a plan touches (each to be re-read once afterwards). */
+export function repositoriesOf(plan: RemovalPlan): string[] {
+  return [...new Set(plan.targets.map((target) => target.commonDir))];
 }

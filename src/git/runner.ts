@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { classifyGitFailure, GitError } from './errors';
+import { classifyGitFailure, firstMeaningfulLine, GitError } from './errors';
 import { type Logger, silentLogger } from './logger';
 
 export interface GitRunOptions {
@@ -228,14 +228,6 @@ export class GitRunner {
     if (options.readOnly) env.GIT_OPTIONAL_LOCKS = '0';
     return env;
   }
-}
-
-function firstMeaningfulLine(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean);
-  return lines.find((line) => /^(fatal|error):/.test(line)) ?? lines[0] ?? '';
 }
 
 function describeFailure(error: GitError): string {

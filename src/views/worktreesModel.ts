@@ -104,6 +104,11 @@ export class WorktreesModel implements vscode.Disposable {
     return this.readRepository(commonDir).then(() => this.changed.fire());
   }
 
+  /** Re-lists each of these repositories once (after an operation that touched them). */
+  async refreshRepositories(commonDirs: Iterable<string>): Promise<void> {
+    for (const commonDir of new Set(commonDirs)) await this.refreshRepository(commonDir);
+  }
+
   /** Re-reads only the given worktrees (one `git status` each). */
   refreshWorktrees(commonDir: string, worktreePaths: readonly string[]): Promise<void> {
     return this.reads.run(commonDir, async () => {

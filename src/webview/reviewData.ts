@@ -1,7 +1,5 @@
 import { type AgentChanges, splitPatch } from '../git';
 
-export { splitPatch };
-
 import type { ReviewData, ReviewFile } from './protocol';
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, WorktreeOperationError } from '../../src/git';
-import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
+import { commitFile, createRepo, failGitSubcommand, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 /** Everything a failed create must leave exactly as it was. */
 function repoState(repo: string) {
@@ -230,9 +230,7 @@ describe('createAgentWorktree', () => {
     const before = repoState(repo);
     const { service, runner } = recordingService();
     // Simulate a step failing after the worktree exists: the listing of files to copy.
-    const run = runner.run.bind(runner);
-    runner.run = (args, options) =>
-      args[0] === 'ls-files' ? Promise.reject(new Error('simulated failure while copying includes')) : run(args, options);
+    failGitSubcommand(runner, 'ls-files', 'simulated failure while copying includes');
     await assert.rejects(
       createAgentWorktree(service, { repoPath: repo, name: 'doomed', includeUncommitted: true }),
       (error: unknown) => {
@@ -252,8 +250,7 @@ describe('createAgentWorktree', () => {
     const repo = createRepo('keep');
     const { service, runner } = recordingService();
     const existing = await createAgentWorktree(service, { repoPath: repo, name: 'existing' });
-    const run = runner.run.bind(runner);
-    runner.run = (args, options) => (args[0] === 'read-tree' ? Promise.reject(new Error('simulated')) : run(args, options));
+    failGitSubcommand(runner, 'read-tree', 'simulated');
     write(repo, 'dirty.txt', 'so includeUncommitted has work to do');
     await assert.rejects(
       createAgentWorktree(service, { repoPath: repo, name: 'second', includeUncommitted: true }),

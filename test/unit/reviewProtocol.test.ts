@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { selectHunks, splitHunks } from '../../src/git';
+import { selectHunks, splitHunks, splitPatch } from '../../src/git';
 import { parsePageMessage, parsePageState } from '../../src/webview/protocol';
-import { splitPatch } from '../../src/webview/reviewData';
 
 describe('review panel protocol', () => {
   test('accepts exactly the declared messages', () => {

@@ -2,19 +2,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { formatArgs, GitError, GitRunner, type Logger } from '../../src/git';
-import { createRepo, tempDir, write } from './helpers/gitFixture';
-
-function recordingLogger() {
-  const lines: string[] = [];
-  const logger: Logger = {
-    trace: (m) => lines.push(m),
-    info: (m) => lines.push(m),
-    warn: (m) => lines.push(m),
-    error: (m) => lines.push(String(m)),
-  };
-  return { lines, logger };
-}
+import { formatArgs, GitError, GitRunner } from '../../src/git';
+import { createRepo, recordingLogger, tempDir, write } from './helpers/gitFixture';
 
 /** A stand-in "git" that reports how it was called, to see exactly what the runner passes. */
 function fakeGit(script: string): string {

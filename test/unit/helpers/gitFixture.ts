@@ -71,8 +71,8 @@ export function commitFile(repo: string, relative: string, content: string, mess
   return git(repo, 'rev-parse', 'HEAD').trim();
 }
 
-/** A service whose every git call is recorded, to count processes and read the log lines. */
-export function recordingService(options: { parallelism?: number; gitPath?: string } = {}) {
+/** A logger that keeps every line, to count git calls and read what was logged. */
+export function recordingLogger(): { lines: string[]; logger: Logger } {
   const lines: string[] = [];
   const logger: Logger = {
     trace: (message) => lines.push(message),
@@ -80,6 +80,18 @@ export function recordingService(options: { parallelism?: number; gitPath?: stri
     warn: (message) => lines.push(message),
     error: (message) => lines.push(String(message)),
   };
+  return { lines, logger };
+}
+
+/** Makes every git call whose subcommand is `subcommand` fail, to simulate a step failing midway. */
+export function failGitSubcommand(runner: GitRunner, subcommand: string, message: string): void {
+  const run = runner.run.bind(runner);
+  runner.run = (args, options) => (args[0] === subcommand ? Promise.reject(new Error(message)) : run(args, options));
+}
+
+/** A service whose every git call is recorded, to count processes and read the log lines. */
+export function recordingService(options: { parallelism?: number; gitPath?: string } = {}) {
+  const { lines, logger } = recordingLogger();
   const runner = new GitRunner({ logger, ...(options.gitPath ? { gitPath: options.gitPath } : {}) });
   const service = new GitService(runner, options.parallelism ? { parallelism: options.parallelism } : {});
   const gitCalls = () => lines.filter((line) => line.startsWith('> git '));

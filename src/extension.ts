@@ -44,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     logger,
     extensionUri: context.extensionUri,
     state: context.globalState,
+    workspaceState: context.workspaceState,
     discard: async (worktreePath) =>
       ((await confirmAndRemove(commandDeps, [worktreePath], true)) ?? []).some((outcome) => outcome.removed),
     afterKeep: (worktreePath, result) => afterKeep(reviewDeps, worktreePath, result),

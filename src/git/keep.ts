@@ -67,16 +67,19 @@ export async function keep(service: GitService, worktreePath: string, options: K
       ).stdoutBytes;
     // Files with a hunk choice get a diff of their own, reduced to those hunks; the rest go whole.
     const hunkChoices = options.hunks ?? {};
+    // Own keys only: a file named `constructor` or `__proto__` is a path, not an object property.
+    const hunksOf = (file: ChangedFile) => (Object.hasOwn(hunkChoices, file.path) ? hunkChoices[file.path] : undefined);
     const everything = selected.length === changes.files.length && Object.keys(hunkChoices).length === 0;
-    const whole = selected.filter((file) => hunkChoices[file.path] === undefined);
+    const whole = selected.filter((file) => hunksOf(file) === undefined);
     // Keeping everything: the captured patch is exactly it (no second diff).
     const parts: Buffer[] = everything
       ? [changes.patch]
       : whole.length > 0
         ? [await diff([...new Set(whole.flatMap(pathsOf))])]
         : [];
-    for (const file of selected.filter((candidate) => hunkChoices[candidate.path] !== undefined)) {
-      parts.push(selectHunks(await diff(pathsOf(file)), hunkChoices[file.path] ?? [], file.path));
+    for (const file of selected) {
+      const hunks = hunksOf(file);
+      if (hunks !== undefined) parts.push(selectHunks(await diff(pathsOf(file)), hunks, file.path));
     }
     const patch = Buffer.concat(parts);
     if (patch.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };

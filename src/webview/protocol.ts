@@ -18,6 +18,8 @@ export interface ReviewFile {
   /** This file's unified diff (text), empty for binary files. */
   readonly diff: string;
   readonly hunkCount: number;
+  /** Identifies this version of the file's diff: hunk choices made on another version do not apply. */
+  readonly version: string;
 }
 
 export interface ReviewData {
@@ -30,6 +32,18 @@ export interface ReviewData {
   readonly files: readonly ReviewFile[];
   readonly totals: { readonly files: number; readonly additions: number; readonly deletions: number };
 }
+
+/**
+ * What the user left out of the next keep. The host remembers it per worktree (workspace state),
+ * so it survives a reload or a restart — a webview's own state is persisted too lazily for that.
+ */
+export interface ReviewSelection {
+  readonly unchecked: readonly string[];
+  /** Per file: the hunks left out, by index into the diff version they were chosen on. */
+  readonly uncheckedHunks: Readonly<Record<string, { readonly version: string; readonly hunks: readonly number[] }>>;
+}
+
+export const EMPTY_SELECTION: ReviewSelection = { unchecked: [], uncheckedHunks: {} };
 
 /** Page → host. */
 export type PageMessage =
@@ -44,19 +58,24 @@ export type PageMessage =
   | { readonly type: 'discard'; readonly requestId: number }
   | { readonly type: 'openDiff'; readonly path: string }
   | { readonly type: 'chooseTarget' }
-  | { readonly type: 'setLayout'; readonly layout: DiffLayout };
+  | { readonly type: 'setLayout'; readonly layout: DiffLayout }
+  | { readonly type: 'selection'; readonly selection: ReviewSelection };
 
 /** Host → page. */
 export type HostMessage =
-  | { readonly type: 'review'; readonly review: ReviewData; readonly layout: DiffLayout }
+  | {
+      readonly type: 'review';
+      readonly review: ReviewData;
+      readonly layout: DiffLayout;
+      /** The remembered selection; the page adopts it once, when it (re)loads. */
+      readonly selection: ReviewSelection;
+    }
   | { readonly type: 'result'; readonly requestId: number; readonly ok: boolean; readonly message: string }
   | { readonly type: 'gone'; readonly message: string };
 
 /** What the page keeps across reloads (getState/setState) and what the serializer restores from. */
 export interface PageState {
   readonly worktreePath: string;
-  readonly unchecked: readonly string[];
-  readonly uncheckedHunks: Readonly<Record<string, readonly number[]>>;
   readonly scrollY: number;
 }
 
@@ -78,21 +97,18 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
       if (!hasOnly(value, ['type', 'requestId', 'files', 'hunks']) || !isRequestId(value.requestId)) return undefined;
       if (!Array.isArray(value.files) || value.files.length > MAX_PATHS || !value.files.every(isPath)) return undefined;
       if (!isRecord(value.hunks)) return undefined;
-      const hunks: Record<string, number[]> = {};
-      for (const [file, indexes] of Object.entries(value.hunks)) {
-        if (
-          !isPath(file) ||
-          !Array.isArray(indexes) ||
-          !indexes.every((index) => Number.isInteger(index) && index >= 0 && index < 1_000_000)
-        ) {
-          return undefined;
-        }
-        hunks[file] = indexes as number[];
-      }
+      const entries = Object.entries(value.hunks);
+      if (!entries.every(([file, indexes]) => isPath(file) && isHunkList(indexes))) return undefined;
+      // fromEntries defines own properties: a file named `__proto__` stays a plain key.
+      const hunks = Object.fromEntries(entries) as Record<string, number[]>;
       return { type: 'keep', requestId: value.requestId, files: value.files as string[], hunks };
     }
     case 'openDiff':
       return hasOnly(value, ['type', 'path']) && isPath(value.path) ? { type: 'openDiff', path: value.path } : undefined;
+    case 'selection': {
+      const selection = hasOnly(value, ['type', 'selection']) ? parseSelection(value.selection) : undefined;
+      return selection ? { type: 'selection', selection } : undefined;
+    }
     case 'setLayout':
       return hasOnly(value, ['type', 'layout']) && (value.layout === 'side-by-side' || value.layout === 'line-by-line')
         ? { type: 'setLayout', layout: value.layout }
@@ -105,12 +121,29 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
 /** The page restores from its own state; the serializer trusts nothing in it but a path string. */
 export function parsePageState(value: unknown): PageState | undefined {
   if (!isRecord(value) || typeof value.worktreePath !== 'string' || !value.worktreePath.startsWith('/')) return undefined;
-  return {
-    worktreePath: value.worktreePath,
-    unchecked: Array.isArray(value.unchecked) ? value.unchecked.filter(isPath) : [],
-    uncheckedHunks: {},
-    scrollY: typeof value.scrollY === 'number' ? value.scrollY : 0,
-  };
+  return { worktreePath: value.worktreePath, scrollY: typeof value.scrollY === 'number' ? value.scrollY : 0 };
+}
+
+/** A selection from the page (or from storage): relative paths, hunk indexes, diff versions only. */
+export function parseSelection(value: unknown): ReviewSelection | undefined {
+  if (!isRecord(value) || !hasOnly(value, ['unchecked', 'uncheckedHunks'])) return undefined;
+  const { unchecked, uncheckedHunks } = value;
+  if (!Array.isArray(unchecked) || unchecked.length > MAX_PATHS || !unchecked.every(isPath)) return undefined;
+  if (!isRecord(uncheckedHunks) || Object.keys(uncheckedHunks).length > MAX_PATHS) return undefined;
+  const hunks: [string, { version: string; hunks: number[] }][] = [];
+  for (const [file, choice] of Object.entries(uncheckedHunks)) {
+    if (!isPath(file) || !isRecord(choice) || !hasOnly(choice, ['version', 'hunks'])) return undefined;
+    if (typeof choice.version !== 'string' || !/^[0-9a-f]{1,64}$/.test(choice.version) || !isHunkList(choice.hunks)) {
+      return undefined;
+    }
+    hunks.push([file, { version: choice.version, hunks: choice.hunks }]);
+  }
+  // fromEntries defines own properties: a file named `__proto__` stays a plain key.
+  return { unchecked: unchecked as string[], uncheckedHunks: Object.fromEntries(hunks) };
+}
+
+function isHunkList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((index) => Number.isInteger(index) && index >= 0 && index < 1_000_000);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

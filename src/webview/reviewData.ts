@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type AgentChanges, splitPatch } from '../git';
 
 import type { ReviewData, ReviewFile } from './protocol';
@@ -27,6 +28,7 @@ export function buildReviewData(
       collapsed: file.binary || file.additions + file.deletions > largeFileLines,
       diff,
       hunkCount: diff.split('\n').filter((line) => line.startsWith('@@')).length,
+      version: createHash('sha1').update(diff).digest('hex').slice(0, 16),
     };
   });
   return { worktreePath: changes.worktreePath, ...about, files, totals: changes.totals };

@@ -13,6 +13,7 @@ import {
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageMessage, parsePageState } from './protocol';
 import { buildReviewData } from './reviewData';
+import { ReviewMemory, reviewTitle } from './reviewMemory';
 
 export const REVIEW_VIEW_TYPE = 'agentWorktrees.review';
 export const GIT_CONTENT_SCHEME = 'agent-worktrees-git';
@@ -23,7 +24,10 @@ export interface ReviewDeps {
   readonly service: GitService;
   readonly logger: Logger;
   readonly extensionUri: vscode.Uri;
+  /** Global state: the remembered diff layout. */
   readonly state: vscode.Memento;
+  /** Workspace state: each panel's selection. */
+  readonly workspaceState: vscode.Memento;
   /** The guarded removal flow, worded "Discard agent work"; resolves true when it was removed. */
   readonly discard: (worktreePath: string) => Promise<boolean>;
   /** After a keep, per `agentWorktrees.afterKeep`. */
@@ -34,8 +38,11 @@ export interface ReviewDeps {
 /** One review panel per agent worktree, reused; restored after a reload by the serializer. */
 export class ReviewPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ReviewPanel>();
+  private readonly memory: ReviewMemory;
 
-  constructor(private readonly deps: ReviewDeps) {}
+  constructor(private readonly deps: ReviewDeps) {
+    this.memory = new ReviewMemory(deps.workspaceState);
+  }
 
   open(worktreePath: string): ReviewPanel {
     const existing = this.panels.get(worktreePath);
@@ -43,27 +50,25 @@ export class ReviewPanels implements vscode.Disposable {
       existing.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(
-      REVIEW_VIEW_TYPE,
-      `Review: ${path.basename(worktreePath)}`,
-      vscode.ViewColumn.Active,
-      {
-        enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
-      },
-    );
+    const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, reviewTitle(worktreePath), vscode.ViewColumn.Active, {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
+    });
     return this.adopt(panel, worktreePath);
   }
 
   /** The serializer hands back a panel after a reload; its state is untrusted input too. */
   restore(panel: vscode.WebviewPanel, state: unknown): void {
-    const parsed = parsePageState(state);
-    if (!parsed) {
+    // A browser reload can bring a panel back before VS Code stored its page's state: then the
+    // title and the panels remembered as open say which worktree it was.
+    const worktreePath = parsePageState(state)?.worktreePath ?? this.memory.guess(panel.title, new Set(this.panels.keys()));
+    if (!worktreePath || this.panels.has(worktreePath)) {
+      this.deps.logger.warn(`Review panel: closed a restored panel that names no agent worktree: ${safePreview(state)}`);
       panel.dispose();
       return;
     }
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')] };
-    this.adopt(panel, parsed.worktreePath);
+    this.adopt(panel, worktreePath);
   }
 
   get(worktreePath: string): ReviewPanel | undefined {
@@ -71,8 +76,9 @@ export class ReviewPanels implements vscode.Disposable {
   }
 
   private adopt(panel: vscode.WebviewPanel, worktreePath: string): ReviewPanel {
-    const review = new ReviewPanel(panel, worktreePath, this.deps, () => this.panels.delete(worktreePath));
+    const review = new ReviewPanel(panel, worktreePath, this.deps, this.memory, () => this.panels.delete(worktreePath));
     this.panels.set(worktreePath, review);
+    void this.memory.opened(worktreePath);
     return review;
   }
 
@@ -96,12 +102,17 @@ export class ReviewPanel implements vscode.Disposable {
     private readonly panel: vscode.WebviewPanel,
     readonly worktreePath: string,
     private readonly deps: ReviewDeps,
+    private readonly memory: ReviewMemory,
     private readonly onDispose: () => void,
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'worktrees.svg');
     panel.webview.html = this.html();
     this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
+      panel.onDidDispose(() => {
+        // Closed by the user (not by us on shutdown): no longer one to restore.
+        if (!this.disposed) void this.memory.closed(worktreePath);
+        this.dispose();
+      }),
       panel.webview.onDidReceiveMessage((message: unknown) => void this.onMessage(message)),
     );
     // Live: re-capture when the agent's files or git state change, debounced.
@@ -136,8 +147,10 @@ export class ReviewPanel implements vscode.Disposable {
           this.post({ type: 'result', requestId: message.requestId, ok: false, message: (error as Error).message });
           return false;
         });
-        if (removed) this.dispose();
-        else this.post({ type: 'result', requestId: message.requestId, ok: true, message: 'Nothing was discarded.' });
+        if (removed) {
+          await this.memory.forget(this.worktreePath);
+          this.dispose();
+        } else this.post({ type: 'result', requestId: message.requestId, ok: true, message: 'Nothing was discarded.' });
         return;
       }
       case 'openDiff':
@@ -148,6 +161,9 @@ export class ReviewPanel implements vscode.Disposable {
         return;
       case 'setLayout':
         await this.deps.state.update(LAYOUT_KEY, message.layout);
+        return;
+      case 'selection':
+        await this.memory.setSelection(this.worktreePath, message.selection);
         return;
     }
   }
@@ -220,7 +236,12 @@ export class ReviewPanel implements vscode.Disposable {
         },
         collapseOver,
       );
-      this.post({ type: 'review', review: this.lastReview, layout: this.deps.state.get<DiffLayout>(LAYOUT_KEY, 'side-by-side') });
+      this.post({
+        type: 'review',
+        review: this.lastReview,
+        layout: this.deps.state.get<DiffLayout>(LAYOUT_KEY, 'side-by-side'),
+        selection: this.memory.selection(this.worktreePath),
+      });
     } catch (error) {
       this.deps.logger.error(`Review of ${this.worktreePath} failed: ${(error as Error).message}`);
       this.post({ type: 'gone', message: `Cannot review ${this.worktreePath}: ${(error as Error).message}` });

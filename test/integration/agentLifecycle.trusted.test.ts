@@ -104,4 +104,44 @@ describe('Agent worktree lifecycle through the API', () => {
     assert.equal(existsSync(created.path), false);
     execFileSync('git', ['clean', '--quiet', '--force', '--', 'kept-by-api.txt'], { cwd: repo });
   });
+
+  it('a review panel restored without its page state finds its worktree by title; an unknown one is closed', async () => {
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'restored-review' });
+    writeFileSync(path.join(created.path, 'work.txt'), 'agent work\n');
+    const panels = api.testing.panels;
+    const first = panels.open(created.path);
+    await waitFor('the first panel to render', () => first.lastReview !== undefined);
+    first.dispose(); // as on a window reload: gone without the user closing it
+
+    const options = { enableScripts: true };
+    const restored = vscode.window.createWebviewPanel(
+      'agentWorktrees.review',
+      'Review: restored-review',
+      {
+        viewColumn: vscode.ViewColumn.Active,
+      },
+      options,
+    );
+    panels.restore(restored, undefined);
+    const adopted = panels.get(created.path);
+    assert.ok(adopted, 'adopted for the remembered worktree');
+    await waitFor('the restored panel to render', () => adopted.lastReview?.files.some((file) => file.path === 'work.txt'));
+
+    const stranger = vscode.window.createWebviewPanel(
+      'agentWorktrees.review',
+      'Review: no-such-worktree',
+      vscode.ViewColumn.Active,
+      options,
+    );
+    let closed = false;
+    stranger.onDidDispose(() => {
+      closed = true;
+    });
+    panels.restore(stranger, { worktreePath: 42 });
+    assert.equal(closed, true, 'a panel that names no agent worktree is closed, not left blank');
+
+    adopted.dispose();
+    const outcome = await api.discard(created.path, { force: true });
+    assert.equal(outcome.removed, true);
+  });
 });

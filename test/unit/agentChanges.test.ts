@@ -137,6 +137,16 @@ describe('keep', () => {
     assert.ok(agent.path);
   });
 
+  test('files named like object properties are paths: `constructor` with no hunk choice is kept whole', async () => {
+    const { repo, service, agent } = await agentWith();
+    write(agent.path, 'constructor', 'one\n');
+    write(agent.path, 'toString', 'two\n');
+    const result = await keep(service, agent.path, { files: ['constructor', 'toString'], hunks: {} });
+    assert.deepEqual([...result.keptFiles].sort(), ['constructor', 'toString']);
+    assert.equal(readFileSync(path.join(repo, 'constructor'), 'utf8'), 'one\n');
+    assert.equal(readFileSync(path.join(repo, 'toString'), 'utf8'), 'two\n');
+  });
+
   test('onto a dirty target with no overlap: kept beside the user’s own changes', async () => {
     const { repo, service, agent } = await agentWith();
     write(repo, 'delete-me.txt', 'the user edits this\n');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { selectHunks, splitHunks, splitPatch } from '../../src/git';
-import { parsePageMessage, parsePageState } from '../../src/webview/protocol';
+import { parsePageMessage, parsePageState, parseSelection } from '../../src/webview/protocol';
 
 describe('review panel protocol', () => {
   test('accepts exactly the declared messages', () => {
@@ -50,7 +50,37 @@ describe('review panel protocol', () => {
   test('restored page state is validated too', () => {
     assert.equal(parsePageState({ worktreePath: 'relative' }), undefined);
     assert.equal(parsePageState(undefined), undefined);
-    assert.deepEqual(parsePageState({ worktreePath: '/w', unchecked: ['a', '../b', 5], scrollY: 10 })?.unchecked, ['a']);
+    assert.deepEqual(parsePageState({ worktreePath: '/w', unchecked: ['a'], scrollY: 10 }), { worktreePath: '/w', scrollY: 10 });
+  });
+
+  test('a selection names relative paths and hunk indexes of one diff version, nothing else', () => {
+    const selection = {
+      unchecked: ['a.txt', '__proto__'],
+      uncheckedHunks: { 'long.txt': { version: '0123abcd', hunks: [0, 2] } },
+    };
+    assert.deepEqual(parsePageMessage({ type: 'selection', selection }), { type: 'selection', selection });
+    // From JSON, `__proto__` arrives as an own key and must stay one (no prototype change).
+    const withProto = parseSelection(JSON.parse('{"unchecked":[],"uncheckedHunks":{"__proto__":{"version":"ff","hunks":[1]}}}'));
+    assert.deepEqual(Object.keys(withProto?.uncheckedHunks ?? {}), ['__proto__']);
+    assert.equal(Object.getPrototypeOf(withProto?.uncheckedHunks), Object.prototype);
+
+    const rejected = [
+      undefined,
+      { unchecked: ['../x'], uncheckedHunks: {} },
+      { unchecked: ['a'], uncheckedHunks: { a: { version: 'not hex!', hunks: [0] } } },
+      { unchecked: ['a'], uncheckedHunks: { a: { version: 'ab', hunks: [-1] } } },
+      { unchecked: ['a'], uncheckedHunks: { a: [0] } },
+      { unchecked: ['a'], uncheckedHunks: {}, worktreePath: '/elsewhere' },
+    ];
+    for (const value of rejected) assert.equal(parseSelection(value), undefined, JSON.stringify(value));
+    assert.equal(parsePageMessage({ type: 'selection', selection: { unchecked: [], uncheckedHunks: {} }, extra: 1 }), undefined);
+  });
+
+  test('a keep names its hunk choices as own keys: a file called __proto__ keeps only its chosen hunks', () => {
+    const parsed = parsePageMessage(JSON.parse('{"type":"keep","requestId":1,"files":["__proto__"],"hunks":{"__proto__":[1]}}'));
+    assert.ok(parsed?.type === 'keep');
+    assert.ok(Object.hasOwn(parsed.hunks, '__proto__'));
+    assert.deepEqual(Object.getOwnPropertyDescriptor(parsed.hunks, '__proto__')?.value, [1]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { html as renderDiff } from 'diff2html';
-import type { DiffLayout, HostMessage, PageMessage, PageState, ReviewData, ReviewFile } from '../protocol';
+import type { DiffLayout, HostMessage, PageMessage, PageState, ReviewData, ReviewFile, ReviewSelection } from '../protocol';
 
 /**
  * The review panel's page. Everything from the host (file names, contents, the task) is
@@ -34,12 +34,12 @@ let review: ReviewData | undefined;
 let layout: DiffLayout = 'side-by-side';
 let nextRequestId = 1;
 const previous = (vscode.getState() ?? {}) as Partial<PageState>;
-const unchecked = new Set<string>(previous.unchecked ?? []);
-const uncheckedHunks = new Map<string, Set<number>>(
-  Object.entries(previous.uncheckedHunks ?? {}).map(([file, indexes]) => [file, new Set(indexes)]),
-);
+// The selection lives in the host (it outlives this page); adopted from the first review message.
+let adopted = false;
+const unchecked = new Set<string>();
+/** Hunks left out per file, valid only for the diff version they were chosen on. */
+const uncheckedHunks = new Map<string, { version: string; hunks: Set<number> }>();
 const rendered = new Set<string>();
-const lastDiffs = new Map<string, string>();
 let lastStatus = { text: '', error: false };
 const root = document.getElementById('app') as HTMLElement;
 
@@ -58,11 +58,15 @@ const observer = new IntersectionObserver(
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   if (message?.type === 'review') {
+    if (!adopted) adoptSelection(message.selection);
+    adopted = true;
     // Hunk numbers belong to one version of a file's diff: when it changes, its hunk choices reset.
+    let pruned = false;
     for (const file of message.review.files) {
-      if (lastDiffs.get(file.path) !== file.diff) uncheckedHunks.delete(file.path);
-      lastDiffs.set(file.path, file.diff);
+      const choice = uncheckedHunks.get(file.path);
+      if (choice && choice.version !== file.version) pruned = uncheckedHunks.delete(file.path);
     }
+    if (pruned) reportSelection();
     review = message.review;
     layout = message.layout;
     render();
@@ -74,6 +78,23 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   }
 });
 window.addEventListener('scroll', () => saveState(), { passive: true });
+
+function adoptSelection(selection: ReviewSelection): void {
+  unchecked.clear();
+  uncheckedHunks.clear();
+  for (const file of selection.unchecked) unchecked.add(file);
+  for (const [file, choice] of Object.entries(selection.uncheckedHunks)) {
+    uncheckedHunks.set(file, { version: choice.version, hunks: new Set(choice.hunks) });
+  }
+}
+
+/** Every change of the selection goes to the host, which remembers it for this worktree. */
+function reportSelection(): void {
+  const hunks = Object.fromEntries(
+    [...uncheckedHunks].map(([file, choice]) => [file, { version: choice.version, hunks: [...choice.hunks] }]),
+  );
+  vscode.postMessage({ type: 'selection', selection: { unchecked: [...unchecked], uncheckedHunks: hunks } });
+}
 
 function element<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -171,7 +192,7 @@ function fileCheckbox(file: ReviewFile, where: string): HTMLInputElement {
     for (const other of document.querySelectorAll<HTMLInputElement>('input.file-check')) {
       if (other.dataset.path === file.path) other.checked = box.checked;
     }
-    saveState();
+    reportSelection();
   });
   return box;
 }
@@ -239,7 +260,7 @@ function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
 function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
   if (file.hunkCount < 2) return; // one hunk: the file's own checkbox decides
   const headers = file.diff.split('\n').filter((line) => line.startsWith('@@'));
-  const skipped = uncheckedHunks.get(file.path) ?? new Set<number>();
+  const skipped = uncheckedHunks.get(file.path)?.hunks ?? new Set<number>();
   const list = element('fieldset', { className: 'hunks' });
   list.append(element('legend', {}, 'Hunks to keep'));
   headers.forEach((header, index) => {
@@ -247,11 +268,12 @@ function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
     const box = element('input', { type: 'checkbox', checked: !skipped.has(index), className: 'hunk-check' });
     box.setAttribute('aria-label', `Keep hunk ${index + 1} of ${file.path}`);
     box.addEventListener('change', () => {
-      const set = uncheckedHunks.get(file.path) ?? new Set<number>();
-      if (box.checked) set.delete(index);
-      else set.add(index);
-      uncheckedHunks.set(file.path, set);
-      saveState();
+      const choice = uncheckedHunks.get(file.path) ?? { version: file.version, hunks: new Set<number>() };
+      if (box.checked) choice.hunks.delete(index);
+      else choice.hunks.add(index);
+      if (choice.hunks.size > 0) uncheckedHunks.set(file.path, choice);
+      else uncheckedHunks.delete(file.path);
+      reportSelection();
     });
     label.append(box, element('code', {}, header));
     list.append(label);
@@ -264,7 +286,7 @@ function selection(): { files: string[]; hunks: Record<string, number[]> } {
   const hunks: Record<string, number[]> = {};
   for (const file of review?.files ?? []) {
     if (unchecked.has(file.path)) continue;
-    const skipped = uncheckedHunks.get(file.path);
+    const skipped = uncheckedHunks.get(file.path)?.hunks;
     if (skipped && skipped.size > 0 && file.hunkCount > 0) {
       const chosen = Array.from({ length: file.hunkCount }, (_, index) => index).filter((index) => !skipped.has(index));
       if (chosen.length === 0) continue;
@@ -293,16 +315,10 @@ function setStatus(text: string, error: boolean): void {
   status.classList.toggle('error', error);
 }
 
+/** What the serializer needs to restore this panel after a reload (the selection is the host's). */
 function saveState(): void {
   if (!review) return;
-  const hunks: Record<string, number[]> = {};
-  for (const [file, set] of uncheckedHunks) hunks[file] = [...set];
-  vscode.setState({
-    worktreePath: review.worktreePath,
-    unchecked: [...unchecked],
-    uncheckedHunks: hunks,
-    scrollY: window.scrollY,
-  });
+  vscode.setState({ worktreePath: review.worktreePath, scrollY: window.scrollY });
 }
 
 vscode.postMessage({ type: 'ready' });

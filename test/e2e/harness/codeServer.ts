@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -27,6 +27,8 @@ export interface CodeServer {
   /** Rewrites the user settings on disk; VS Code picks the change up by itself. */
   updateSettings(settings: Readonly<Record<string, unknown>>): void;
   logTail(lines?: number): string;
+  /** Every extension host's "Agent Worktrees" output channel so far, for a failing test's report. */
+  extensionLog(): string;
   stop(): Promise<void>;
 }
 
@@ -182,6 +184,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     userSettingsFile,
     updateSettings: (settings) => writeFileSync(userSettingsFile, JSON.stringify({ ...baseSettings, ...settings }, null, 2)),
     logTail: (lines = 60) => tail(readLog(), lines),
+    extensionLog: () => readChannelLogs(path.join(userDataDir, 'logs'), 'Agent Worktrees'),
     stop,
   };
 }
@@ -203,4 +206,18 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The output channel's log files of every window and extension host under a logs folder. */
+function readChannelLogs(logsDir: string, channel: string): string {
+  let files: string[];
+  try {
+    files = (readdirSync(logsDir, { recursive: true }) as string[]).filter((file) => file.endsWith(`${channel}.log`));
+  } catch {
+    return '';
+  }
+  return files
+    .sort()
+    .map((file) => `--- ${file}\n${readFileSync(path.join(logsDir, file), 'utf8')}`)
+    .join('\n');
 }

@@ -109,6 +109,11 @@ describe('Review panel in the real workbench', () => {
     await session.page.locator('.tabs-container .tab', { hasText: 'Review: tidy-the-shop' }).first().click();
     await panel().locator('h1', { hasText: 'Review tidy-the-shop' }).waitFor({ timeout: 30_000 });
     await panel().locator('.file-list .path', { hasText: 'late-arrival.txt' }).waitFor();
+    assert.equal(
+      await panel().locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).isChecked(),
+      false,
+      'the user’s selection survives a reload',
+    );
   });
 
   test('Change… keeps into another worktree of the repository', async () => {

@@ -1,11 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, before } from 'node:test';
+import { after, afterEach, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openWorkbench } from '../harness/browser';
 import { type CodeServer, startCodeServer } from '../harness/codeServer';
+import { tail } from '../harness/log';
+import { ROOT } from '../harness/paths';
 import { loadPrepared } from '../harness/prepared';
+
+/** Where a failing UI test leaves a screenshot of the workbench (ignored by git). */
+const FAILURES_DIR = path.join(ROOT, 'out', 'e2e', 'failures');
 
 export interface WorkbenchSession {
   /** A temporary folder for the suite's repositories; removed afterwards. */
@@ -44,6 +49,17 @@ export function useWorkbench(options: {
     });
     browser = await launchBrowser();
     page = await openWorkbench(browser, server.url, folder);
+  });
+  // A failing test reports what the extension logged: the git calls and errors behind the symptom.
+  afterEach(async (context) => {
+    if ((context as { passed?: boolean }).passed !== false || !server) return;
+    console.log(`--- Agent Worktrees log (${options.label}) ---\n${tail(server.extensionLog(), 200)}`);
+    const shot = path.join(FAILURES_DIR, `${options.label}-${context.name.replace(/[^\w-]+/g, '_').slice(0, 80)}.png`);
+    mkdirSync(FAILURES_DIR, { recursive: true });
+    await page?.screenshot({ path: shot }).then(
+      () => console.log(`--- screenshot: ${shot}`),
+      () => undefined,
+    );
   });
   after(async () => {
     await browser?.close();

@@ -27,6 +27,12 @@ export interface KeepOptions {
   readonly allowConflicts?: boolean;
   /** Leave the kept changes staged in the target (default: unstaged). */
   readonly staged?: boolean;
+  /**
+   * Keep from this capture — the one the user reviewed — instead of capturing again: what lands is
+   * exactly what was shown, and hunk numbers mean the hunks that were shown. Refused when a keep
+   * happened since (it no longer starts where the worktree's kept state is).
+   */
+  readonly reviewed?: AgentChanges;
 }
 
 export interface KeepResult {
@@ -52,7 +58,8 @@ export async function keep(service: GitService, worktreePath: string, options: K
     const metadata = await readAgentMetadata(found.gitDir);
     if (!metadata) throw new WorktreeOperationError('invalid', `${worktreePath} is not an agent worktree.`);
     const target = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
-    const changes = await getAgentChanges(service, found.topLevel);
+    const changes = options.reviewed ?? (await getAgentChanges(service, found.topLevel));
+    if (options.reviewed) refuseOutdated(options.reviewed, found.topLevel, metadata.keptUpTo ?? metadata.baseCommit);
     const selected = selectFiles(changes, options.files);
     if (selected.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
 
@@ -104,6 +111,15 @@ export async function keep(service: GitService, worktreePath: string, options: K
       await rm(scratch, { recursive: true, force: true });
     }
   });
+}
+
+function refuseOutdated(reviewed: AgentChanges, worktreePath: string, keptState: string): void {
+  if (reviewed.worktreePath !== worktreePath || reviewed.from !== keptState) {
+    throw new WorktreeOperationError(
+      'blocked',
+      'Nothing was kept: the review is out of date (changes were kept since it was captured). Review again.',
+    );
+  }
 }
 
 async function resolveTarget(service: GitService, target: string, commonDir: string, agentPath: string): Promise<string> {

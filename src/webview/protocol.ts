@@ -30,6 +30,8 @@ export interface ReviewData {
   readonly base: string;
   readonly target: string;
   readonly files: readonly ReviewFile[];
+  /** Which capture this is (`<from>:<tree>`): a keep names the capture the user chose from. */
+  readonly capture: string;
   readonly totals: { readonly files: number; readonly additions: number; readonly deletions: number };
 }
 
@@ -51,10 +53,11 @@ export type PageMessage =
   | {
       readonly type: 'keep';
       readonly requestId: number;
+      readonly capture: string;
       readonly files: readonly string[];
       readonly hunks: Readonly<Record<string, readonly number[]>>;
     }
-  | { readonly type: 'keepAll'; readonly requestId: number }
+  | { readonly type: 'keepAll'; readonly requestId: number; readonly capture: string }
   | { readonly type: 'discard'; readonly requestId: number }
   | { readonly type: 'openDiff'; readonly path: string }
   | { readonly type: 'chooseTarget' }
@@ -89,19 +92,25 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
     case 'chooseTarget':
       return hasOnly(value, ['type']) ? { type: value.type } : undefined;
     case 'keepAll':
+      return hasOnly(value, ['type', 'requestId', 'capture']) && isRequestId(value.requestId) && isCapture(value.capture)
+        ? { type: value.type, requestId: value.requestId, capture: value.capture }
+        : undefined;
     case 'discard':
       return hasOnly(value, ['type', 'requestId']) && isRequestId(value.requestId)
         ? { type: value.type, requestId: value.requestId }
         : undefined;
     case 'keep': {
-      if (!hasOnly(value, ['type', 'requestId', 'files', 'hunks']) || !isRequestId(value.requestId)) return undefined;
+      if (!hasOnly(value, ['type', 'requestId', 'capture', 'files', 'hunks']) || !isRequestId(value.requestId)) {
+        return undefined;
+      }
+      if (!isCapture(value.capture)) return undefined;
       if (!Array.isArray(value.files) || value.files.length > MAX_PATHS || !value.files.every(isPath)) return undefined;
       if (!isRecord(value.hunks)) return undefined;
       const entries = Object.entries(value.hunks);
       if (!entries.every(([file, indexes]) => isPath(file) && isHunkList(indexes))) return undefined;
       // fromEntries defines own properties: a file named `__proto__` stays a plain key.
       const hunks = Object.fromEntries(entries) as Record<string, number[]>;
-      return { type: 'keep', requestId: value.requestId, files: value.files as string[], hunks };
+      return { type: 'keep', requestId: value.requestId, capture: value.capture, files: value.files as string[], hunks };
     }
     case 'openDiff':
       return hasOnly(value, ['type', 'path']) && isPath(value.path) ? { type: 'openDiff', path: value.path } : undefined;
@@ -152,6 +161,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function hasOnly(value: Record<string, unknown>, keys: readonly string[]): boolean {
   return Object.keys(value).every((key) => keys.includes(key));
+}
+
+/** Two object ids (SHA-1 or SHA-256), as in `ReviewData.capture`. */
+function isCapture(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{40,64}:[0-9a-f]{40,64}$/.test(value);
 }
 
 function isRequestId(value: unknown): value is number {

@@ -31,5 +31,16 @@ export function buildReviewData(
       version: createHash('sha1').update(diff).digest('hex').slice(0, 16),
     };
   });
-  return { worktreePath: changes.worktreePath, ...about, files, totals: changes.totals };
+  return {
+    worktreePath: changes.worktreePath,
+    ...about,
+    files,
+    capture: captureId(changes),
+    totals: changes.totals,
+  };
+}
+
+/** Names one capture: where its diff starts and the snapshot of the agent's state it ends at. */
+export function captureId(changes: Pick<AgentChanges, 'from' | 'tree'>): string {
+  return `${changes.from}:${changes.tree}`;
 }

@@ -12,8 +12,10 @@ import {
 } from '../git';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageMessage, parsePageState } from './protocol';
-import { buildReviewData } from './reviewData';
+import { buildReviewData, captureId } from './reviewData';
 import { ReviewMemory, reviewTitle } from './reviewMemory';
+
+type KeepSelection = { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> };
 
 export const REVIEW_VIEW_TYPE = 'agentWorktrees.review';
 export const GIT_CONTENT_SCHEME = 'agent-worktrees-git';
@@ -137,10 +139,10 @@ export class ReviewPanel implements vscode.Disposable {
         await this.refresh();
         return;
       case 'keep':
-        await this.keep(message.requestId, { files: message.files, hunks: message.hunks });
+        await this.keepShown(message.requestId, message.capture, { files: message.files, hunks: message.hunks });
         return;
       case 'keepAll':
-        await this.keep(message.requestId, {});
+        await this.keepShown(message.requestId, message.capture, {});
         return;
       case 'discard': {
         const removed = await this.deps.discard(this.worktreePath).catch((error: unknown) => {
@@ -168,14 +170,30 @@ export class ReviewPanel implements vscode.Disposable {
     }
   }
 
+  /**
+   * Keep from the capture the page showed when the user clicked: exactly what they saw, with hunk
+   * numbers meaning the hunks they saw. If a newer capture replaced it meanwhile, nothing is kept.
+   */
+  private async keepShown(requestId: number, capture: string, selection: KeepSelection): Promise<void> {
+    const shown = this.changes;
+    if (!shown || captureId(shown) !== capture) {
+      this.post({
+        type: 'result',
+        requestId,
+        ok: false,
+        message: 'Nothing was kept: the agent’s changes were updated while you chose. Review the update and keep again.',
+      });
+      await this.refresh();
+      return;
+    }
+    await this.keep(requestId, selection, shown);
+  }
+
   /** Keep through the service; a conflict asks first; the result goes back to the page. */
-  async keep(
-    requestId: number,
-    selection: { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> },
-  ): Promise<KeepResult | undefined> {
+  async keep(requestId: number, selection: KeepSelection, reviewed?: AgentChanges): Promise<KeepResult | undefined> {
     const staged = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('keepStaged', false);
     const run = (allowConflicts: boolean) =>
-      keep(this.deps.service, this.worktreePath, { ...selection, staged, allowConflicts, target: this.target });
+      keep(this.deps.service, this.worktreePath, { ...selection, staged, allowConflicts, target: this.target, reviewed });
     try {
       let result: KeepResult;
       try {

@@ -137,6 +137,38 @@ describe('keep', () => {
     assert.ok(agent.path);
   });
 
+  test('from the reviewed capture: exactly what was shown lands, even if the agent wrote more since', async () => {
+    const { repo, service } = await agentWith();
+    const long = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+    commitFile(repo, 'long.txt', `${long.join('\n')}\n`);
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'reviewed' });
+    const shown = [...long];
+    shown[1] = 'line 2 — shown hunk 1';
+    shown[27] = 'line 28 — shown hunk 2';
+    write(agent.path, 'long.txt', `${shown.join('\n')}\n`);
+    const reviewed = await getAgentChanges(service, agent.path);
+
+    // The agent keeps working after the user looked: a new first hunk shifts the hunk numbers.
+    const later = [...shown];
+    later[0] = 'line 1 — written after the review';
+    write(agent.path, 'long.txt', `${later.join('\n')}\n`);
+    write(agent.path, 'unseen.txt', 'not reviewed\n');
+
+    const result = await keep(service, agent.path, { files: ['long.txt'], hunks: { 'long.txt': [1] }, reviewed });
+    assert.deepEqual(result.keptFiles, ['long.txt']);
+    const kept = readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n');
+    assert.equal(kept[0], 'line 1', 'nothing the user did not see');
+    assert.equal(kept[1], 'line 2', 'shown hunk 1 was left out');
+    assert.equal(kept[27], 'line 28 — shown hunk 2', 'hunk 2 means the hunk that was shown as 2');
+    assert.throws(() => readFileSync(path.join(repo, 'unseen.txt')));
+
+    const next = await getAgentChanges(service, agent.path);
+    assert.deepEqual(next.files.map((file) => file.path).sort(), ['long.txt', 'unseen.txt'], 'the rest is still to review');
+    const outdated = keep(service, agent.path, { reviewed });
+    await assert.rejects(outdated, isOperationError('blocked'), 'a capture from before that keep is out of date');
+    assert.equal(readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n')[1], 'line 2', 'and wrote nothing');
+  });
+
   test('files named like object properties are paths: `constructor` with no hunk choice is kept whole', async () => {
     const { repo, service, agent } = await agentWith();
     write(agent.path, 'constructor', 'one\n');

@@ -3,15 +3,28 @@ import { describe, test } from 'node:test';
 import { selectHunks, splitHunks, splitPatch } from '../../src/git';
 import { parsePageMessage, parsePageState, parseSelection } from '../../src/webview/protocol';
 
+const CAPTURE = `${'a'.repeat(40)}:${'b'.repeat(40)}`;
+
 describe('review panel protocol', () => {
   test('accepts exactly the declared messages', () => {
     assert.deepEqual(parsePageMessage({ type: 'ready' }), { type: 'ready' });
-    assert.deepEqual(parsePageMessage({ type: 'keepAll', requestId: 3 }), { type: 'keepAll', requestId: 3 });
+    assert.deepEqual(parsePageMessage({ type: 'keepAll', requestId: 3, capture: CAPTURE }), {
+      type: 'keepAll',
+      requestId: 3,
+      capture: CAPTURE,
+    });
     assert.deepEqual(
-      parsePageMessage({ type: 'keep', requestId: 1, files: ['a.txt', 'dir/b c.txt'], hunks: { 'a.txt': [0, 2] } }),
+      parsePageMessage({
+        type: 'keep',
+        requestId: 1,
+        capture: CAPTURE,
+        files: ['a.txt', 'dir/b c.txt'],
+        hunks: { 'a.txt': [0, 2] },
+      }),
       {
         type: 'keep',
         requestId: 1,
+        capture: CAPTURE,
         files: ['a.txt', 'dir/b c.txt'],
         hunks: { 'a.txt': [0, 2] },
       },
@@ -29,15 +42,18 @@ describe('review panel protocol', () => {
       [],
       { type: 'eval', code: 'alert(1)' },
       { type: 'ready', extra: true },
-      { type: 'keepAll' },
-      { type: 'keepAll', requestId: -1 },
-      { type: 'keepAll', requestId: '1' },
-      { type: 'keep', requestId: 1, files: ['../../etc/passwd'], hunks: {} },
-      { type: 'keep', requestId: 1, files: ['/etc/passwd'], hunks: {} },
-      { type: 'keep', requestId: 1, files: ['a\0b'], hunks: {} },
-      { type: 'keep', requestId: 1, files: 'a.txt', hunks: {} },
-      { type: 'keep', requestId: 1, files: ['a.txt'], hunks: { 'a.txt': [1.5] } },
-      { type: 'keep', requestId: 1, files: ['a.txt'], hunks: { '../x': [0] } },
+      { type: 'keepAll', capture: CAPTURE },
+      { type: 'keepAll', requestId: 1 },
+      { type: 'keepAll', requestId: 1, capture: 'HEAD:HEAD' },
+      { type: 'keep', requestId: 1, files: [], hunks: {} },
+      { type: 'keepAll', requestId: -1, capture: CAPTURE },
+      { type: 'keepAll', requestId: '1', capture: CAPTURE },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: ['../../etc/passwd'], hunks: {} },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: ['/etc/passwd'], hunks: {} },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: ['a\0b'], hunks: {} },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: 'a.txt', hunks: {} },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: ['a.txt'], hunks: { 'a.txt': [1.5] } },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: ['a.txt'], hunks: { '../x': [0] } },
       { type: 'discard', requestId: 1, worktreePath: '/somewhere/else' },
       { type: 'openDiff', path: '../outside' },
       { type: 'setLayout', layout: 'sideways' },
@@ -77,7 +93,9 @@ describe('review panel protocol', () => {
   });
 
   test('a keep names its hunk choices as own keys: a file called __proto__ keeps only its chosen hunks', () => {
-    const parsed = parsePageMessage(JSON.parse('{"type":"keep","requestId":1,"files":["__proto__"],"hunks":{"__proto__":[1]}}'));
+    const parsed = parsePageMessage(
+      JSON.parse(`{"type":"keep","requestId":1,"capture":"${CAPTURE}","files":["__proto__"],"hunks":{"__proto__":[1]}}`),
+    );
     assert.ok(parsed?.type === 'keep');
     assert.ok(Object.hasOwn(parsed.hunks, '__proto__'));
     assert.deepEqual(Object.getOwnPropertyDescriptor(parsed.hunks, '__proto__')?.value, [1]);

@@ -148,8 +148,9 @@ function render(): void {
   const keepAll = withIcon(element('button', { id: 'keep-all' }, 'Keep All'), 'check-all');
   const discard = withIcon(element('button', { className: 'danger', id: 'discard' }, 'Discard…'), 'trash');
   const toggle = element('button', { id: 'layout' }, layout === 'side-by-side' ? 'Inline view' : 'Side-by-side view');
-  keepSelected.addEventListener('click', () => send({ type: 'keep', requestId: nextRequestId++, ...selection() }));
-  keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: nextRequestId++ }));
+  const capture = review.capture;
+  keepSelected.addEventListener('click', () => send({ type: 'keep', requestId: nextRequestId++, capture, ...selection() }));
+  keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: nextRequestId++, capture }));
   discard.addEventListener('click', () => send({ type: 'discard', requestId: nextRequestId++ }));
   toggle.addEventListener('click', () => {
     layout = layout === 'side-by-side' ? 'line-by-line' : 'side-by-side';
@@ -237,9 +238,19 @@ function fileSection(file: ReviewFile, index: number): HTMLElement {
       body.append(show);
     }
   } else {
+    // Until drawn, the section is as tall as its diff will roughly be: otherwise hundreds of empty
+    // sections all sit "in view" at once and every one of them is drawn before the first paint.
+    body.style.minHeight = `${estimatedHeight(file)}px`;
     observer.observe(section);
   }
   return section;
+}
+
+/** Rows a diff takes, side by side (the longer side) or inline (both), at ~20 px a row. */
+function estimatedHeight(file: ReviewFile): number {
+  const rows = layout === 'side-by-side' ? Math.max(file.additions, file.deletions) : file.additions + file.deletions;
+  const context = 6 * file.hunkCount; // up to three lines of context around each hunk
+  return 20 * (rows + context + file.hunkCount) + (file.hunkCount > 1 ? 24 * (file.hunkCount + 1) : 0);
 }
 
 function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
@@ -251,6 +262,7 @@ function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
   for (const foreignHeader of container.querySelectorAll('.d2h-file-header')) foreignHeader.remove();
   addHunkCheckboxes(container, file);
   body.replaceChildren(container);
+  body.style.minHeight = '';
 }
 
 /**

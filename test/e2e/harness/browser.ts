@@ -1,6 +1,9 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { CHROMIUM } from './install';
 
+/** For code outside test/e2e (the benchmarks), which cannot resolve playwright-core itself. */
+export type { Frame, Page } from 'playwright-core';
+
 /** Debian's Chromium; the flags keep it from calling out to a network that is closed here. */
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -47,6 +47,10 @@ const INHERITED_VARIABLES_TO_DROP = [
   'GIT_ALTERNATE_OBJECT_DIRECTORIES',
   'GIT_PREFIX',
   'GIT_NAMESPACE',
+  // Would contradict GIT_LITERAL_PATHSPECS (git refuses the combination).
+  'GIT_GLOB_PATHSPECS',
+  'GIT_NOGLOB_PATHSPECS',
+  'GIT_ICASE_PATHSPECS',
 ];
 
 const KILL_GRACE_MS = 2000;
@@ -225,6 +229,8 @@ export class GitRunner {
     Object.assign(env, options.env);
     env.LC_ALL = 'C';
     env.GIT_TERMINAL_PROMPT = '0';
+    // A path is a path: a file named `[ab].txt` or `*.ts` never selects other files too.
+    env.GIT_LITERAL_PATHSPECS = '1';
     if (options.readOnly) env.GIT_OPTIONAL_LOCKS = '0';
     return env;
   }

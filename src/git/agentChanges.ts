@@ -1,11 +1,12 @@
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { readAgentMetadata } from './agentMetadata';
+import { type AgentMetadata, readAgentMetadata } from './agentMetadata';
 import { GitError } from './errors';
 import { countSection, splitPatch } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
+import type { RepositoryDiscovery } from './types';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
 
@@ -51,13 +52,37 @@ export async function getAgentChanges(
   worktreePath: string,
   options: { since?: 'kept' | 'base' } = {},
 ): Promise<AgentChanges> {
+  const found = await locateAgentWorktree(service, worktreePath);
+  return captureAgentChanges(service, found, await requireAgentMetadata(found), options);
+}
+
+/** A linked worktree (an agent worktree is never the main one), or a clear error. */
+export async function locateAgentWorktree(service: GitService, worktreePath: string): Promise<AgentWorktreeLocation> {
   const found = await service.discover(worktreePath);
   if (found.kind !== 'worktree' || !found.isLinkedWorktree) {
     throw new WorktreeOperationError('invalid', `${worktreePath} is not an agent worktree.`);
   }
+  return found;
+}
+
+export type AgentWorktreeLocation = Extract<RepositoryDiscovery, { kind: 'worktree' }>;
+
+/** Its agent metadata; read it afresh inside a mutation (a keep moves `keptUpTo`). */
+export async function requireAgentMetadata(found: AgentWorktreeLocation): Promise<AgentMetadata> {
   const metadata = await readAgentMetadata(found.gitDir);
-  if (!metadata)
-    throw new WorktreeOperationError('invalid', `${worktreePath} was not created as an agent worktree (no metadata).`);
+  if (!metadata) {
+    throw new WorktreeOperationError('invalid', `${found.topLevel} was not created as an agent worktree (no metadata).`);
+  }
+  return metadata;
+}
+
+/** The capture of an already located agent worktree (no second discovery). */
+export async function captureAgentChanges(
+  service: GitService,
+  found: AgentWorktreeLocation,
+  metadata: AgentMetadata,
+  options: { since?: 'kept' | 'base' } = {},
+): Promise<AgentChanges> {
   const cwd = found.topLevel;
   const tree = await snapshotTree(service, cwd, found.gitDir);
   const from = options.since === 'base' ? metadata.baseCommit : (metadata.keptUpTo ?? metadata.baseCommit);

@@ -1,8 +1,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type AgentChanges, type ChangedFile, getAgentChanges, PATCH_FLAGS } from './agentChanges';
-import { readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+import {
+  type AgentChanges,
+  type ChangedFile,
+  captureAgentChanges,
+  locateAgentWorktree,
+  PATCH_FLAGS,
+  requireAgentMetadata,
+} from './agentChanges';
+import { writeAgentMetadata } from './agentMetadata';
 import { firstMeaningfulLine, GitError } from './errors';
 import { selectHunks } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
@@ -52,13 +59,11 @@ export interface KeepResult {
  * only new work. The agent's worktree, index and branch are never touched.
  */
 export async function keep(service: GitService, worktreePath: string, options: KeepOptions = {}): Promise<KeepResult> {
-  const found = await service.discover(worktreePath);
-  if (found.kind !== 'worktree') throw new WorktreeOperationError('invalid', `${worktreePath} is not a worktree.`);
+  const found = await locateAgentWorktree(service, worktreePath);
   return service.mutations.run(found.commonDir, async () => {
-    const metadata = await readAgentMetadata(found.gitDir);
-    if (!metadata) throw new WorktreeOperationError('invalid', `${worktreePath} is not an agent worktree.`);
+    const metadata = await requireAgentMetadata(found);
     const target = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
-    const changes = options.reviewed ?? (await getAgentChanges(service, found.topLevel));
+    const changes = options.reviewed ?? (await captureAgentChanges(service, found, metadata));
     if (options.reviewed) refuseOutdated(options.reviewed, found.topLevel, metadata.keptUpTo ?? metadata.baseCommit);
     const selected = selectFiles(changes, options.files);
     if (selected.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };

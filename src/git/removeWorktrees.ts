@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { mkdir, rmdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { snapshotTree } from './agentChanges';
 import { failureReason, GitError } from './errors';
@@ -215,11 +216,20 @@ async function removeOne(
   const lockedAndForced = target.worktree?.locked === true && options.forceLocked === true;
   const unclean = (target.uncommittedFiles > 0 && options.force === true) || target.hasSubmodules;
   const force = lockedAndForced ? ['--force', '--force'] : unclean ? ['--force'] : [];
+  const notRemoved = (error: string) => ({
+    path: target.path,
+    removed: false,
+    branchDeleted: false,
+    branchKept: undefined,
+    error,
+  });
+  const claimed = await claimRemoval(target.worktree?.gitDir);
+  if (claimed !== true) return notRemoved(claimed);
   try {
     await git(['worktree', 'remove', ...force, '--', target.path]);
   } catch (error) {
-    const reason = failureReason(error);
-    return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: reason };
+    if (target.worktree?.gitDir) await rmdir(path.join(target.worktree.gitDir, REMOVAL_CLAIM)).catch(() => undefined);
+    return notRemoved(failureReason(error));
   }
   if (target.worktree?.agent?.keptUpTo && target.worktree.gitDir) {
     // The kept-up-to bookkeeping ref has no use without its worktree (what was kept is in the target).
@@ -251,6 +261,41 @@ async function removeOne(
     const reason = failureReason(error);
     return { path: target.path, removed: true, branchDeleted: false, branchKept: reason, error: undefined };
   }
+}
+
+/** Made in the worktree's admin dir for the time of a removal; goes with the admin dir. */
+const REMOVAL_CLAIM = 'agent-worktrees-removing';
+
+/** A claim older than this was left by a window that died mid-removal: it is taken over. */
+const STALE_CLAIM_MS = 10 * 60_000;
+
+/**
+ * Another window (another extension host) may be removing the same worktree: `git worktree
+ * remove` takes no lock, so both would run and both report success. An atomic mkdir in the admin
+ * dir lets exactly one go on. Returns true, or why not.
+ */
+async function claimRemoval(gitDir: string | undefined): Promise<true | string> {
+  if (!gitDir) return true;
+  const claim = path.join(gitDir, REMOVAL_CLAIM);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await mkdir(claim);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return 'It was removed meanwhile (by another window).';
+      if (code !== 'EEXIST') throw error;
+      const age =
+        Date.now() -
+        (await stat(claim).then(
+          (found) => found.mtimeMs,
+          () => Date.now(),
+        ));
+      if (age < STALE_CLAIM_MS) return 'It is being removed already (by another window).';
+      await rmdir(claim).catch(() => undefined);
+    }
+  }
+  return 'It is being removed already (by another window).';
 }
 
 export function describeBlocked(plan: RemovalPlan): string {

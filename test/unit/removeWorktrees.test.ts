@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/git';
@@ -95,6 +95,25 @@ describe('removing worktrees', () => {
     const [outcome] = await remove(service, [created[0]?.path as string], { forceLocked: true });
     assert.equal(outcome?.removed, true);
     assert.equal(existsSync(created[0]?.path as string), false);
+  });
+
+  test('a removal another window has claimed is left to it; a claim left by a dead window is taken over', async () => {
+    const { repo, service, created } = await setup(['claimed']);
+    const agentPath = created[0]?.path as string;
+    const claim = path.join(repo, '.git', 'worktrees', 'claimed', 'agent-worktrees-removing');
+    mkdirSync(claim);
+    const [refused] = await remove(service, [agentPath]);
+    assert.equal(refused?.removed, false);
+    assert.match(refused?.error ?? '', /being removed already/);
+    assert.equal(existsSync(agentPath), true, 'nothing was touched');
+    assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'agent/claimed').trim(), 'agent/claimed');
+
+    const elevenMinutesAgo = new Date(Date.now() - 11 * 60_000);
+    utimesSync(claim, elevenMinutesAgo, elevenMinutesAgo);
+    const [removed] = await remove(service, [agentPath]);
+    assert.equal(removed?.removed, true);
+    assert.equal(existsSync(agentPath), false);
+    assert.equal(existsSync(claim), false, 'the claim went with the admin dir');
   });
 
   test('the worktree open in this window is refused', async () => {
@@ -202,6 +221,8 @@ describe('removing worktrees', () => {
     assert.equal(outcome?.removed, false);
     assert.match(outcome?.error ?? '', /contains modified or untracked files/);
     assert.ok(existsSync(path.join(target, 'late.txt')));
+    const claim = path.join(git(target, 'rev-parse', '--absolute-git-dir').trim(), 'agent-worktrees-removing');
+    assert.equal(existsSync(claim), false, 'and leaves no removal claim behind');
   });
 
   test('a worktree with an initialised submodule is removed with git’s force; changes inside it need confirmation', async () => {

@@ -9,10 +9,10 @@ import { GitRunner } from '../src/git/runner';
 import { GitService } from '../src/git/service';
 import { EMPTY_SELECTION, type HostMessage } from '../src/webview/protocol';
 import { buildReviewData } from '../src/webview/reviewData';
-import { type Frame, launchBrowser, openWorkbench, type Page, runCommand } from '../test/e2e/harness/browser';
+import { launchBrowser, openWorkbench, type Page, runCommand } from '../test/e2e/harness/browser';
 import { startCodeServer } from '../test/e2e/harness/codeServer';
 import { prepare } from '../test/e2e/harness/prepared';
-import { openWorktreesView, row } from '../test/e2e/ui/workbench';
+import { findFrame, openWorktreesView, row } from '../test/e2e/ui/workbench';
 import { createRepo, git } from './fixtures';
 import type { ActivationResult, VsCodeResult } from './vscodeResult';
 
@@ -56,18 +56,6 @@ async function paintFixture(parent: string, files: number, linesPerFile: number)
   const message: HostMessage = { type: 'review', review, layout: 'side-by-side', selection: EMPTY_SELECTION };
   const diffLines = changes.patch.toString('utf8').split('\n').length;
   return { repo, agentPath: agent.path, message, patch: changes.patch.toString('utf8'), diffLines };
-}
-
-/** The review page's frame (inside VS Code's webview iframe). */
-async function reviewFrame(page: Page, selector: string): Promise<Frame> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      if (await frame.$(selector).catch(() => null)) return frame;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`The review panel did not show ${selector}`);
 }
 
 // Page scripts, as source text: what tsx compiles would reference its own helpers (`__name`).
@@ -130,9 +118,9 @@ export async function benchRealVsCode(
     await review.waitFor();
     const start = Date.now();
     await review.click();
-    await reviewFrame(page, '#app'); // the page's HTML is in; its script has yet to ask for data
+    await findFrame(page, '#app'); // the page's HTML is in; its script has yet to ask for data
     const pageLoadedMs = Date.now() - start;
-    const frame = await reviewFrame(page, '#app .file-list');
+    const frame = await findFrame(page, '#app .file-list');
     const endToEndMs = Date.now() - start;
 
     // The eager renderer: diff2html's own browser bundle, loaded into the same page.

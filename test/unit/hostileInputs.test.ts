@@ -27,7 +27,7 @@ import {
   planRemoval,
   WorktreeOperationError,
 } from '../../src/git';
-import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
+import { commitFile, createRepo, divergeOnFile, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 /** Everything a mistaken operation could change: refs, worktrees, index, files of every worktree. */
 function fingerprint(repo: string): string {
@@ -245,10 +245,7 @@ describe('hostile tasks and places: handled correctly', () => {
 
   test('a repository mid-merge: the agent starts from HEAD, the merge is untouched', async () => {
     const { repo, service } = setup();
-    git(repo, 'checkout', '--quiet', '-b', 'side');
-    commitFile(repo, 'src/app.ts', 'export const app = 2;\n');
-    git(repo, 'checkout', '--quiet', '-');
-    commitFile(repo, 'src/app.ts', 'export const app = 3;\n');
+    divergeOnFile(repo, 'src/app.ts', { side: 'export const app = 2;\n', current: 'export const app = 3;\n' });
     assert.throws(() => git(repo, 'merge', '--quiet', 'side'));
     const mergeHead = readFileSync(path.join(repo, '.git', 'MERGE_HEAD'), 'utf8');
     const created = await createAgentWorktree(service, { repoPath: repo, name: 'mid-merge' });
@@ -258,10 +255,12 @@ describe('hostile tasks and places: handled correctly', () => {
 
   test('a repository mid-rebase: the agent starts from the rebase’s current HEAD', async () => {
     const { repo, service } = setup();
-    git(repo, 'checkout', '--quiet', '-b', 'topic');
-    commitFile(repo, 'src/app.ts', 'export const app = "topic";\n');
-    git(repo, 'checkout', '--quiet', '-');
-    commitFile(repo, 'src/app.ts', 'export const app = "main";\n');
+    divergeOnFile(
+      repo,
+      'src/app.ts',
+      { side: 'export const app = "topic";\n', current: 'export const app = "main";\n' },
+      'topic',
+    );
     assert.throws(() => git(repo, 'rebase', '--quiet', 'topic'));
     const head = git(repo, 'rev-parse', 'HEAD').trim();
     const created = await createAgentWorktree(service, { repoPath: repo, name: 'mid-rebase' });
@@ -410,10 +409,7 @@ describe('hostile content through review and keep: byte-exact or refused', () =>
   test('a target with unresolved conflicts on a file the agent changed: refused, nothing written', async () => {
     const { repo, service, agentPath } = await agent();
     write(agentPath, 'src/app.ts', 'export const app = "agent";\n');
-    git(repo, 'checkout', '--quiet', '-b', 'side');
-    commitFile(repo, 'src/app.ts', 'export const app = "side";\n');
-    git(repo, 'checkout', '--quiet', '-');
-    commitFile(repo, 'src/app.ts', 'export const app = "main";\n');
+    divergeOnFile(repo, 'src/app.ts', { side: 'export const app = "side";\n', current: 'export const app = "main";\n' });
     assert.throws(() => git(repo, 'merge', '--quiet', 'side'));
     await refusedUnchanged(repo, () => keep(service, agentPath), operationError('blocked'));
   });

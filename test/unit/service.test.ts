@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
+import { commitFile, createRepo, divergeOnFile, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 const commonDirOf = (repo: string) => ({ commonDir: path.join(repo, '.git') });
 
@@ -87,10 +87,7 @@ describe('getStatus', () => {
   test('a merge conflict is counted as conflicted (and dirty)', async () => {
     const repo = createRepo();
     commitFile(repo, 'shared.txt', 'base\n');
-    git(repo, 'checkout', '--quiet', '-b', 'other');
-    commitFile(repo, 'shared.txt', 'theirs\n');
-    git(repo, 'checkout', '--quiet', 'main');
-    commitFile(repo, 'shared.txt', 'ours\n');
+    divergeOnFile(repo, 'shared.txt', { side: 'theirs\n', current: 'ours\n' }, 'other');
     assert.throws(() => git(repo, 'merge', '--quiet', 'other'));
     const status = await recordingService().service.getStatus({ path: repo, gitDir: path.join(repo, '.git') });
     assert.equal(status.conflicted, 1);

@@ -6,7 +6,7 @@ import type { Frame } from 'playwright-core';
 import { createAgentWorktree, GitRunner, GitService } from '../../../src/git';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, waitUntil } from './workbench';
+import { findFrame, openWorktreesView, row, waitUntil } from './workbench';
 
 /**
  * The review page treated as compromised: whatever a script in it posts reaches the extension the
@@ -59,15 +59,7 @@ describe('Review panel under attack from its own page', () => {
     await agentRow.waitFor({ timeout: 30_000 });
     await agentRow.hover();
     await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-    await waitUntil(async () => {
-      for (const frame of session.page.frames()) {
-        if (await frame.$('#app .file-list').catch(() => null)) {
-          page = frame;
-          return true;
-        }
-      }
-      return false;
-    }, 'the review page');
+    page = await findFrame(session.page, '#app .file-list', 30_000);
   });
 
   test('malformed, unknown and forged messages are ignored, logged, and change nothing', async () => {

@@ -1,4 +1,4 @@
-import type { Locator, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 
 /** Selectors for our view in the VS Code 1.139 workbench, kept in one place. */
 export const VIEW_CONTAINER_TITLE = 'Agent Worktrees';
@@ -90,13 +90,36 @@ export async function themeKind(page: Page): Promise<string | undefined> {
   return classes.find((name) => name === 'vs' || name === 'vs-dark' || name === 'hc-black' || name === 'hc-light');
 }
 
-export async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitUntil(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000, pollMs = 150): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/**
+ * The frame (at any depth: a webview's page sits two iframes down) that has `selector`, found by
+ * polling — for evaluating in the page itself, which a FrameLocator cannot.
+ */
+export async function findFrame(page: Page, selector: string, timeoutMs = 60_000, pollMs = 20): Promise<Frame> {
+  let found: Frame | undefined;
+  await waitUntil(
+    async () => {
+      for (const frame of page.frames()) {
+        if (await frame.$(selector).catch(() => null)) {
+          found = frame;
+          return true;
+        }
+      }
+      return false;
+    },
+    `a frame with ${selector}`,
+    timeoutMs,
+    pollMs,
+  );
+  return found as Frame;
 }
 
 /** Switches the colour theme the way a user does: Preferences: Color Theme, type, Enter. */

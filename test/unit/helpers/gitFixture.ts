@@ -71,6 +71,17 @@ export function commitFile(repo: string, relative: string, content: string, mess
   return git(repo, 'rev-parse', 'HEAD').trim();
 }
 
+/**
+ * Two commits changing `relative` differently: one on a new branch `side`, then one on the branch
+ * we were on (checked out again). Merging or rebasing onto `side` then conflicts.
+ */
+export function divergeOnFile(repo: string, relative: string, contents: { side: string; current: string }, side = 'side'): void {
+  git(repo, 'checkout', '--quiet', '-b', side);
+  commitFile(repo, relative, contents.side);
+  git(repo, 'checkout', '--quiet', '-');
+  commitFile(repo, relative, contents.current);
+}
+
 /** A logger that keeps every line, to count git calls and read what was logged. */
 export function recordingLogger(): { lines: string[]; logger: Logger } {
   const lines: string[] = [];

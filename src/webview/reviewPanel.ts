@@ -190,7 +190,7 @@ export class ReviewPanel implements vscode.Disposable {
   }
 
   /** Keep through the service; a conflict asks first; the result goes back to the page. */
-  async keep(requestId: number, selection: KeepSelection, reviewed?: AgentChanges): Promise<KeepResult | undefined> {
+  private async keep(requestId: number, selection: KeepSelection, reviewed: AgentChanges): Promise<KeepResult | undefined> {
     const staged = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('keepStaged', false);
     const run = (allowConflicts: boolean) =>
       keep(this.deps.service, this.worktreePath, { ...selection, staged, allowConflicts, target: this.target, reviewed });

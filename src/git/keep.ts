@@ -10,10 +10,11 @@ import {
   requireAgentMetadata,
 } from './agentChanges';
 import { writeAgentMetadata } from './agentMetadata';
-import { firstMeaningfulLine, GitError } from './errors';
+import { failureReason, firstMeaningfulLine, GitError } from './errors';
 import { selectHunks } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
+import { restorePaths, snapshotPaths } from './pathSnapshot';
 import type { GitService } from './service';
 
 const BOOKKEEPING_IDENTITY = {
@@ -101,7 +102,7 @@ export async function keep(service: GitService, worktreePath: string, options: K
     try {
       const patchFile = path.join(scratch, 'keep.patch');
       await writeFile(patchFile, patch);
-      const conflicts = await applyPatch(service, target, patchFile, pathspec, options);
+      const conflicts = await applyAllOrNothing(service, target, patchFile, pathspec, options);
       const keptUpTo = await recordKept(
         service,
         found.topLevel,
@@ -161,17 +162,69 @@ async function refuseOverlap(service: GitService, target: string, paths: readonl
   }
 }
 
-async function applyPatch(
+/**
+ * `git apply` checks the whole patch before writing, yet a write can still fail half-way (a new
+ * file where the target has a file for a folder): then every touched path is put back byte for
+ * byte, and its index entry too (those paths had no uncommitted changes, so the index had HEAD's).
+ */
+async function applyAllOrNothing(
   service: GitService,
   target: string,
   patchFile: string,
   paths: readonly string[],
   options: KeepOptions,
 ): Promise<string[]> {
+  const before = await snapshotPaths(target, paths);
+  const git = (args: string[]) =>
+    service.runner.run(args, { cwd: target, acceptExitCodes: [0, 1] }).catch((failed: unknown) => {
+      problems.push(`the index: ${failureReason(failed)}`);
+    });
+  let problems: string[] = [];
+  const restore = async (index: boolean) => {
+    const restored = await restorePaths(before);
+    problems = restored.problems;
+    if (index) await git(['reset', '--quiet', '--', ...paths]);
+    // Rewritten files have new times: refresh the index's stat cache, or git sees them as modified.
+    if (restored.rewritten > 0) await git(['update-index', '-q', '--refresh']);
+    return problems;
+  };
+  try {
+    return await applyPatch(service, target, patchFile, paths, options, restore);
+  } catch (error) {
+    const problems = await restore(true);
+    if (problems.length === 0 && error instanceof WorktreeOperationError) throw error;
+    if (problems.length === 0) {
+      throw new WorktreeOperationError(
+        'failed',
+        `Nothing was kept: writing to ${target} failed half-way (${failureReason(error)}), and what was written was put back.`,
+        { cause: error },
+      );
+    }
+    throw new WorktreeOperationError(
+      'failed',
+      `Keeping failed half-way (${failureReason(error)}) and ${target} could not be fully restored: ${problems.join('; ')}.`,
+      { cause: error },
+    );
+  }
+}
+
+async function applyPatch(
+  service: GitService,
+  target: string,
+  patchFile: string,
+  paths: readonly string[],
+  options: KeepOptions,
+  restore: (index: boolean) => Promise<string[]>,
+): Promise<string[]> {
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
-  // `git apply` is atomic: it applies every hunk or writes nothing, so no separate --check first.
+  // No separate --check first: a patch that does not apply is refused before anything is written.
   const plain = await git(['apply', '--recount', ...(options.staged ? ['--index'] : []), patchFile], [0, 1, 128]);
   if (plain.exitCode === 0) return [];
+  // A write that failed half-way (not a check) left part of the patch: undo it before trying a merge.
+  if ((await restore(options.staged === true)).length > 0) {
+    // The caller's own restore tries once more and says what is still not back.
+    throw new WorktreeOperationError('failed', `The changes do not apply to ${target}: ${firstMeaningfulLine(plain.stderr)}`);
+  }
   const threeWay = await git(['apply', '--check', '--3way', '--recount', patchFile], [0, 1, 128]);
   if (threeWay.exitCode !== 0) {
     throw new WorktreeOperationError(

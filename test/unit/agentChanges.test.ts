@@ -204,6 +204,28 @@ describe('keep', () => {
     assert.deepEqual(agentState(repo), before);
   });
 
+  for (const staged of [false, true]) {
+    test(`a write that fails half-way${staged ? ' (staged)' : ''}: every path and index entry put back, git's reason named`, async () => {
+      // git apply checks a patch before writing, but "a new file under what is a file here" fails
+      // only while writing — after keep.txt was already written (found by the lifecycle fuzzer).
+      const { repo, service, agent } = await agentWith();
+      write(agent.path, 'keep.txt', 'line 1\nagent line 2\nline 3\n');
+      unlinkSync(path.join(agent.path, 'script.sh'));
+      write(agent.path, 'script.sh/inside.txt', 'now a folder\n');
+      const before = agentState(repo);
+      await assert.rejects(
+        keep(service, agent.path, { files: ['keep.txt', 'script.sh/inside.txt'], staged }),
+        (error: unknown) => {
+          assert.ok(error instanceof WorktreeOperationError && error.code === 'failed', String(error));
+          assert.match(error.message, /^Nothing was kept/);
+          assert.match((error as Error).message, /script\.sh\/inside\.txt|Not a directory/);
+          return true;
+        },
+      );
+      assert.deepEqual(agentState(repo), before);
+    });
+  }
+
   test('conflicts: refused unless allowed; allowed → markers in the target, agent worktree and branch intact', async () => {
     const { repo, service, agent } = await agentWith();
     write(agent.path, 'keep.txt', 'line 1\nagent line 2\nline 3\n');

@@ -102,14 +102,11 @@ export async function keep(service: GitService, worktreePath: string, options: K
     try {
       const patchFile = path.join(scratch, 'keep.patch');
       await writeFile(patchFile, patch);
+      // The kept state is worked out before the target is touched: a choice that is no consistent
+      // state on its own (a file kept under what is still a file) is refused with nothing written.
+      const keptTree = everything ? changes.tree : await keptTreeWith(service, found.topLevel, changes.from, patchFile, scratch);
       const conflicts = await applyAllOrNothing(service, target, patchFile, pathspec, options);
-      const keptUpTo = await recordKept(
-        service,
-        found.topLevel,
-        path.basename(found.gitDir),
-        changes.from,
-        everything ? changes.tree : { patchFile, scratch },
-      );
+      const keptUpTo = await recordKept(service, found.topLevel, path.basename(found.gitDir), changes.from, keptTree);
       const keptAtHead = (await service.runner.run(['rev-parse', 'HEAD'], { cwd: found.topLevel, readOnly: true })).stdout.trim();
       await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptAtHead, keptAt: new Date().toISOString() });
       return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
@@ -253,33 +250,35 @@ async function applyPatch(
   return conflicted;
 }
 
-/**
- * The kept state as a commit on no branch: the previous kept tree plus the applied patch, built in
- * a temporary index (`apply --cached`), so the agent's branch and index never move.
- */
-async function recordKept(
+/** The previous kept tree plus the chosen patch, built in a temporary index (`apply --cached`). */
+async function keptTreeWith(
   service: GitService,
   agentPath: string,
-  adminId: string,
   from: string,
-  kept: string | { patchFile: string; scratch: string },
+  patchFile: string,
+  scratch: string,
 ): Promise<string> {
-  // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
-  const env = {
-    ...BOOKKEEPING_IDENTITY,
-    ...(typeof kept === 'string' ? {} : { GIT_INDEX_FILE: path.join(kept.scratch, 'kept-index') }),
-  };
-  const git = (args: string[]) => service.runner.run(args, { cwd: agentPath, env });
-  let tree: string;
-  if (typeof kept === 'string') {
-    tree = kept; // everything was kept: the kept state is the agent's whole state
-  } else {
-    await git(['read-tree', from]);
-    await git(['apply', '--cached', '--recount', kept.patchFile]);
-    tree = (await git(['write-tree'])).stdout.trim();
+  const env = { GIT_INDEX_FILE: path.join(scratch, 'kept-index') };
+  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: agentPath, env, acceptExitCodes: accept });
+  await git(['read-tree', from]);
+  const applied = await git(['apply', '--cached', '--recount', patchFile], [0, 1, 128]);
+  if (applied.exitCode !== 0) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `Nothing was kept: the chosen changes cannot be kept without others they depend on (${firstMeaningfulLine(applied.stderr)}). Keep them together with the related files, or keep everything.`,
+    );
   }
+  return (await git(['write-tree'])).stdout.trim();
+}
+
+/**
+ * The kept state as a commit on no branch (the agent's branch and index never move), held by a
+ * ref outside refs/heads and refs/tags so it is not garbage-collected.
+ */
+async function recordKept(service: GitService, agentPath: string, adminId: string, from: string, tree: string): Promise<string> {
+  // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
+  const git = (args: string[]) => service.runner.run(args, { cwd: agentPath, env: BOOKKEEPING_IDENTITY });
   const commit = (await git(['commit-tree', tree, '-p', from, '-m', 'Agent Worktrees: kept changes'])).stdout.trim();
-  // A ref keeps the commit from being garbage-collected; it lives outside refs/heads and refs/tags.
   await git(['update-ref', `refs/agent-worktrees/kept/${adminId}`, commit]);
   return commit;
 }

@@ -209,22 +209,35 @@ describe('keep', () => {
       // git apply checks a patch before writing, but "a new file under what is a file here" fails
       // only while writing — after keep.txt was already written (found by the lifecycle fuzzer).
       const { repo, service, agent } = await agentWith();
+      commitFile(repo, 'zz', 'the user made this a file since\n');
       write(agent.path, 'keep.txt', 'line 1\nagent line 2\nline 3\n');
-      unlinkSync(path.join(agent.path, 'script.sh'));
-      write(agent.path, 'script.sh/inside.txt', 'now a folder\n');
+      write(agent.path, 'zz/inside.txt', 'the agent made it a folder\n');
       const before = agentState(repo);
-      await assert.rejects(
-        keep(service, agent.path, { files: ['keep.txt', 'script.sh/inside.txt'], staged }),
-        (error: unknown) => {
-          assert.ok(error instanceof WorktreeOperationError && error.code === 'failed', String(error));
-          assert.match(error.message, /^Nothing was kept/);
-          assert.match((error as Error).message, /script\.sh\/inside\.txt|Not a directory/);
-          return true;
-        },
-      );
+      await assert.rejects(keep(service, agent.path, { staged }), (error: unknown) => {
+        assert.ok(error instanceof WorktreeOperationError && error.code === 'failed', String(error));
+        assert.match(error.message, /^Nothing was kept: writing to .* failed half-way .*zz\/inside\.txt.*Not a directory/);
+        return true;
+      });
       assert.deepEqual(agentState(repo), before);
     });
   }
+
+  test('a choice that is no state on its own (a file under what is still a file) is refused before writing', async () => {
+    const { repo, service, agent } = await agentWith();
+    unlinkSync(path.join(agent.path, 'script.sh'));
+    write(agent.path, 'script.sh/inside.txt', 'now a folder\n');
+    unlinkSync(path.join(repo, 'script.sh')); // so the target alone would have taken it
+    const before = agentState(repo);
+    await assert.rejects(keep(service, agent.path, { files: ['script.sh/inside.txt'] }), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'invalid', String(error));
+      assert.match(error.message, /^Nothing was kept: the chosen changes cannot be kept without others/);
+      return true;
+    });
+    assert.deepEqual(agentState(repo), before);
+    git(repo, 'checkout', '--', 'script.sh');
+    const all = await keep(service, agent.path, { files: ['script.sh', 'script.sh/inside.txt'] });
+    assert.deepEqual([...all.keptFiles].sort(), ['script.sh', 'script.sh/inside.txt']);
+  });
 
   test('conflicts: refused unless allowed; allowed → markers in the target, agent worktree and branch intact', async () => {
     const { repo, service, agent } = await agentWith();

@@ -1,0 +1,392 @@
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import {
+  type AgentChanges,
+  createAgentWorktree,
+  executeRemoval,
+  findStaleWorktrees,
+  getAgentChanges,
+  keep,
+  planRemoval,
+  type RemovalRequest,
+  splitHunks,
+  splitPatch,
+} from '../../src/git';
+import { applyEdit, EDIT_KINDS, type EditKind } from './edits';
+import { type ProductOutcome, Violation, type World } from './world';
+
+/**
+ * The lifecycle steps the fuzzer draws from. Each prints as the TypeScript that builds it, so a
+ * shrunk counterexample pastes straight into `lifecycleRegressions.test.ts`.
+ */
+export interface Step {
+  run(world: World): Promise<void>;
+  toString(): string;
+}
+
+/** Captures shown in a review, by worktree: a later keep may act on a review that is out of date. */
+const reviews = new WeakMap<World, Map<string, AgentChanges>>();
+
+const quote = (value: unknown) => JSON.stringify(value).replace(/"/g, "'");
+const commonDirOf = (world: World) => path.join(world.main, '.git');
+
+export class Create implements Step {
+  constructor(
+    readonly includeUncommitted: boolean,
+    readonly inside: boolean,
+  ) {}
+  run(world: World) {
+    const name = `a${++world.created}`;
+    return world.product(String(this), async () => {
+      await createAgentWorktree(world.service, {
+        repoPath: world.main,
+        name,
+        includeUncommitted: this.includeUncommitted,
+        location: this.inside ? 'inside' : 'sibling',
+      });
+      return undefined;
+    });
+  }
+  toString() {
+    return `new Create(${this.includeUncommitted}, ${this.inside})`;
+  }
+}
+
+export class AgentEdit implements Step {
+  constructor(
+    readonly worktree: number,
+    readonly kind: EditKind,
+    readonly file: number,
+    readonly variant: number,
+  ) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree, (worktree) => !worktree.gone);
+    if (!target) return;
+    await world.actor(target.path, String(this), () => {
+      applyEdit(world, target.path, this.kind, this.file, this.variant);
+    });
+  }
+  toString() {
+    return `new AgentEdit(${this.worktree}, ${quote(this.kind)}, ${this.file}, ${this.variant})`;
+  }
+}
+
+export class AgentCommit implements Step {
+  constructor(
+    readonly worktree: number,
+    readonly stageOnly: boolean,
+  ) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree, (worktree) => !worktree.gone);
+    if (!target) return;
+    await world.actor(target.path, String(this), () => commitAll(world, target.path, this.stageOnly));
+  }
+  toString() {
+    return `new AgentCommit(${this.worktree}, ${this.stageOnly})`;
+  }
+}
+
+export class UserEdit implements Step {
+  constructor(
+    readonly kind: EditKind,
+    /** Edit a file some agent changed too (the overlap Keep must never overwrite). */
+    readonly overlap: boolean,
+    readonly file: number,
+    readonly variant: number,
+  ) {}
+  async run(world: World) {
+    const candidates = this.overlap ? filesAgentsChanged(world) : undefined;
+    await world.actor(world.main, String(this), () => {
+      applyEdit(world, world.main, this.kind, this.file, this.variant, candidates?.length ? candidates : undefined);
+    });
+  }
+  toString() {
+    return `new UserEdit(${quote(this.kind)}, ${this.overlap}, ${this.file}, ${this.variant})`;
+  }
+}
+
+export class UserCommit implements Step {
+  constructor(readonly stageOnly: boolean) {}
+  run(world: World) {
+    return world.actor(world.main, String(this), () => commitAll(world, world.main, this.stageOnly));
+  }
+  toString() {
+    return `new UserCommit(${this.stageOnly})`;
+  }
+}
+
+/** What the review panel shows: a capture, remembered for a later Keep of the reviewed state. */
+export class Review implements Step {
+  constructor(readonly worktree: number) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree);
+    if (!target) return;
+    await world.product(String(this), async () => {
+      const changes = await getAgentChanges(world.service, target.path);
+      if (!reviews.has(world)) reviews.set(world, new Map());
+      reviews.get(world)?.set(target.path, changes);
+      return undefined;
+    });
+  }
+  toString() {
+    return `new Review(${this.worktree})`;
+  }
+}
+
+export class Keep implements Step {
+  constructor(
+    readonly worktree: number,
+    readonly mode: 'all' | 'files' | 'hunks',
+    /** Keep the last reviewed capture (possibly out of date) rather than the state now. */
+    readonly reviewed: boolean,
+    readonly allowConflicts: boolean,
+    /** Bits choosing files and hunks. */
+    readonly choice: number,
+    /** Keep onto another agent worktree rather than the main one it came from. */
+    readonly elsewhere = false,
+  ) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree);
+    if (!target) return;
+    const onto = this.elsewhere ? world.pick(this.choice, (other) => !other.gone && other.path !== target.path) : undefined;
+    await world.product(String(this), async (): Promise<ProductOutcome> => {
+      const shown = this.reviewed ? reviews.get(world)?.get(target.path) : undefined;
+      const changes = shown ?? (this.mode === 'all' ? undefined : await getAgentChanges(world.service, target.path));
+      const options: Parameters<typeof keep>[2] = { reviewed: shown, allowConflicts: this.allowConflicts, target: onto?.path };
+      if (changes && this.mode !== 'all') {
+        const files = changes.files.filter((_, index) => (this.choice >> index) & 1);
+        const chosen = files.length > 0 ? files : changes.files.slice(0, 1);
+        const hunks: Record<string, number[]> = {};
+        if (this.mode === 'hunks') {
+          const sections = splitPatch(changes.patch);
+          for (const file of chosen) {
+            const section = sections[changes.files.indexOf(file)];
+            const count = section && !file.binary ? splitHunks(section).hunks.length : 0;
+            const picked = Array.from({ length: count }, (_, index) => index).filter((index) => (this.choice >> (index + 3)) & 1);
+            if (count > 0) hunks[file.path] = picked.length > 0 ? picked : [0];
+          }
+        }
+        Object.assign(options, { files: chosen.map((file) => file.path), hunks });
+      }
+      const result = await keep(world.service, target.path, options);
+      return { kept: { agent: target.path, target: result.target } };
+    });
+  }
+  toString() {
+    const flags = `${this.reviewed}, ${this.allowConflicts}, ${this.choice}, ${this.elsewhere}`;
+    return `new Keep(${this.worktree}, ${quote(this.mode)}, ${flags})`;
+  }
+}
+
+/**
+ * Remove or Discard, alone or in a batch that may also name the main worktree, a plain folder, a
+ * missing path or the same worktree twice. `force` stands for the user confirming the plan's modal.
+ */
+export class Remove implements Step {
+  constructor(
+    readonly worktrees: readonly number[],
+    readonly extra: 'none' | 'main' | 'plain-folder' | 'missing' | 'duplicate',
+    readonly force: boolean,
+    readonly forceLocked: boolean,
+    readonly deleteBranch: boolean,
+  ) {}
+  async run(world: World) {
+    const picked = [...new Set(this.worktrees.map((index) => world.pick(index)?.path).filter((found) => found !== undefined))];
+    if (picked.length === 0 && this.extra === 'none') return;
+    const requests: RemovalRequest[] = picked.map((worktree) => ({ path: worktree, commonDir: commonDirOf(world) }));
+    if (this.extra === 'main') requests.push({ path: world.main });
+    if (this.extra === 'plain-folder') requests.push({ path: world.folder('plain') });
+    if (this.extra === 'missing') requests.push({ path: path.join(world.main, '..', 'never-existed') });
+    if (this.extra === 'duplicate' && picked[0]) requests.push({ path: `${picked[0]}/` });
+    await world.product(String(this), () => removeAsConfirmed(world, requests, this));
+  }
+  toString() {
+    const options = `${this.force}, ${this.forceLocked}, ${this.deleteBranch}`;
+    return `new Remove(${quote(this.worktrees)}, ${quote(this.extra)}, ${options})`;
+  }
+}
+
+/** The review panel's Discard: worktree and branch, after its modal (force when the plan loses work). */
+export class Discard implements Step {
+  constructor(readonly worktree: number) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree);
+    if (!target) return;
+    const request = [{ path: target.path, commonDir: commonDirOf(world) }];
+    await world.product(String(this), async () => {
+      const plan = await planRemoval(world.service, request, { deleteBranch: true });
+      return removeAsConfirmed(world, request, { force: plan.losesWork, forceLocked: false, deleteBranch: true });
+    });
+  }
+  toString() {
+    return `new Discard(${this.worktree})`;
+  }
+}
+
+async function removeAsConfirmed(
+  world: World,
+  requests: readonly RemovalRequest[],
+  options: { force: boolean; forceLocked: boolean; deleteBranch: boolean },
+): Promise<ProductOutcome> {
+  const plan = await planRemoval(world.service, requests, options);
+  const outcomes = await executeRemoval(world.service, plan, options);
+  const removed = outcomes.filter((outcome) => outcome.removed).map((outcome) => outcome.path);
+  const deletedBranches = outcomes
+    .filter((outcome) => outcome.branchDeleted)
+    .map((outcome) => plan.targets.find((target) => target.path === outcome.path)?.branch ?? '');
+  return options.force ? { confirmed: { plan, removed, deletedBranches } } : {};
+}
+
+/** The stale cleanup: what it offers must lose nothing, so it is removed without force. */
+export class SweepStale implements Step {
+  run(world: World) {
+    return world.product(String(this), async () => {
+      const commonDir = commonDirOf(world);
+      const snapshot = await world.service.readRepository({ commonDir });
+      const candidates = await findStaleWorktrees(world.service, [snapshot], {
+        staleAfterDays: 0,
+        now: Date.now() + 24 * 60 * 60 * 1000,
+      });
+      if (candidates.length === 0) return undefined;
+      const requests = candidates.map((candidate) => ({ path: candidate.snapshot.worktree.path, commonDir }));
+      const plan = await planRemoval(world.service, requests, {});
+      for (const target of plan.targets) {
+        if (!target.worktree?.gone && (target.uncommittedFiles > 0 || target.uniqueCommits > 0)) {
+          throw new Violation(`${this}: offered ${target.path} as stale though removing it loses work`);
+        }
+      }
+      await executeRemoval(world.service, plan, {});
+      return undefined;
+    });
+  }
+  toString() {
+    return 'new SweepStale()';
+  }
+}
+
+/** The user deletes a worktree's folder with a file manager or `rm -rf`. */
+export class DeleteFolder implements Step {
+  constructor(readonly worktree: number) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree, (worktree) => !worktree.gone);
+    if (!target) return;
+    await world.actor(target.path, String(this), () => rmSync(target.path, { recursive: true, force: true }));
+  }
+  toString() {
+    return `new DeleteFolder(${this.worktree})`;
+  }
+}
+
+export class Lock implements Step {
+  constructor(
+    readonly worktree: number,
+    readonly lock: boolean,
+  ) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree, (worktree) => worktree.locked !== this.lock);
+    if (!target) return;
+    await world.actor(world.main, String(this), () => {
+      world.git(world.main, 'worktree', this.lock ? 'lock' : 'unlock', '--', target.path);
+    });
+  }
+  toString() {
+    return `new Lock(${this.worktree}, ${this.lock})`;
+  }
+}
+
+/** A refresh of the view: reads only, and never fails on any state the other steps leave. */
+export class Refresh implements Step {
+  run(world: World) {
+    return world.product(String(this), async () => {
+      await world.service.readRepository({ commonDir: commonDirOf(world) });
+      return undefined;
+    });
+  }
+  toString() {
+    return 'new Refresh()';
+  }
+}
+
+function commitAll(world: World, root: string, stageOnly: boolean): void {
+  world.git(root, 'add', '--all');
+  if (!stageOnly && world.git(root, 'status', '--porcelain').trim() !== '') {
+    world.git(root, 'commit', '--quiet', '--no-verify', '-m', 'work');
+  }
+}
+
+/** Files that differ between the main worktree and some agent worktree (both have them). */
+function filesAgentsChanged(world: World): string[] {
+  const changed = new Set<string>();
+  for (const worktree of world.linked().filter((candidate) => !candidate.gone)) {
+    const output = world.git(worktree.path, 'diff', '--name-only', '-z', 'HEAD');
+    const untracked = world.git(worktree.path, 'ls-files', '--others', '--exclude-standard', '-z');
+    for (const file of `${output}${untracked}`.split('\0').filter(Boolean)) changed.add(file);
+  }
+  return [...changed].sort();
+}
+
+const index = fc.nat({ max: 7 });
+const edit = fc.constantFrom(...EDIT_KINDS);
+
+export const createStep = fc.tuple(fc.boolean(), fc.boolean()).map(([uncommitted, inside]) => new Create(uncommitted, inside));
+
+const keepMode = fc.constantFrom('all' as const, 'files' as const, 'hunks' as const);
+const extraTarget = fc.constantFrom(
+  'none' as const,
+  'none' as const,
+  'main' as const,
+  'plain-folder' as const,
+  'missing' as const,
+  'duplicate' as const,
+);
+
+/**
+ * Every step with its weight: mostly the ones that make work and act on it (edits, commits, keeps,
+ * removals), since a loss needs a few of them in a row; the rest often enough to be in the mix.
+ */
+export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
+  { weight: 2, arbitrary: createStep },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(index, edit, fc.nat(40), fc.nat(40))
+      .map(([worktree, kind, file, variant]) => new AgentEdit(worktree, kind, file, variant)),
+  },
+  { weight: 3, arbitrary: fc.tuple(index, fc.boolean()).map(([worktree, stageOnly]) => new AgentCommit(worktree, stageOnly)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(edit, fc.boolean(), fc.nat(40), fc.nat(40))
+      .map(([kind, overlap, file, variant]) => new UserEdit(kind, overlap, file, variant)),
+  },
+  { weight: 1, arbitrary: fc.boolean().map((stageOnly) => new UserCommit(stageOnly)) },
+  { weight: 1, arbitrary: index.map((worktree) => new Review(worktree)) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(
+        index,
+        keepMode,
+        fc.boolean(),
+        fc.boolean(),
+        fc.nat(255),
+        fc.nat(3).map((n) => n === 0),
+      )
+      .map(
+        ([worktree, mode, reviewed, conflicts, choice, elsewhere]) =>
+          new Keep(worktree, mode, reviewed, conflicts, choice, elsewhere),
+      ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.array(index, { minLength: 1, maxLength: 3 }), extraTarget, fc.boolean(), fc.boolean(), fc.boolean())
+      .map(([worktrees, extra, force, locked, deleteBranch]) => new Remove(worktrees, extra, force, locked, deleteBranch)),
+  },
+  { weight: 2, arbitrary: index.map((worktree) => new Discard(worktree)) },
+  { weight: 1, arbitrary: fc.constant(new SweepStale()) },
+  { weight: 1, arbitrary: index.map((worktree) => new DeleteFolder(worktree)) },
+  { weight: 1, arbitrary: fc.tuple(index, fc.boolean()).map(([worktree, lock]) => new Lock(worktree, lock)) },
+  { weight: 1, arbitrary: fc.constant(new Refresh()) },
+];

@@ -1,0 +1,228 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { GitError, GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
+import { createRepo, git, tempDir, write } from '../unit/helpers/gitFixture';
+import { type ListedWorktree, type Scan, Scanner, type Source } from './scan';
+
+/** An invariant broke: the message says which step, which token and where it last was. */
+export class Violation extends Error {
+  override readonly name = 'Violation';
+}
+
+/** What a product step did, for the invariant: which removals were confirmed, which keep delivered. */
+export interface ProductOutcome {
+  /** Removals done with the user's confirmation (`force`): their plan and what actually went. */
+  readonly confirmed?: {
+    readonly plan: RemovalPlan;
+    readonly removed: readonly string[];
+    readonly deletedBranches: readonly string[];
+  };
+  /** A keep that succeeded: tokens it brought into the target change custody to the target. */
+  readonly kept?: { readonly agent: string; readonly target: string };
+}
+
+/**
+ * One repository under fuzzing, and the model of the work in it. Every token a user or an agent
+ * writes is in the custody of the worktree it was written in; Keep hands custody of what it
+ * delivered to the target. The invariant, checked after every step: every token still in someone's
+ * custody exists somewhere — a worktree's files or index, or a commit reachable from a ref or HEAD
+ * — unless a confirmed removal, whose plan said it would lose work, took its last copy. The user's
+ * and agent's own edits end their custody of what they deleted; nothing else does.
+ */
+export class World {
+  readonly main: string;
+  readonly scanner: Scanner;
+  readonly service = new GitService(new GitRunner());
+  readonly steps: string[] = [];
+  readonly custody = new Map<string, Set<string>>();
+  /** Counters for names and the fuzz report. */
+  created = 0;
+  refusals = 0;
+  /** Per kind of product step (`Keep`, `Remove`…): how often it went through and how often it was refused. */
+  readonly tally = new Map<string, { done: number; refused: number }>();
+  private tokens = 0;
+  private scanned: Scan;
+
+  constructor() {
+    this.main = createRepo('fuzz');
+    this.scanner = new Scanner(this.main);
+    // Long enough for a change at each end to make two hunks (3 lines of context each).
+    write(this.main, 'notes.txt', this.lines(this.main, 20));
+    write(this.main, 'src/deep/code.txt', this.lines(this.main, 24));
+    write(this.main, 'image.bin', this.binary(this.main));
+    write(this.main, 'run.sh', this.lines(this.main, 2));
+    git(this.main, 'add', '--all');
+    git(this.main, 'commit', '--quiet', '-m', 'fuzz base');
+    this.scanned = this.scanner.scan();
+  }
+
+  dispose(): void {
+    rmSync(path.dirname(this.main), { recursive: true, force: true });
+  }
+
+  get last(): Scan {
+    return this.scanned;
+  }
+
+  /** A new token in the custody of `location`. */
+  token(location: string): string {
+    const token = `tk${++this.tokens}x`;
+    this.custody.set(token, new Set([location]));
+    return token;
+  }
+
+  lines(location: string, count: number): string {
+    return Array.from({ length: count }, () => `${this.token(location)}\n`).join('');
+  }
+
+  /** Bytes git sees as binary (a NUL), with a token inside. */
+  binary(location: string): Buffer {
+    return Buffer.concat([Buffer.from([0, 1, 2, 255, 0]), Buffer.from(this.token(location)), Buffer.from([0, 7])]);
+  }
+
+  /** Linked worktrees git lists now, in creation order of their paths (stable for picking by index). */
+  linked(): ListedWorktree[] {
+    return this.scanned.worktrees.filter((worktree) => worktree.path !== this.main);
+  }
+
+  pick(index: number, filter: (worktree: ListedWorktree) => boolean = () => true): ListedWorktree | undefined {
+    const candidates = this.linked().filter(filter);
+    return candidates.length === 0 ? undefined : candidates[index % candidates.length];
+  }
+
+  /** A spare folder next to the repository (for hostile targets of a batch removal). */
+  folder(name: string): string {
+    return tempDir(name);
+  }
+
+  /**
+   * Something the user or an agent does by hand in `location` (edit, commit, delete a folder, lock):
+   * whatever of its custody is no longer in its files, index or HEAD tree was removed on purpose.
+   */
+  async actor(location: string, label: string, action: () => void | Promise<void>): Promise<void> {
+    this.steps.push(label);
+    await action();
+    const after = this.scanner.scan();
+    for (const [token, custodians] of this.custody) {
+      if (!custodians.has(location) || isCurrentIn(after.tokens.get(token), location)) continue;
+      custodians.delete(location);
+      if (custodians.size === 0) this.custody.delete(token);
+    }
+    this.scanned = after;
+  }
+
+  /** An operation of the product: it may refuse (then nothing may change) but never lose work. */
+  async product(label: string, operation: () => Promise<ProductOutcome | undefined>): Promise<void> {
+    this.steps.push(label);
+    const before = this.scanned;
+    let outcome: ProductOutcome | undefined;
+    let refusal: Error | undefined;
+    try {
+      outcome = await operation();
+    } catch (error) {
+      if (error instanceof Violation) throw error;
+      if (!(error instanceof WorktreeOperationError || error instanceof GitError)) {
+        throw new Violation(`${label}: failed with an untyped error: ${(error as Error)?.stack ?? error}`);
+      }
+      refusal = error;
+      this.refusals++;
+    }
+    const kind = label.replace(/^new (\w+).*$/s, '$1');
+    const counts = this.tally.get(kind) ?? { done: 0, refused: 0 };
+    counts[refusal ? 'refused' : 'done']++;
+    this.tally.set(kind, counts);
+    const after = this.scanner.scan();
+    this.scanned = after;
+    const main = after.worktrees[0];
+    if (main?.path !== this.main || main.gone) throw new Violation(`${label}: the main worktree is gone`);
+    if (refusal && after.fingerprint !== before.fingerprint) {
+      throw new Violation(
+        `${label}: refused (${refusal.message}) but changed things:\n${difference(before.fingerprint, after.fingerprint)}`,
+      );
+    }
+    for (const [token, custodians] of this.custody) {
+      if (after.tokens.has(token)) continue;
+      const was = before.tokens.get(token) ?? new Set<Source>();
+      if (!confirmedLoss(outcome?.confirmed, was)) {
+        throw new Violation(
+          `${label} lost ${token} (work of ${[...custodians].join(', ')}), which was in: ${[...was].join(', ') || 'nowhere'}`,
+        );
+      }
+      this.custody.delete(token); // the user confirmed losing it
+    }
+    if (outcome?.kept) this.handOver(outcome.kept.agent, outcome.kept.target, before, after);
+  }
+
+  /** After a keep: what is newly in the target is the target's to answer for, no longer the agent's. */
+  private handOver(agent: string, target: string, before: Scan, after: Scan): void {
+    for (const [token, custodians] of this.custody) {
+      if (!custodians.has(agent)) continue;
+      if (isCurrentIn(after.tokens.get(token), target) && !isCurrentIn(before.tokens.get(token), target)) {
+        custodians.delete(agent);
+        custodians.add(target);
+      }
+    }
+  }
+
+  /** The plain git an actor runs by hand. */
+  git(cwd: string, ...args: string[]): string {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  /** Writes a file, making parent folders; false (nothing written) when a file is where a folder must be. */
+  write(root: string, relative: string, content: string | Buffer): boolean {
+    const file = path.join(root, relative);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOTDIR' || (error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+    writeFileSync(file, content);
+    return true;
+  }
+}
+
+function isCurrentIn(sources: ReadonlySet<Source> | undefined, location: string): boolean {
+  return (
+    sources !== undefined &&
+    (sources.has(`files:${location}`) || sources.has(`index:${location}`) || sources.has(`tree:${location}`))
+  );
+}
+
+/**
+ * A token may vanish in a confirmed removal only if every copy was in what was removed, and a
+ * target that held it had its loss announced by the plan (the confirmation said so).
+ */
+function confirmedLoss(confirmed: ProductOutcome['confirmed'], was: ReadonlySet<Source>): boolean {
+  if (!confirmed || was.size === 0) return false;
+  const holders = new Set<string>();
+  for (const source of was) {
+    const [kind, ...rest] = source.split(':');
+    const where = rest.join(':');
+    if (kind === 'ref') {
+      const branch = where.replace(/^refs\/heads\//, '');
+      if (!where.startsWith('refs/heads/') || !confirmed.deletedBranches.includes(branch)) return false;
+      const target = confirmed.plan.targets.find((candidate) => candidate.branch === branch);
+      if (target) holders.add(target.path);
+    } else {
+      if (!confirmed.removed.includes(where)) return false;
+      holders.add(where);
+    }
+  }
+  return confirmed.plan.targets.some(
+    (target) => holders.has(target.path) && (target.uncommittedFiles > 0 || target.uniqueCommits > 0),
+  );
+}
+
+function difference(before: string, after: string): string {
+  const was = new Set(before.split('\n'));
+  const now = new Set(after.split('\n'));
+  return [
+    ...[...was].filter((line) => !now.has(line)).map((line) => `- ${line}`),
+    ...[...now].filter((line) => !was.has(line)).map((line) => `+ ${line}`),
+  ]
+    .slice(0, 20)
+    .join('\n');
+}

@@ -55,7 +55,8 @@ export async function fuzzLifecycles(options: FuzzOptions): Promise<FuzzReport> 
         report.steps += world.steps.length;
         report.refusals += world.refusals;
         for (const [kind, counts] of world.tally) {
-          const total = (report.tally[kind] ??= { done: 0, refused: 0 });
+          const total = report.tally[kind] ?? { done: 0, refused: 0 };
+          report.tally[kind] = total;
           total.done += counts.done;
           total.refused += counts.refused;
         }

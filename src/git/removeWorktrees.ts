@@ -73,13 +73,12 @@ export async function planRemoval(
   const listings = new Map<string, Promise<Worktree[]>>();
   const targets: RemovalTarget[] = [];
   for (const [resolvedPath, request] of unique) {
-    const commonDir = request.commonDir ?? (await commonDirOf(service, resolvedPath));
-    if (!commonDir) {
-      targets.push(
-        blockedTarget(resolvedPath, '', 'no repository could be found from it (a missing folder needs its repository named)'),
-      );
+    const found = request.commonDir ?? (await commonDirOf(service, resolvedPath));
+    if (typeof found !== 'string') {
+      targets.push(blockedTarget(resolvedPath, '', found.reason));
       continue;
     }
+    const commonDir = found;
     if (!listings.has(commonDir)) listings.set(commonDir, service.listWorktrees({ commonDir }));
     const worktree = (await listings.get(commonDir))?.find((candidate) => path.resolve(candidate.path) === resolvedPath);
     targets.push(await classify(service, resolvedPath, commonDir, worktree, options));
@@ -99,9 +98,16 @@ export async function planRemoval(
   };
 }
 
-async function commonDirOf(service: GitService, worktreePath: string): Promise<string | undefined> {
+/** The repository of a path, or why there is none to remove it from. */
+async function commonDirOf(service: GitService, worktreePath: string): Promise<string | { reason: string }> {
   const found = await service.discover(worktreePath);
-  return found.kind === 'worktree' || found.kind === 'bare' ? found.commonDir : undefined;
+  if (found.kind === 'worktree' || found.kind === 'bare') return found.commonDir;
+  return {
+    reason:
+      found.kind === 'missing'
+        ? 'the folder does not exist and no repository was named for it'
+        : 'it is not in a git repository, so it is no worktree',
+  };
 }
 
 function blockedTarget(targetPath: string, commonDir: string, reason: string, worktree?: Worktree): RemovalTarget {

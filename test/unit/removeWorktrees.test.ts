@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/git';
-import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 const isOperationError = (code: string) => (error: unknown) => error instanceof WorktreeOperationError && error.code === code;
 
@@ -210,6 +210,10 @@ describe('removing worktrees', () => {
     assert.equal(plan.targets.length, 1);
     const unknown = await planRemoval(service, [{ path: '/definitely/not/a/worktree' }]);
     assert.equal(unknown.blocked, true);
+    assert.match(unknown.targets[0]?.blocked ?? '', /does not exist/);
+    const plain = await planRemoval(service, [{ path: tempDir('plain') }]);
+    assert.equal(plain.blocked, true);
+    assert.match(plain.targets[0]?.blocked ?? '', /not in a git repository/);
   });
 
   test('when git refuses, its reason is reported and nothing is deleted by other means', async () => {

@@ -59,6 +59,12 @@ export async function getAgentChanges(
 /** A linked worktree (an agent worktree is never the main one), or a clear error. */
 export async function locateAgentWorktree(service: GitService, worktreePath: string): Promise<AgentWorktreeLocation> {
   const found = await service.discover(worktreePath);
+  if (found.kind === 'missing') {
+    throw new WorktreeOperationError(
+      'invalid',
+      `${worktreePath} is missing (its folder was deleted or moved): there is nothing there to review or keep.`,
+    );
+  }
   if (found.kind !== 'worktree' || !found.isLinkedWorktree) {
     throw new WorktreeOperationError('invalid', `${worktreePath} is not an agent worktree.`);
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
@@ -85,6 +85,18 @@ describe('getAgentChanges', () => {
   test('refuses a worktree that is not an agent worktree', async () => {
     const { repo, service } = await agentWith();
     await assert.rejects(getAgentChanges(service, repo), isOperationError('invalid'));
+  });
+
+  test('an agent worktree whose folder was deleted is said to be missing, for review and keep alike', async () => {
+    const { service, agent } = await agentWith();
+    rmSync(agent.path, { recursive: true });
+    for (const attempt of [() => getAgentChanges(service, agent.path), () => keep(service, agent.path)]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof WorktreeOperationError && error.code === 'invalid');
+        assert.match(error.message, /is missing \(its folder was deleted or moved\)/);
+        return true;
+      });
+    }
   });
 });
 

@@ -17,6 +17,8 @@ export interface FuzzReport {
   refusals: number;
   /** Product steps by kind: done / refused. */
   tally: Record<string, { done: number; refused: number }>;
+  /** Refusal messages (paths blanked) and how often each came. */
+  reasons: Record<string, number>;
 }
 
 /** A step as fast-check's model-based testing runs it: always applicable, the world is the system. */
@@ -38,7 +40,7 @@ class AsCommand implements fc.AsyncCommand<object, World> {
  * throws fast-check's report: the seed, the replay path and the shrunk sequence of steps.
  */
 export async function fuzzLifecycles(options: FuzzOptions): Promise<FuzzReport> {
-  const report: FuzzReport = { sequences: 0, steps: 0, refusals: 0, tally: {} };
+  const report: FuzzReport = { sequences: 0, steps: 0, refusals: 0, tally: {}, reasons: {} };
   // An array rather than fc.commands: its lengths spread over the whole range (fc.commands keeps
   // most sequences to two or three steps), and shrinking still drops steps one by one.
   // Every sequence starts by creating an agent worktree: without one most steps have nothing to do.
@@ -54,6 +56,7 @@ export async function fuzzLifecycles(options: FuzzOptions): Promise<FuzzReport> 
       } finally {
         report.steps += world.steps.length;
         report.refusals += world.refusals;
+        for (const [reason, count] of world.reasons) report.reasons[reason] = (report.reasons[reason] ?? 0) + count;
         for (const [kind, counts] of world.tally) {
           const total = report.tally[kind] ?? { done: 0, refused: 0 };
           report.tally[kind] = total;

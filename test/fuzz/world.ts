@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GitError, GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
-import { createRepo, git, tempDir, write } from '../unit/helpers/gitFixture';
+import { createRepo, git, write } from '../unit/helpers/gitFixture';
 import { type ListedWorktree, type Scan, Scanner, type Source } from './scan';
 
 /** An invariant broke: the message says which step, which token and where it last was. */
@@ -41,6 +41,8 @@ export class World {
   refusals = 0;
   /** Per kind of product step (`Keep`, `Remove`…): how often it went through and how often it was refused. */
   readonly tally = new Map<string, { done: number; refused: number }>();
+  /** Why steps were refused, paths and tokens blanked, so the report shows which refusals happen. */
+  readonly reasons = new Map<string, number>();
   private tokens = 0;
   private scanned: Scan;
 
@@ -93,7 +95,9 @@ export class World {
 
   /** A spare folder next to the repository (for hostile targets of a batch removal). */
   folder(name: string): string {
-    return tempDir(name);
+    const folder = path.join(path.dirname(this.main), name);
+    mkdirSync(folder, { recursive: true });
+    return folder;
   }
 
   /**
@@ -127,6 +131,7 @@ export class World {
       }
       refusal = error;
       this.refusals++;
+      this.countReason(label, error.message);
     }
     const kind = label.replace(/^new (\w+).*$/s, '$1');
     const counts = this.tally.get(kind) ?? { done: 0, refused: 0 };
@@ -152,6 +157,16 @@ export class World {
       this.custody.delete(token); // the user confirmed losing it
     }
     if (outcome?.kept) this.handOver(outcome.kept.agent, outcome.kept.target, before, after);
+  }
+
+  private countReason(label: string, message: string): void {
+    const reason = `${label.replace(/^new (\w+).*$/s, '$1')}: ${message}`
+      .replaceAll(path.dirname(this.main), '…')
+      .replace(/too: .*?\. Commit/s, 'too: …. Commit')
+      .replace(/tk\d+x/g, 'tk…')
+      .replace(/\ba\d+\b/g, 'a…')
+      .replace(/\s+/g, ' ');
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
   }
 
   /** After a keep: what is newly in the target is the target's to answer for, no longer the agent's. */

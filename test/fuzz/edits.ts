@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { workingFiles } from './scan';
 import type { World } from './world';
@@ -81,7 +81,7 @@ export function applyEdit(
     case 'rename': {
       const moved = variant % 2 === 0 ? `${chosen}.moved` : `moved/${path.basename(chosen)}-${variant}`;
       if (existsSync(path.join(root, moved))) return `rename ${chosen} (target exists: nothing done)`;
-      mkdirSync(path.dirname(path.join(root, moved)), { recursive: true });
+      if (!world.makeFolder(path.dirname(path.join(root, moved)))) return `rename ${chosen} (a file is in the way: nothing done)`;
       renameSync(full, path.join(root, moved));
       return `rename ${chosen} → ${moved}`;
     }
@@ -94,6 +94,7 @@ export function applyEdit(
       return `chmod ${chosen}`;
     }
     case 'symlink':
+      rmSync(path.join(root, `link-${fresh}`), { force: true, recursive: true }); // the same step twice: replaced
       symlinkSync(world.token(root), path.join(root, `link-${fresh}`));
       return `symlink link-${fresh}`;
     case 'file-to-folder':

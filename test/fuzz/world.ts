@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GitError, GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
 import { createRepo, git, write } from '../unit/helpers/gitFixture';
@@ -188,14 +188,20 @@ export class World {
   /** Writes a file, making parent folders; false (nothing written) when a file is where a folder must be. */
   write(root: string, relative: string, content: string | Buffer): boolean {
     const file = path.join(root, relative);
+    if (!this.makeFolder(path.dirname(file)) || statSync(file, { throwIfNoEntry: false })?.isDirectory()) return false;
+    writeFileSync(file, content);
+    return true;
+  }
+
+  /** mkdir -p; false when a file is in the way. */
+  makeFolder(folder: string): boolean {
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
+      mkdirSync(folder, { recursive: true });
+      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOTDIR' || (error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     }
-    writeFileSync(file, content);
-    return true;
   }
 }
 

@@ -172,34 +172,33 @@ async function applyAllOrNothing(
   options: KeepOptions,
 ): Promise<string[]> {
   const before = await snapshotPaths(target, paths);
-  const git = (args: string[]) =>
-    service.runner.run(args, { cwd: target, acceptExitCodes: [0, 1] }).catch((failed: unknown) => {
-      problems.push(`the index: ${failureReason(failed)}`);
-    });
-  let problems: string[] = [];
+  /** Puts the paths back (and their index entries when `index`); returns what could not be. */
   const restore = async (index: boolean) => {
-    const restored = await restorePaths(before);
-    problems = restored.problems;
+    const { problems, rewritten } = await restorePaths(before);
+    const git = (args: string[]) =>
+      service.runner.run(args, { cwd: target, acceptExitCodes: [0, 1] }).catch((failed: unknown) => {
+        problems.push(`the index: ${failureReason(failed)}`);
+      });
     if (index) await git(['reset', '--quiet', '--', ...paths]);
     // Rewritten files have new times: refresh the index's stat cache, or git sees them as modified.
-    if (restored.rewritten > 0) await git(['update-index', '-q', '--refresh']);
+    if (rewritten > 0) await git(['update-index', '-q', '--refresh']);
     return problems;
   };
   try {
     return await applyPatch(service, target, patchFile, paths, options, restore);
   } catch (error) {
     const problems = await restore(true);
-    if (problems.length === 0 && error instanceof WorktreeOperationError) throw error;
-    if (problems.length === 0) {
+    if (problems.length > 0) {
       throw new WorktreeOperationError(
         'failed',
-        `Nothing was kept: writing to ${target} failed half-way (${failureReason(error)}), and what was written was put back.`,
+        `Keeping failed half-way (${failureReason(error)}) and ${target} could not be fully restored: ${problems.join('; ')}.`,
         { cause: error },
       );
     }
+    if (error instanceof WorktreeOperationError) throw error;
     throw new WorktreeOperationError(
       'failed',
-      `Keeping failed half-way (${failureReason(error)}) and ${target} could not be fully restored: ${problems.join('; ')}.`,
+      `Nothing was kept: writing to ${target} failed half-way (${failureReason(error)}), and what was written was put back.`,
       { cause: error },
     );
   }

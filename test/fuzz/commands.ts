@@ -13,6 +13,7 @@ import {
   splitHunks,
   splitPatch,
 } from '../../src/git';
+import { git } from '../unit/helpers/gitFixture';
 import { applyEdit, EDIT_KINDS, type EditKind } from './edits';
 import { type ProductOutcome, Violation, type World } from './world';
 
@@ -80,7 +81,7 @@ export class AgentCommit implements Step {
   async run(world: World) {
     const target = world.pick(this.worktree, (worktree) => !worktree.gone);
     if (!target) return;
-    await world.actor(target.path, String(this), () => commitAll(world, target.path, this.stageOnly));
+    await world.actor(target.path, String(this), () => commitAll(target.path, this.stageOnly));
   }
   toString() {
     return `new AgentCommit(${this.worktree}, ${this.stageOnly})`;
@@ -109,7 +110,7 @@ export class UserEdit implements Step {
 export class UserCommit implements Step {
   constructor(readonly stageOnly: boolean) {}
   run(world: World) {
-    return world.actor(world.main, String(this), () => commitAll(world, world.main, this.stageOnly));
+    return world.actor(world.main, String(this), () => commitAll(world.main, this.stageOnly));
   }
   toString() {
     return `new UserCommit(${this.stageOnly})`;
@@ -287,7 +288,7 @@ export class Lock implements Step {
     const target = world.pick(this.worktree, (worktree) => worktree.locked !== this.lock);
     if (!target) return;
     await world.actor(world.main, String(this), () => {
-      world.git(world.main, 'worktree', this.lock ? 'lock' : 'unlock', '--', target.path);
+      git(world.main, 'worktree', this.lock ? 'lock' : 'unlock', '--', target.path);
     });
   }
   toString() {
@@ -308,10 +309,10 @@ export class Refresh implements Step {
   }
 }
 
-function commitAll(world: World, root: string, stageOnly: boolean): void {
-  world.git(root, 'add', '--all');
-  if (!stageOnly && world.git(root, 'status', '--porcelain').trim() !== '') {
-    world.git(root, 'commit', '--quiet', '--no-verify', '-m', 'work');
+function commitAll(root: string, stageOnly: boolean): void {
+  git(root, 'add', '--all');
+  if (!stageOnly && git(root, 'status', '--porcelain').trim() !== '') {
+    git(root, 'commit', '--quiet', '--no-verify', '-m', 'work');
   }
 }
 
@@ -319,8 +320,8 @@ function commitAll(world: World, root: string, stageOnly: boolean): void {
 function filesAgentsChanged(world: World): string[] {
   const changed = new Set<string>();
   for (const worktree of world.linked().filter((candidate) => !candidate.gone)) {
-    const output = world.git(worktree.path, 'diff', '--name-only', '-z', 'HEAD');
-    const untracked = world.git(worktree.path, 'ls-files', '--others', '--exclude-standard', '-z');
+    const output = git(worktree.path, 'diff', '--name-only', '-z', 'HEAD');
+    const untracked = git(worktree.path, 'ls-files', '--others', '--exclude-standard', '-z');
     for (const file of `${output}${untracked}`.split('\0').filter(Boolean)) changed.add(file);
   }
   return [...changed].sort();

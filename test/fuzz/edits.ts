@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, type Stats, statSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { workingFiles } from './scan';
 import type { World } from './world';
@@ -39,17 +39,18 @@ export function applyEdit(
     return `add ${fresh}`;
   }
   const full = path.join(root, chosen);
-  if (!existsSync(full) && !isLinkAt(full)) {
+  const found = lstatOrNothing(full);
+  if (!found) {
     // A candidate from elsewhere (a file an agent added): the edit creates it here too.
     const written = world.write(root, chosen, world.lines(root, 2));
     return written ? `add ${chosen} (as elsewhere)` : `add ${chosen} (a file is in the way: nothing done)`;
   }
-  if (lstatSync(full).isDirectory()) {
+  if (found.isDirectory()) {
     // A candidate from elsewhere that is a folder here: add a file in it.
     world.write(root, `${chosen}/${fresh}`, world.lines(root, 2));
     return `add ${chosen}/${fresh}`;
   }
-  const isLink = lstatSync(full).isSymbolicLink();
+  const isLink = found.isSymbolicLink();
   switch (kind) {
     case 'modify': {
       if (isLink) {
@@ -111,10 +112,11 @@ export function applyEdit(
   }
 }
 
-function isLinkAt(file: string): boolean {
+/** lstat, or undefined when there is nothing there (or a file where a folder should be). */
+function lstatOrNothing(file: string): Stats | undefined {
   try {
-    return lstatSync(file).isSymbolicLink();
+    return lstatSync(file);
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import * as path from 'node:path';
+import { git } from '../unit/helpers/gitFixture';
 
 /**
  * The fuzzer's oracle: where every token of work physically is, read with plain git and fs calls
@@ -131,10 +132,6 @@ export class Scanner {
 
 export function tokensIn(bytes: Buffer): string[] {
   return bytes.toString('latin1').match(TOKEN) ?? [];
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** `git worktree list --porcelain -z`, read here rather than with the parser under test. */

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { GitError, GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
@@ -133,7 +132,7 @@ export class World {
       this.refusals++;
       this.countReason(label, error.message);
     }
-    const kind = label.replace(/^new (\w+).*$/s, '$1');
+    const kind = stepKind(label);
     const counts = this.tally.get(kind) ?? { done: 0, refused: 0 };
     counts[refusal ? 'refused' : 'done']++;
     this.tally.set(kind, counts);
@@ -160,7 +159,7 @@ export class World {
   }
 
   private countReason(label: string, message: string): void {
-    const reason = `${label.replace(/^new (\w+).*$/s, '$1')}: ${message}`
+    const reason = `${stepKind(label)}: ${message}`
       .replaceAll(path.dirname(this.main), '…')
       .replace(/too: .*?\. Commit/s, 'too: …. Commit')
       .replace(/tk\d+x/g, 'tk…')
@@ -178,11 +177,6 @@ export class World {
         custodians.add(target);
       }
     }
-  }
-
-  /** The plain git an actor runs by hand. */
-  git(cwd: string, ...args: string[]): string {
-    return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   }
 
   /** Writes a file, making parent folders; false (nothing written) when a file is where a folder must be. */
@@ -203,6 +197,11 @@ export class World {
       throw error;
     }
   }
+}
+
+/** `new Keep(0, …)` → `Keep`. */
+function stepKind(label: string): string {
+  return label.replace(/^new (\w+).*$/s, '$1');
 }
 
 function isCurrentIn(sources: ReadonlySet<Source> | undefined, location: string): boolean {

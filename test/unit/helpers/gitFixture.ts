@@ -43,7 +43,8 @@ export function tempDir(name = 'dir'): string {
 }
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // Room for big listings (the fuzzer's oracle reads whole histories with it).
+  return execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function write(root: string, relative: string, content: string | Buffer): string {

@@ -35,6 +35,22 @@ async function agentWith(repoName = 'repo') {
   return { repo, service, agent };
 }
 
+/**
+ * An agent created after the user committed a 30-line `long.txt`, which the agent edits at lines 2
+ * and 28: two hunks. `first` is the agent made before that commit.
+ */
+async function twoHunkAgent(name: string, hunks: readonly [string, string]) {
+  const { repo, service, agent: first } = await agentWith();
+  const long = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
+  commitFile(repo, 'long.txt', `${long.join('\n')}\n`);
+  // Created from the new HEAD so long.txt is in its base.
+  const agent = await createAgentWorktree(service, { repoPath: repo, name });
+  const edited = [...long];
+  [edited[1], edited[27]] = hunks;
+  write(agent.path, 'long.txt', `${edited.join('\n')}\n`);
+  return { repo, service, first, agent, edited };
+}
+
 const isOperationError = (code: string) => (error: unknown) => error instanceof WorktreeOperationError && error.code === code;
 
 describe('getAgentChanges', () => {
@@ -121,15 +137,12 @@ describe('keep', () => {
   });
 
   test('per file and per hunk: exactly the chosen changes arrive', async () => {
-    const { repo, service, agent } = await agentWith();
-    const long = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
-    commitFile(repo, 'long.txt', `${long.join('\n')}\n`);
-    // Re-create the agent from the new HEAD so long.txt is in its base.
-    const second = await createAgentWorktree(service, { repoPath: repo, name: 'hunks' });
-    const edited = [...long];
-    edited[1] = 'line 2 — first hunk';
-    edited[27] = 'line 28 — second hunk';
-    write(second.path, 'long.txt', `${edited.join('\n')}\n`);
+    const {
+      repo,
+      service,
+      first: agent,
+      agent: second,
+    } = await twoHunkAgent('hunks', ['line 2 — first hunk', 'line 28 — second hunk']);
     write(second.path, 'other.txt', 'not chosen\n');
     write(second.path, 'chosen.txt', 'chosen\n');
     const result = await keep(service, second.path, { files: ['long.txt', 'chosen.txt'], hunks: { 'long.txt': [1] } });
@@ -150,14 +163,12 @@ describe('keep', () => {
   });
 
   test('from the reviewed capture: exactly what was shown lands, even if the agent wrote more since', async () => {
-    const { repo, service } = await agentWith();
-    const long = Array.from({ length: 30 }, (_, i) => `line ${i + 1}`);
-    commitFile(repo, 'long.txt', `${long.join('\n')}\n`);
-    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'reviewed' });
-    const shown = [...long];
-    shown[1] = 'line 2 — shown hunk 1';
-    shown[27] = 'line 28 — shown hunk 2';
-    write(agent.path, 'long.txt', `${shown.join('\n')}\n`);
+    const {
+      repo,
+      service,
+      agent,
+      edited: shown,
+    } = await twoHunkAgent('reviewed', ['line 2 — shown hunk 1', 'line 28 — shown hunk 2']);
     const reviewed = await getAgentChanges(service, agent.path);
 
     // The agent keeps working after the user looked: a new first hunk shifts the hunk numbers.

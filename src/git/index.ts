@@ -8,6 +8,7 @@ export * from './keep';
 export * from './logger';
 export * from './operationErrors';
 export * from './parsers';
+export * from './paths';
 export * from './removeWorktrees';
 export * from './runner';
 export * from './service';

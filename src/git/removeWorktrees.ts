@@ -5,6 +5,7 @@ import { snapshotTree } from './agentChanges';
 import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
+import { isInsideOrSame, samePath } from './paths';
 import type { GitService } from './service';
 import type { Worktree } from './types';
 
@@ -80,7 +81,7 @@ export async function planRemoval(
     }
     const commonDir = found;
     if (!listings.has(commonDir)) listings.set(commonDir, service.listWorktrees({ commonDir }));
-    const worktree = (await listings.get(commonDir))?.find((candidate) => path.resolve(candidate.path) === resolvedPath);
+    const worktree = (await listings.get(commonDir))?.find((candidate) => samePath(candidate.path, resolvedPath));
     targets.push(await classify(service, resolvedPath, commonDir, worktree, options));
   }
   const deleteBranch = options.deleteBranch ?? true;
@@ -135,10 +136,7 @@ async function classify(
   if (worktree.isMain || worktree.bare) {
     return blockedTarget(targetPath, commonDir, 'it is the main worktree, which is never removed', worktree);
   }
-  const open = (options.protectedPaths ?? []).find((folder) => {
-    const relative = path.relative(targetPath, path.resolve(folder));
-    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-  });
+  const open = (options.protectedPaths ?? []).find((folder) => isInsideOrSame(targetPath, folder));
   if (open) return blockedTarget(targetPath, commonDir, 'it is open in this window', worktree);
   if (worktree.locked && !options.forceLocked) {
     return blockedTarget(

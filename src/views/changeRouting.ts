@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { relativeInside } from '../git/paths';
 
 /**
  * Decides what a file-system event means for the view: re-list a repository, re-read one
@@ -74,12 +75,4 @@ function owningWorktree(worktrees: readonly WatchedWorktree[], file: string): Wa
     if (!best || worktree.path.length > best.path.length) best = worktree;
   }
   return best;
-}
-
-/** The path of `file` relative to `folder` when it is inside (or is) it, else undefined. */
-export function relativeInside(folder: string, file: string): string | undefined {
-  const relative = path.relative(path.resolve(folder), file);
-  if (relative === '') return '';
-  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return undefined;
-  return relative;
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { relativeInside, routeChange, type WatchedRepository } from '../../src/views/changeRouting';
+import { relativeInside, samePath } from '../../src/git/paths';
+import { routeChange, type WatchedRepository } from '../../src/views/changeRouting';
 
 const common = '/repos/app/.git';
 const repo: WatchedRepository = {
@@ -66,5 +67,14 @@ describe('relativeInside', () => {
     assert.equal(relativeInside('/a/b', '/a/bc'), undefined);
     assert.equal(relativeInside('/a/b', '/a'), undefined);
     assert.equal(relativeInside('/a/b', path.join('/a/b', '..foo')), '..foo');
+  });
+
+  test('trailing separators do not matter; case only where the file system folds it', () => {
+    assert.equal(relativeInside('/a/b/', '/a/b/c/'), 'c');
+    assert.equal(samePath('/a/b/', '/a/b'), true);
+    assert.equal(relativeInside('/A/b', '/a/B/Dir/File', true), 'Dir/File');
+    assert.equal(samePath('/A/b', '/a/B', true), true);
+    assert.equal(relativeInside('/A/b', '/a/B/c', false), undefined);
+    assert.equal(samePath('/A/b', '/a/B', false), false);
   });
 });

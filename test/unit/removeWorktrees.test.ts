@@ -119,11 +119,14 @@ describe('removing worktrees', () => {
   test('the worktree open in this window is refused', async () => {
     const { repo, service, created } = await setup(['open']);
     const before = snapshot(repo);
-    const inside = path.join(created[0]?.path as string, 'sub');
-    await assert.rejects(
-      remove(service, [created[0]?.path as string], { protectedPaths: [inside], force: true }),
-      isOperationError('blocked'),
-    );
+    // `..foo` is a folder inside the worktree, not a way out of it; a trailing slash changes nothing.
+    for (const inside of ['sub', '..foo', ''].map((name) => `${path.join(created[0]?.path as string, name)}/`)) {
+      await assert.rejects(
+        remove(service, [created[0]?.path as string], { protectedPaths: [inside], force: true }),
+        isOperationError('blocked'),
+        inside,
+      );
+    }
     assert.deepEqual(snapshot(repo), before);
   });
 

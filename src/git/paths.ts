@@ -1,0 +1,38 @@
+import * as path from 'node:path';
+
+/**
+ * The one place file-system paths are compared. `===` on paths is wrong twice over: `/a/b/` and
+ * `/a/b` are one folder, and on macOS and Windows (case-insensitive by default) so are `/A/b` and
+ * `/a/b`. Hand-rolled `relative.startsWith('..')` is wrong too: a folder named `..foo` is inside.
+ */
+const CASE_INSENSITIVE = process.platform === 'win32' || process.platform === 'darwin';
+
+/** A path in the form used for comparing: resolved, no trailing separator, case-folded where the OS folds case. */
+export function comparablePath(target: string, caseInsensitive = CASE_INSENSITIVE): string {
+  const resolved = path.resolve(target);
+  return caseInsensitive ? resolved.toLowerCase() : resolved;
+}
+
+export function samePath(a: string, b: string, caseInsensitive = CASE_INSENSITIVE): boolean {
+  return comparablePath(a, caseInsensitive) === comparablePath(b, caseInsensitive);
+}
+
+/**
+ * The path of `file` relative to `folder` when it is inside (or is) it, else undefined.
+ * `<folder>/..foo` is inside; `<folder>/../foo` and `<folder>foo` are not.
+ */
+export function relativeInside(folder: string, file: string, caseInsensitive = CASE_INSENSITIVE): string | undefined {
+  const from = comparablePath(folder, caseInsensitive);
+  const to = comparablePath(file, caseInsensitive);
+  const relative = path.relative(from, to);
+  if (relative === '') return '';
+  if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return undefined;
+  // Case-folded for the test; the answer keeps the file's own spelling where lengths allow.
+  const original = path.resolve(file);
+  return original.length === to.length ? original.slice(original.length - relative.length) : relative;
+}
+
+/** `folder` is `other` or contains it. */
+export function isInsideOrSame(folder: string, other: string, caseInsensitive = CASE_INSENSITIVE): boolean {
+  return relativeInside(folder, other, caseInsensitive) !== undefined;
+}

@@ -33,8 +33,15 @@ export interface RemovalTarget {
   readonly worktree: Worktree | undefined;
   /** Why this target cannot be removed at all; a blocked target stops the whole batch. */
   readonly blocked: string | undefined;
-  /** Files with uncommitted changes (staged, unstaged, untracked, conflicted); 0 when the folder is gone. */
+  /** Uncommitted files that removing would lose (staged, unstaged, untracked, conflicted); 0 when all was kept. */
   readonly uncommittedFiles: number;
+  /**
+   * Files git sees as uncommitted, lost or not. When everything was kept these are accounted for,
+   * yet git still needs `--force` to remove them; `keptTree` is the state that made them so.
+   */
+  readonly dirtyFiles: number;
+  /** Set when the worktree's whole state equals its kept-up-to tree (nothing to lose): that tree. */
+  readonly keptTree: string | undefined;
   /** Commits reachable only from this worktree's branch (or its detached HEAD). */
   readonly uniqueCommits: number;
   readonly branch: string | undefined;
@@ -118,6 +125,8 @@ function blockedTarget(targetPath: string, commonDir: string, reason: string, wo
     worktree,
     blocked: reason,
     uncommittedFiles: 0,
+    dirtyFiles: 0,
+    keptTree: undefined,
     uniqueCommits: 0,
     branch: worktree?.branch,
     branchTip: worktree?.head,
@@ -164,16 +173,19 @@ async function classify(
     if (!Number.isInteger(uniqueCommits))
       throw new GitError('Unexpected rev-list output', { code: 'ParseError', args: count.args });
   }
+  const dirtyFiles = uncommittedFiles;
+  let keptTree: string | undefined;
   if ((uncommittedFiles > 0 || uniqueCommits > 0) && worktree.agent?.keptUpTo && worktree.gitDir && !worktree.gone) {
     // Everything the agent has was kept already (its whole state equals the kept-up-to tree):
     // removing it loses nothing, even though its commits are on no other branch.
     const [now, kept] = await Promise.all([
       snapshotTree(service, targetPath, worktree.gitDir),
-      git(['rev-parse', '--verify', `${worktree.agent.keptUpTo}^{tree}`], commonDir).then((result) => result.stdout.trim()),
+      keptTreeOf(service, commonDir, worktree.agent.keptUpTo),
     ]);
     if (now === kept) {
       uncommittedFiles = 0;
       uniqueCommits = 0;
+      keptTree = kept;
     }
   }
   return {
@@ -182,6 +194,8 @@ async function classify(
     worktree,
     blocked: undefined,
     uncommittedFiles,
+    dirtyFiles,
+    keptTree,
     uniqueCommits,
     branch: worktree.branch,
     branchTip: tip,
@@ -216,9 +230,11 @@ async function removeOne(
   deleteBranch: boolean,
 ): Promise<RemovalOutcome> {
   const git = (args: string[]) => service.runner.run(args, { cwd: target.commonDir });
-  // git: --force for unclean worktrees or ones with submodules, twice for a locked one.
+  // git: --force for unclean worktrees or ones with submodules, twice for a locked one. Dirty
+  // content needs --force whenever the plan accounted for it: kept already, or a confirmed loss.
   const lockedAndForced = target.worktree?.locked === true && options.forceLocked === true;
-  const unclean = (target.uncommittedFiles > 0 && options.force === true) || target.hasSubmodules;
+  const accounted = target.uncommittedFiles === 0 || options.force === true;
+  const unclean = (target.dirtyFiles > 0 && accounted) || target.hasSubmodules;
   const force = lockedAndForced ? ['--force', '--force'] : unclean ? ['--force'] : [];
   const notRemoved = (error: string) => ({
     path: target.path,
@@ -230,6 +246,8 @@ async function removeOne(
   const claimed = await claimRemoval(target.worktree?.gitDir);
   if (claimed !== true) return notRemoved(claimed);
   try {
+    const changed = await changedSinceKept(service, target, options);
+    if (changed) throw new WorktreeOperationError('blocked', changed);
     await git(['worktree', 'remove', ...force, '--', target.path]);
   } catch (error) {
     if (target.worktree?.gitDir) await rmdir(path.join(target.worktree.gitDir, REMOVAL_CLAIM)).catch(() => undefined);
@@ -265,6 +283,28 @@ async function removeOne(
     const reason = failureReason(error);
     return { path: target.path, removed: true, branchDeleted: false, branchKept: reason, error: undefined };
   }
+}
+
+/**
+ * Nothing was confirmed as lost because everything had been kept: if the agent wrote more since
+ * the plan, forcing would lose that. Checked again under the repository's mutation lock.
+ */
+async function changedSinceKept(
+  service: GitService,
+  target: RemovalTarget,
+  options: RemovalOptions,
+): Promise<string | undefined> {
+  if (!target.keptTree || options.force || !target.worktree?.gitDir) return undefined;
+  const now = await snapshotTree(service, target.path, target.worktree.gitDir);
+  return now === target.keptTree ? undefined : 'It changed since everything was kept (new work would be lost): review it again.';
+}
+
+async function keptTreeOf(service: GitService, commonDir: string, keptUpTo: string): Promise<string> {
+  const result = await service.runner.run(['rev-parse', '--verify', '--end-of-options', `${keptUpTo}^{tree}`], {
+    cwd: commonDir,
+    readOnly: true,
+  });
+  return result.stdout.trim();
 }
 
 /** Made in the worktree's admin dir for the time of a removal; goes with the admin dir. */

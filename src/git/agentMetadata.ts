@@ -30,6 +30,11 @@ export interface AgentMetadata {
 
 export const METADATA_FILE = 'agent-worktrees.json';
 
+/** The ref holding an agent worktree's kept-up-to commit (so gc keeps it), named after its admin dir. */
+export function keptRefName(adminDir: string): string {
+  return `refs/agent-worktrees/kept/${path.basename(adminDir)}`;
+}
+
 export async function readAgentMetadata(adminDir: string): Promise<AgentMetadata | undefined> {
   let text: string;
   try {

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   type AgentChanges,
+  type AgentWorktreeLocation,
   type ChangedFile,
   captureAgentChanges,
   locateAgentWorktree,
   PATCH_FLAGS,
   requireAgentMetadata,
 } from './agentChanges';
-import { writeAgentMetadata } from './agentMetadata';
+import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
 import { failureReason, firstMeaningfulLine, GitError } from './errors';
 import { selectHunks } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
@@ -105,10 +106,12 @@ export async function keep(service: GitService, worktreePath: string, options: K
       // The kept state is worked out before the target is touched: a choice that is no consistent
       // state on its own (a file kept under what is still a file) is refused with nothing written.
       const keptTree = everything ? changes.tree : await keptTreeWith(service, found.topLevel, changes.from, patchFile, scratch);
-      const conflicts = await applyAllOrNothing(service, target, patchFile, pathspec, options);
-      const keptUpTo = await recordKept(service, found.topLevel, path.basename(found.gitDir), changes.from, keptTree);
-      const keptAtHead = (await service.runner.run(['rev-parse', 'HEAD'], { cwd: found.topLevel, readOnly: true })).stdout.trim();
-      await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptAtHead, keptAt: new Date().toISOString() });
+      // The bookkeeping commit is only an object; the ref and metadata that point at it are
+      // written after the apply, and a failure there takes the applied changes back out.
+      const keptUpTo = await keptCommit(service, found.topLevel, changes.from, keptTree);
+      const conflicts = await applyAllOrNothing(service, target, patchFile, pathspec, options, () =>
+        recordKept(service, found, metadata, keptUpTo),
+      );
       return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
     } finally {
       await rm(scratch, { recursive: true, force: true });
@@ -170,6 +173,7 @@ async function applyAllOrNothing(
   patchFile: string,
   paths: readonly string[],
   options: KeepOptions,
+  afterApply: () => Promise<void>,
 ): Promise<string[]> {
   const before = await snapshotPaths(target, paths);
   /** Puts the paths back (and their index entries when `index`); returns what could not be. */
@@ -184,8 +188,12 @@ async function applyAllOrNothing(
     if (rewritten > 0) await git(['update-index', '-q', '--refresh']);
     return problems;
   };
+  let applied = false;
   try {
-    return await applyPatch(service, target, patchFile, paths, options, restore);
+    const conflicts = await applyPatch(service, target, patchFile, paths, options, restore);
+    applied = true;
+    await afterApply();
+    return conflicts;
   } catch (error) {
     const problems = await restore(true);
     if (problems.length > 0) {
@@ -196,11 +204,10 @@ async function applyAllOrNothing(
       );
     }
     if (error instanceof WorktreeOperationError) throw error;
-    throw new WorktreeOperationError(
-      'failed',
-      `Nothing was kept: writing to ${target} failed half-way (${failureReason(error)}), and what was written was put back.`,
-      { cause: error },
-    );
+    const what = applied
+      ? `recording what was kept failed (${failureReason(error)}), so the applied changes were taken back out of ${target}`
+      : `writing to ${target} failed half-way (${failureReason(error)}), and what was written was put back`;
+    throw new WorktreeOperationError('failed', `Nothing was kept: ${what}.`, { cause: error });
   }
 }
 
@@ -270,14 +277,41 @@ async function keptTreeWith(
   return (await git(['write-tree'])).stdout.trim();
 }
 
-/**
- * The kept state as a commit on no branch (the agent's branch and index never move), held by a
- * ref outside refs/heads and refs/tags so it is not garbage-collected.
- */
-async function recordKept(service: GitService, agentPath: string, adminId: string, from: string, tree: string): Promise<string> {
+/** The kept state as a commit on no branch (the agent's branch and index never move). */
+async function keptCommit(service: GitService, agentPath: string, from: string, tree: string): Promise<string> {
   // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
-  const git = (args: string[]) => service.runner.run(args, { cwd: agentPath, env: BOOKKEEPING_IDENTITY });
-  const commit = (await git(['commit-tree', tree, '-p', from, '-m', 'Agent Worktrees: kept changes'])).stdout.trim();
-  await git(['update-ref', `refs/agent-worktrees/kept/${adminId}`, commit]);
-  return commit;
+  const result = await service.runner.run(['commit-tree', tree, '-p', from, '-m', 'Agent Worktrees: kept changes'], {
+    cwd: agentPath,
+    env: BOOKKEEPING_IDENTITY,
+  });
+  return result.stdout.trim();
+}
+
+/**
+ * Points the kept-up-to ref (outside refs/heads and refs/tags, so gc keeps the commit) and the
+ * metadata at the new kept state. All or nothing: a failure puts the ref back as it was.
+ */
+async function recordKept(
+  service: GitService,
+  found: AgentWorktreeLocation,
+  metadata: AgentMetadata,
+  keptUpTo: string,
+): Promise<void> {
+  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: found.topLevel, acceptExitCodes: accept });
+  const ref = keptRefName(found.gitDir);
+  const previous = (await git(['rev-parse', '--verify', '--quiet', ref], [0, 1])).stdout.trim();
+  await git(['update-ref', ref, keptUpTo]);
+  try {
+    const keptAtHead = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
+    await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptAtHead, keptAt: new Date().toISOString() });
+  } catch (error) {
+    await git(previous ? ['update-ref', ref, previous, keptUpTo] : ['update-ref', '-d', ref, keptUpTo]).catch((undo: unknown) => {
+      throw new WorktreeOperationError(
+        'failed',
+        `Recording what was kept failed (${failureReason(error)}) and ${ref} could not be put back (${failureReason(undo)}).`,
+        { cause: error },
+      );
+    });
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rmdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { snapshotTree } from './agentChanges';
+import { keptRefName } from './agentMetadata';
 import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
@@ -255,7 +256,7 @@ async function removeOne(
   }
   if (target.worktree?.agent?.keptUpTo && target.worktree.gitDir) {
     // The kept-up-to bookkeeping ref has no use without its worktree (what was kept is in the target).
-    await git(['update-ref', '-d', `refs/agent-worktrees/kept/${path.basename(target.worktree.gitDir)}`]).catch(() => undefined);
+    await git(['update-ref', '-d', keptRefName(target.worktree.gitDir)]).catch(() => undefined);
   }
   if (!deleteBranch || !target.branch)
     return { path: target.path, removed: true, branchDeleted: false, branchKept: undefined, error: undefined };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, keep, planRemoval } from '../../src/git';
+import { createAgentWorktree, executeRemoval, keep, planRemoval, WorktreeOperationError } from '../../src/git';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 /** The whole loop: create → agent edits → keep (all or part) → discard, as the issue's user ran it. */
@@ -65,4 +65,62 @@ describe('the core loop: keep, then discard', () => {
     assert.equal(existsSync(agent.path), false);
     assert.equal(git(repo, 'branch', '--list', agent.branch).trim(), '');
   });
+});
+
+/** The target as the user sees it: index entries, status and every file's bytes; plus the bookkeeping. */
+function targetState(repo: string, agentPath: string) {
+  const files = git(repo, 'ls-files', '-z', '--cached', '--others', '--exclude-standard').split('\0').filter(Boolean);
+  return {
+    index: git(repo, 'ls-files', '-s'),
+    status: git(repo, 'status', '--porcelain=v2', '--untracked-files=all'),
+    files: files.map(
+      (file) => `${file}:${existsSync(path.join(repo, file)) ? readFileSync(path.join(repo, file), 'base64') : '-'}`,
+    ),
+    refs: git(repo, 'for-each-ref', '--format=%(refname) %(objectname)', 'refs/agent-worktrees/'),
+    metadata: readFileSync(path.join(git(agentPath, 'rev-parse', '--absolute-git-dir').trim(), 'agent-worktrees.json'), 'utf8'),
+  };
+}
+
+describe('a keep whose bookkeeping fails after the changes were applied', () => {
+  const triggers = {
+    'a stale .lock on the kept-up-to ref (a crashed git)': (repo: string) => {
+      const lock = path.join(repo, '.git', 'refs', 'agent-worktrees', 'kept', 'agent.lock');
+      write(path.dirname(lock), path.basename(lock), '');
+    },
+    'a reference-transaction hook that refuses': (repo: string) => {
+      const hook = write(
+        repo,
+        '.git/hooks/reference-transaction',
+        '#!/bin/sh\nif grep -q refs/agent-worktrees/; then echo "refs are frozen" >&2; exit 1; fi\nexit 0\n',
+      );
+      chmodSync(hook, 0o755);
+    },
+    'the metadata cannot be written (as on a full disk): the ref is put back too': (repo: string) => {
+      // The metadata is written to `<file>.<pid>.tmp` and renamed: a folder there makes the write fail.
+      const adminDir = path.join(repo, '.git', 'worktrees', 'agent');
+      mkdirSync(path.join(adminDir, `agent-worktrees.json.${process.pid}.tmp`));
+    },
+  };
+  for (const [name, arrange] of Object.entries(triggers)) {
+    for (const kept of ['first keep', 'second keep'] as const) {
+      test(`${name} (${kept}): the target is as it was, the error says so`, async () => {
+        const { repo, service, agent } = await agentWithWork();
+        if (kept === 'second keep') {
+          await keep(service, agent.path, { files: ['committed.ts'] });
+          git(repo, 'add', 'committed.ts');
+          git(repo, 'commit', '--quiet', '-m', 'the user commits the first keep');
+        }
+        write(repo, 'mine.txt', 'the user’s own uncommitted file\n');
+        arrange(repo);
+        const before = targetState(repo, agent.path);
+        await assert.rejects(keep(service, agent.path), (error: unknown) => {
+          assert.ok(error instanceof WorktreeOperationError, String(error));
+          assert.equal(error.code, 'failed');
+          assert.match(error.message, /Nothing was kept: recording what was kept failed .* taken back out of/);
+          return true;
+        });
+        assert.deepEqual(targetState(repo, agent.path), before);
+      });
+    }
+  }
 });

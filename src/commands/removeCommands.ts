@@ -138,7 +138,7 @@ function describeTarget(target: RemovalPlan['targets'][number]): string {
     parts.push(`${target.uncommittedFiles} uncommitted file${target.uncommittedFiles === 1 ? '' : 's'}`);
   if (target.uniqueCommits > 0)
     parts.push(`${target.uniqueCommits} commit${target.uniqueCommits === 1 ? '' : 's'} found nowhere else`);
-  if (target.branch) parts.push(`branch ${target.branch} deleted`);
+  if (target.branch) parts.push(target.branchNotOurs ? `branch ${target.branch} kept` : `branch ${target.branch} deleted`);
   return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
 }
 

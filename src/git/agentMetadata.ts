@@ -10,6 +10,11 @@ export interface AgentMetadata {
   readonly version: 1;
   /** The commit the worktree was branched from: "what the agent changed" is measured against it. */
   readonly baseCommit: string;
+  /**
+   * The branch this extension created for the agent. Discard deletes only it, and only while it is
+   * still the worktree's branch (undefined in metadata written before it was recorded).
+   */
+  readonly branch?: string;
   /** The branch the invoking worktree was on, undefined when it was detached. */
   readonly baseBranch: string | undefined;
   /** ISO time. */
@@ -65,6 +70,7 @@ function isAgentMetadata(value: unknown): value is AgentMetadata {
     typeof record.createdAt === 'string' &&
     typeof record.createdFrom === 'string' &&
     (record.baseBranch === undefined || typeof record.baseBranch === 'string') &&
+    (record.branch === undefined || typeof record.branch === 'string') &&
     (record.task === undefined || typeof record.task === 'string') &&
     (record.agentCommand === undefined || typeof record.agentCommand === 'string') &&
     (record.keptUpTo === undefined || (typeof record.keptUpTo === 'string' && /^[0-9a-f]{40,64}$/.test(record.keptUpTo)))

@@ -138,6 +138,7 @@ async function createLocked(
     const metadata: AgentMetadata = {
       version: 1,
       baseCommit,
+      branch,
       baseBranch,
       createdAt: (options.now?.() ?? new Date()).toISOString(),
       task: options.task?.trim() || undefined,

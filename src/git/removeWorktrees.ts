@@ -47,6 +47,8 @@ export interface RemovalTarget {
   readonly uniqueCommits: number;
   readonly branch: string | undefined;
   readonly branchTip: string | undefined;
+  /** Why the branch is never deleted with this worktree (an agent worktree on a branch it was not given). */
+  readonly branchNotOurs: string | undefined;
   readonly hasSubmodules: boolean;
 }
 
@@ -93,16 +95,17 @@ export async function planRemoval(
     targets.push(await classify(service, resolvedPath, commonDir, worktree, options));
   }
   const deleteBranch = options.deleteBranch ?? true;
-  const losesWork = targets.some(
-    (target) => target.uncommittedFiles > 0 || (target.uniqueCommits > 0 && (deleteBranch || !target.branch)),
-  );
+  // Commits are lost with a detached HEAD, or with a branch that goes too.
+  const losesCommits = (target: RemovalTarget) =>
+    target.uniqueCommits > 0 && (!target.branch || (deleteBranch && target.branchNotOurs === undefined));
+  const losesWork = targets.some((target) => target.uncommittedFiles > 0 || losesCommits(target));
   return {
     targets,
     blocked: targets.some((target) => target.blocked !== undefined),
     losesWork,
     totals: {
       uncommittedFiles: targets.reduce((sum, target) => sum + target.uncommittedFiles, 0),
-      uniqueCommits: targets.reduce((sum, target) => sum + (deleteBranch || !target.branch ? target.uniqueCommits : 0), 0),
+      uniqueCommits: targets.reduce((sum, target) => sum + (losesCommits(target) ? target.uniqueCommits : 0), 0),
     },
   };
 }
@@ -131,6 +134,7 @@ function blockedTarget(targetPath: string, commonDir: string, reason: string, wo
     uniqueCommits: 0,
     branch: worktree?.branch,
     branchTip: worktree?.head,
+    branchNotOurs: undefined,
     hasSubmodules: false,
   };
 }
@@ -200,6 +204,7 @@ async function classify(
     uniqueCommits,
     branch: worktree.branch,
     branchTip: tip,
+    branchNotOurs: branchNotOurs(worktree),
     hasSubmodules: !worktree.gone && existsSync(path.join(targetPath, '.gitmodules')),
   };
 }
@@ -260,6 +265,9 @@ async function removeOne(
   }
   if (!deleteBranch || !target.branch)
     return { path: target.path, removed: true, branchDeleted: false, branchKept: undefined, error: undefined };
+  if (target.branchNotOurs) {
+    return { path: target.path, removed: true, branchDeleted: false, branchKept: target.branchNotOurs, error: undefined };
+  }
   if (target.uniqueCommits > 0 && !options.force) {
     const kept = `${target.uniqueCommits} commit${target.uniqueCommits === 1 ? '' : 's'} exist only on it`;
     return { path: target.path, removed: true, branchDeleted: false, branchKept: kept, error: undefined };
@@ -284,6 +292,19 @@ async function removeOne(
     const reason = failureReason(error);
     return { path: target.path, removed: true, branchDeleted: false, branchKept: reason, error: undefined };
   }
+}
+
+/**
+ * An agent worktree's branch goes with it only when it is the branch created for the agent: an
+ * agent (or the user) may have checked out another branch there, such as the user's `feature-y`.
+ */
+function branchNotOurs(worktree: Worktree): string | undefined {
+  if (!worktree.agent || !worktree.branch) return undefined;
+  if (worktree.agent.branch === undefined) return `${worktree.branch} was not recorded as the branch created for the agent`;
+  if (worktree.agent.branch !== worktree.branch) {
+    return `${worktree.branch} is not the branch created for the agent (${worktree.agent.branch})`;
+  }
+  return undefined;
 }
 
 /**

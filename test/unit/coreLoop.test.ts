@@ -124,3 +124,39 @@ describe('a keep whose bookkeeping fails after the changes were applied', () => 
     }
   }
 });
+
+describe('discard deletes only the branch it created', () => {
+  test('the agent checked out the user’s feature-y: the worktree goes, feature-y stays, and the outcome says why', async () => {
+    const { repo, service, agent } = await agentWithWork();
+    git(repo, 'branch', 'feature-y');
+    const featureTip = git(repo, 'rev-parse', 'feature-y').trim();
+    git(agent.path, 'stash', '--include-untracked', '--quiet');
+    git(agent.path, 'checkout', '--quiet', 'feature-y');
+    const { plan, outcomes } = await discard(service, agent.path, true);
+    assert.match(plan.targets[0]?.branchNotOurs ?? '', /feature-y is not the branch created for the agent \(agent\/agent\)/);
+    assert.equal(outcomes[0]?.removed, true, outcomes[0]?.error);
+    assert.equal(outcomes[0]?.branchDeleted, false);
+    assert.match(outcomes[0]?.branchKept ?? '', /not the branch created for the agent/);
+    assert.equal(git(repo, 'rev-parse', 'feature-y').trim(), featureTip, 'feature-y is untouched');
+    assert.notEqual(git(repo, 'branch', '--list', agent.branch).trim(), '', 'the agent’s branch was not its branch any more');
+  });
+
+  test('commits only on a branch that stays are not counted as lost', async () => {
+    const { repo, service, agent } = await agentWithWork();
+    git(agent.path, 'stash', '--include-untracked', '--quiet');
+    git(agent.path, 'checkout', '--quiet', '-b', 'feature-z');
+    commitFile(agent.path, 'z.txt', 'on feature-z only\n');
+    const plan = await planRemoval(service, [{ path: agent.path }], { deleteBranch: true });
+    assert.equal(plan.losesWork, false, 'feature-z is kept, so its commit is not lost');
+    const [outcome] = await executeRemoval(service, plan, { deleteBranch: true });
+    assert.equal(outcome?.removed, true, outcome?.error);
+    assert.equal(git(repo, 'log', '-1', '--format=%s', 'feature-z').trim(), 'change z.txt');
+  });
+
+  test('its own branch, still checked out there, is deleted', async () => {
+    const { repo, service, agent } = await agentWithWork();
+    const { outcomes } = await discard(service, agent.path, true);
+    assert.equal(outcomes[0]?.branchDeleted, true);
+    assert.equal(git(repo, 'branch', '--list', agent.branch).trim(), '');
+  });
+});

@@ -33,6 +33,7 @@ describe('createAgentWorktree', () => {
     assert.deepEqual(created.metadata, {
       version: 1,
       baseCommit: head,
+      branch: 'agent/fix-the-tax-rounding',
       baseBranch: 'main',
       createdAt: '1970-01-01T00:00:00.000Z',
       task: 'Fix the tax rounding',

@@ -119,6 +119,7 @@ export async function createDemoRepo(parent: string): Promise<string> {
     const adminDir = path.join(repo, '.git', 'worktrees', name);
     await writeAgentMetadata(adminDir, {
       version: 1,
+      branch: `agent/${name}`,
       baseCommit: base,
       baseBranch: 'main',
       createdAt: hoursAgo(hours).toISOString(),

@@ -13,6 +13,7 @@ import {
 import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
 import { failureReason, firstMeaningfulLine, GitError } from './errors';
 import { selectHunks } from './hunks';
+import { pathsHoldingKeptContent } from './keptContent';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
 import { restorePaths, snapshotPaths } from './pathSnapshot';
@@ -98,7 +99,9 @@ export async function keep(service: GitService, worktreePath: string, options: K
     const patch = Buffer.concat(parts);
     if (patch.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
 
-    await refuseOverlap(service, target, pathspec);
+    // After an earlier keep, the target's copy of what it kept is the extension's own, not the user's.
+    const keptBefore = metadata.keptUpTo !== undefined && changes.from === metadata.keptUpTo ? changes.from : undefined;
+    await refuseOverlap(service, target, pathspec, keptBefore);
     const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-keep-'));
     try {
       const patchFile = path.join(scratch, 'keep.patch');
@@ -146,14 +149,26 @@ function selectFiles(changes: AgentChanges, files: readonly string[] | undefined
   return changes.files.filter((file) => wanted.has(file.path));
 }
 
-/** Keep never overwrites uncommitted work: any overlap → refuse, name the paths, write nothing. */
-async function refuseOverlap(service: GitService, target: string, paths: readonly string[]): Promise<void> {
+/**
+ * Keep never overwrites uncommitted work: any overlap → refuse, name the paths, write nothing.
+ * A path that holds exactly what the last keep put there is no overlap (it is no one's own work).
+ */
+async function refuseOverlap(
+  service: GitService,
+  target: string,
+  paths: readonly string[],
+  keptBefore: string | undefined,
+): Promise<void> {
   const status = parseStatusV2(
     (await service.runner.run(['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: target, readOnly: true }))
       .stdout,
   );
   const touched = new Set(paths);
-  const overlap = status.changedPaths.filter((changed) => touched.has(changed));
+  let overlap = [...new Set(status.changedPaths.filter((changed) => touched.has(changed)))];
+  if (overlap.length > 0 && keptBefore) {
+    const own = await pathsHoldingKeptContent(service, target, keptBefore, overlap);
+    overlap = overlap.filter((changed) => !own.has(changed));
+  }
   if (overlap.length > 0) {
     throw new WorktreeOperationError(
       'blocked',

@@ -160,3 +160,46 @@ describe('discard deletes only the branch it created', () => {
     assert.equal(git(repo, 'branch', '--list', agent.branch).trim(), '');
   });
 });
+
+describe('incremental keep without committing in between', () => {
+  test('keep a file, the agent refines it, keep again: the refinement lands on what was kept', async () => {
+    const { repo, service, agent } = await agentWithWork();
+    await keep(service, agent.path, { files: ['cart.ts', 'untracked.ts'] });
+    write(agent.path, 'cart.ts', 'export const total = 3;\n');
+    write(agent.path, 'untracked.ts', 'new file, refined\n');
+    const second = await keep(service, agent.path);
+    assert.deepEqual([...second.keptFiles].sort(), ['cart.ts', 'committed.ts', 'staged.ts', 'untracked.ts']);
+    assert.equal(readFileSync(path.join(repo, 'cart.ts'), 'utf8'), 'export const total = 3;\n');
+    assert.equal(readFileSync(path.join(repo, 'untracked.ts'), 'utf8'), 'new file, refined\n');
+  });
+
+  test('the user edited a kept file afterwards: that is their work, and the next keep is refused', async () => {
+    const { repo, service, agent } = await agentWithWork();
+    await keep(service, agent.path, { files: ['cart.ts'] });
+    write(repo, 'cart.ts', 'export const total = 2; // the user’s own tweak\n');
+    write(agent.path, 'cart.ts', 'export const total = 3;\n');
+    const before = git(repo, 'status', '--porcelain=v2');
+    await assert.rejects(keep(service, agent.path, { files: ['cart.ts'] }), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked', String(error));
+      assert.match(error.message, /uncommitted changes on a file the agent changed too: cart\.ts/);
+      return true;
+    });
+    assert.equal(readFileSync(path.join(repo, 'cart.ts'), 'utf8'), 'export const total = 2; // the user’s own tweak\n');
+    assert.equal(git(repo, 'status', '--porcelain=v2'), before);
+  });
+
+  test('a kept deletion stays kept; a kept file the user staged a different version of is theirs', async () => {
+    const { repo, service, agent } = await agentWithWork();
+    git(agent.path, 'rm', '--quiet', 'README.md');
+    await keep(service, agent.path, { files: ['README.md', 'cart.ts'] });
+    assert.equal(existsSync(path.join(repo, 'README.md')), false);
+    write(repo, 'cart.ts', 'staged by the user\n');
+    git(repo, 'add', 'cart.ts');
+    write(repo, 'cart.ts', 'export const total = 2;\n'); // the working tree shows the kept bytes again
+    write(agent.path, 'cart.ts', 'export const total = 3;\n');
+    write(agent.path, 'README.md', 'the agent brings it back\n');
+    await assert.rejects(keep(service, agent.path, { files: ['cart.ts'] }), /cart\.ts/);
+    await keep(service, agent.path, { files: ['README.md'] });
+    assert.equal(readFileSync(path.join(repo, 'README.md'), 'utf8'), 'the agent brings it back\n');
+  });
+});

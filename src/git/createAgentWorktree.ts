@@ -1,9 +1,9 @@
-import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { snapshotTree } from './agentChanges';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
-import { failureReason } from './errors';
+import { failureReason, firstMeaningfulLine } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseWorktreeList } from './parsers';
 import type { GitService } from './service';
@@ -126,6 +126,8 @@ async function createLocked(
   if (await pathExists(target)) {
     throw new WorktreeOperationError('exists', `${target} already exists. A folder is never reused for a new worktree.`);
   }
+  // Read before anything is written: a refusal here leaves nothing to undo.
+  const uncommitted = options.includeUncommitted ? await readUncommittedState(service, git, invoking, invokingGitDir) : undefined;
   if (options.location === 'inside') await excludeInsideFolder(commonDir);
 
   // 4. Create; from here on, a failure undoes exactly what was created.
@@ -146,7 +148,7 @@ async function createLocked(
       agentCommand: options.agentCommand,
     };
     await writeAgentMetadata(adminDir, metadata);
-    if (options.includeUncommitted) await bringUncommittedChanges(service, git, invoking, invokingGitDir, target);
+    if (uncommitted) await applyUncommittedState(git, target, uncommitted);
     const copiedFiles = await copyIncludedIgnoredFiles(git, invoking, target, options.copyIncludes ?? []);
     return { path: target, branch, slug, commonDir, metadata, copiedFiles };
   } catch (error) {
@@ -220,36 +222,68 @@ async function adminDirOf(worktree: string): Promise<string> {
   return path.resolve(worktree, match[1].trim());
 }
 
+/** The invoking worktree's uncommitted state as trees: what is staged, and everything. */
+interface UncommittedState {
+  readonly staged: string;
+  readonly full: string;
+}
+
 /**
- * Recreates the invoking worktree's uncommitted state in the new one without touching the
- * invoking worktree: the staged tree comes from its index (`write-tree`), the full tree from a
- * temporary copy of that index with everything added; the new worktree gets the full tree in its
- * files and the staged tree in its index, so staged stays staged and untracked stays untracked.
+ * Reads the invoking worktree's uncommitted state without writing any of its git files: the
+ * staged tree from a temporary copy of its index (`write-tree` on the real one would take
+ * index.lock and rewrite it), the full tree from another copy with everything added. Undefined
+ * when nothing is uncommitted.
  */
-async function bringUncommittedChanges(
+async function readUncommittedState(
   service: GitService,
   git: Git,
   invoking: string,
   invokingGitDir: string,
-  target: string,
-): Promise<void> {
-  let staged: string;
-  try {
-    staged = (await git(['write-tree'])).stdout.trim();
-  } catch (error) {
+): Promise<UncommittedState | undefined> {
+  const lock = path.join(invokingGitDir, 'index.lock');
+  if (await pathExists(lock)) {
     throw new WorktreeOperationError(
-      'invalid',
-      'The invoking worktree has unresolved conflicts: resolve them before bringing its changes along.',
-      {
-        cause: error,
-      },
+      'blocked',
+      `Another git process is using the index of ${invoking} (${lock} exists), so its uncommitted changes are in flux. Wait for it to finish (or, if no git is running, delete that file) and try again.`,
     );
   }
+  const staged = await stagedTree(service, invoking, invokingGitDir);
   const full = await snapshotTree(service, invoking, invokingGitDir);
-  const head = (await git(['rev-parse', 'HEAD^{tree}'])).stdout.trim();
-  if (full === head && staged === head) return; // nothing uncommitted
-  await git(['read-tree', '-m', '-u', 'HEAD', full], { cwd: target });
-  await git(['read-tree', staged], { cwd: target });
+  const head = (await git(['rev-parse', '--verify', 'HEAD^{tree}'])).stdout.trim();
+  return full === head && staged === head ? undefined : { staged, full };
+}
+
+async function stagedTree(service: GitService, invoking: string, invokingGitDir: string): Promise<string> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-staged-'));
+  try {
+    const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+    try {
+      await copyFile(path.join(invokingGitDir, 'index'), env.GIT_INDEX_FILE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await service.runner.run(['read-tree', 'HEAD'], { cwd: invoking, env });
+    }
+    const written = await service.runner.run(['write-tree'], { cwd: invoking, env, acceptExitCodes: [0, 128] });
+    if (written.exitCode === 0) return written.stdout.trim();
+    if (/unmerged/i.test(written.stderr)) {
+      throw new WorktreeOperationError(
+        'invalid',
+        'The invoking worktree has unresolved conflicts: resolve them before bringing its changes along.',
+      );
+    }
+    throw new WorktreeOperationError(
+      'failed',
+      `Reading the staged changes of ${invoking} failed: ${firstMeaningfulLine(written.stderr)}`,
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The new worktree gets the full tree in its files and the staged tree in its index. */
+async function applyUncommittedState(git: Git, target: string, state: UncommittedState): Promise<void> {
+  await git(['read-tree', '-m', '-u', 'HEAD', state.full], { cwd: target });
+  await git(['read-tree', state.staged], { cwd: target });
 }
 
 /**

@@ -96,8 +96,8 @@ export async function captureAgentChanges(
   // Two diffs in parallel: the patch (for keeping) and a -z listing (exact paths, status, modes);
   // line counts come from the patch's own sections, so rename detection runs twice, not three times.
   const [patch, raw] = await Promise.all([
-    git(['diff', ...PATCH_FLAGS, from, tree, '--']),
-    git(['diff', '--no-color', '-M', '--raw', '-z', from, tree, '--']),
+    git(['diff', ...PATCH_FLAGS, '--end-of-options', from, tree, '--']),
+    git(['diff', '--no-color', '-M', '--raw', '-z', '--end-of-options', from, tree, '--']),
   ]);
   const sections = splitPatch(patch.stdoutBytes);
   const listed = parseRaw(raw.stdout);
@@ -161,7 +161,7 @@ async function numstatCounts(
   tree: string,
   expected: number,
 ): Promise<Array<{ additions: number; deletions: number; binary: boolean }>> {
-  const result = await service.runner.run(['diff', '--no-color', '-M', '--numstat', '-z', from, tree, '--'], {
+  const result = await service.runner.run(['diff', '--no-color', '-M', '--numstat', '-z', '--end-of-options', from, tree, '--'], {
     cwd,
     readOnly: true,
   });

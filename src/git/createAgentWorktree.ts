@@ -282,8 +282,8 @@ async function stagedTree(service: GitService, invoking: string, invokingGitDir:
 
 /** The new worktree gets the full tree in its files and the staged tree in its index. */
 async function applyUncommittedState(git: Git, target: string, state: UncommittedState): Promise<void> {
-  await git(['read-tree', '-m', '-u', 'HEAD', state.full], { cwd: target });
-  await git(['read-tree', state.staged], { cwd: target });
+  await git(['read-tree', '-m', '-u', '--end-of-options', 'HEAD', state.full], { cwd: target });
+  await git(['read-tree', '--end-of-options', state.staged], { cwd: target });
 }
 
 /**

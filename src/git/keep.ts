@@ -75,7 +75,7 @@ export async function keep(service: GitService, worktreePath: string, options: K
     const pathspec = [...new Set(selected.flatMap(pathsOf))];
     const diff = async (paths: string[]) =>
       (
-        await service.runner.run(['diff', ...PATCH_FLAGS, changes.from, changes.tree, '--', ...paths], {
+        await service.runner.run(['diff', ...PATCH_FLAGS, '--end-of-options', changes.from, changes.tree, '--', ...paths], {
           cwd: found.topLevel,
           readOnly: true,
         })
@@ -281,7 +281,7 @@ async function keptTreeWith(
 ): Promise<string> {
   const env = { GIT_INDEX_FILE: path.join(scratch, 'kept-index') };
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: agentPath, env, acceptExitCodes: accept });
-  await git(['read-tree', from]);
+  await git(['read-tree', '--end-of-options', from]);
   const applied = await git(['apply', '--cached', '--recount', patchFile], [0, 1, 128]);
   if (applied.exitCode !== 0) {
     throw new WorktreeOperationError(
@@ -295,10 +295,13 @@ async function keptTreeWith(
 /** The kept state as a commit on no branch (the agent's branch and index never move). */
 async function keptCommit(service: GitService, agentPath: string, from: string, tree: string): Promise<string> {
   // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
-  const result = await service.runner.run(['commit-tree', tree, '-p', from, '-m', 'Agent Worktrees: kept changes'], {
-    cwd: agentPath,
-    env: BOOKKEEPING_IDENTITY,
-  });
+  const result = await service.runner.run(
+    ['commit-tree', '-p', from, '-m', 'Agent Worktrees: kept changes', '--end-of-options', tree],
+    {
+      cwd: agentPath,
+      env: BOOKKEEPING_IDENTITY,
+    },
+  );
   return result.stdout.trim();
 }
 

@@ -168,7 +168,8 @@ async function classify(
     const status = parseStatusV2((await git(['status', '--porcelain=v2', '-z', '--untracked-files=all'], targetPath)).stdout);
     uncommittedFiles = new Set(status.changedPaths).size; // a file both staged and unstaged is one file
   }
-  const tip = worktree.head && !/^0+$/.test(worktree.head) ? worktree.head : undefined;
+  // An object id (never an option): `--not` and `--branches` follow it, so no --end-of-options here.
+  const tip = worktree.head && /^[0-9a-f]{40,64}$/.test(worktree.head) && !/^0+$/.test(worktree.head) ? worktree.head : undefined;
   let uniqueCommits = 0;
   if (tip) {
     // Fail closed: if git cannot answer, the error stops the plan (nothing is removed).

@@ -107,7 +107,11 @@ export class GitService {
     signal?: AbortSignal,
   ): Promise<{ sha: string; subject: string; committedAt: number }> {
     const result = await this.limit(() =>
-      this.runner.run(['log', '-1', '--no-color', '--format=%H%x00%ct%x00%s', revision, '--'], { cwd, readOnly: true, signal }),
+      this.runner.run(['log', '-1', '--no-color', '--format=%H%x00%ct%x00%s', '--end-of-options', revision, '--'], {
+        cwd,
+        readOnly: true,
+        signal,
+      }),
     );
     const [sha = '', committedAt = '', subject = ''] = result.stdout.replace(/\n$/, '').split('\0');
     if (!/^[0-9a-f]{40,64}$/.test(sha)) {
@@ -123,7 +127,9 @@ export class GitService {
 
   /** `git rev-list --count <range>` (e.g. commits ahead of an agent worktree's base; read on hover). */
   async countCommits(cwd: string, range: string, signal?: AbortSignal): Promise<number> {
-    const result = await this.limit(() => this.runner.run(['rev-list', '--count', range, '--'], { cwd, readOnly: true, signal }));
+    const result = await this.limit(() =>
+      this.runner.run(['rev-list', '--count', '--end-of-options', range, '--'], { cwd, readOnly: true, signal }),
+    );
     const count = Number(result.stdout.trim());
     if (!Number.isInteger(count)) {
       throw new GitError('Unexpected git rev-list output', { code: 'ParseError', args: result.args, cwd, stderr: result.stdout });

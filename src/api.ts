@@ -22,6 +22,16 @@ export interface CreateAgentWorktreeRequest {
 }
 
 export interface RemoveWorktreesRequest {
+  /**
+   * A folder of the repository the worktrees belong to. Needed for a worktree whose folder is gone
+   * in a repository that is not in the workspace; otherwise found from the view or the path.
+   */
+  readonly repoPath?: string;
+  /**
+   * Resolve with one outcome per worktree, including those git refused (`removed: false` and git's
+   * reason). By default a refusal rejects with code `failed`.
+   */
+  readonly perItemOutcomes?: boolean;
   /** Lose uncommitted files and commits found nowhere else. Never implied. */
   readonly force?: boolean;
   /** Remove locked worktrees too. */
@@ -32,8 +42,9 @@ export interface RemoveWorktreesRequest {
 
 /**
  * What `activate()` returns, for other extensions and tests. No method prompts; every guard of the
- * commands applies. Failures are `WorktreeOperationError`s (`code`: invalid | exists | blocked |
- * needs-confirmation | failed) or `GitError`s.
+ * commands applies. Every method rejects only with a `WorktreeOperationError` whose `code` is one of
+ * invalid | exists | blocked | needs-confirmation | failed; when git failed, the `GitError` (with
+ * git's exit code and stderr) is its `cause`.
  */
 export interface AgentWorktreesApi {
   readonly version: 1;
@@ -46,7 +57,7 @@ export interface AgentWorktreesApi {
   /** Apply the agent's work (all, some files, some hunks) onto its target; refuses over uncommitted work. */
   keep(worktreePath: string, options?: KeepOptions): Promise<KeepResult>;
   /** Remove the agent worktree and its branch; refuses to lose work unless `force`. */
-  discard(worktreePath: string, options?: { force?: boolean }): Promise<RemovalOutcome>;
+  discard(worktreePath: string, options?: { force?: boolean; repoPath?: string }): Promise<RemovalOutcome>;
   /** Fires after the view's data changed (any repository). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
   /** Internals for this extension's own integration tests; not a stable interface. */

@@ -1,16 +1,11 @@
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from './api';
-import { createWithSettings, registerAgentCommands } from './commands/agentCommands';
-import {
-  confirmAndRemove,
-  maybeNotifyStale,
-  openFolders,
-  registerRemoveCommands,
-  removalRequests,
-} from './commands/removeCommands';
+import { registerAgentCommands } from './commands/agentCommands';
+import { confirmAndRemove, maybeNotifyStale, registerRemoveCommands } from './commands/removeCommands';
 import { afterKeep, registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
-import { executeRemoval, GitRunner, GitService, getAgentChanges, keep, type Logger, planRemoval, repositoriesOf } from './git';
+import { GitRunner, GitService, type Logger } from './git';
+import { createApi } from './publicApi';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
 import { hasUnkeptWork } from './views/presentation';
@@ -114,44 +109,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
   }
 
-  return {
-    version: 1,
-    onDidChangeWorktrees: model.onDidChange,
-    async listWorktrees(repoPath) {
-      if (model.state === 'untrusted') return [];
-      await model.refreshAll();
-      if (repoPath === undefined) return model.allWorktrees();
-      const found = await service.discover(repoPath);
-      if (found.kind !== 'worktree' && found.kind !== 'bare') return [];
-      const snapshot = await service.readRepository({ commonDir: found.commonDir });
-      return [...snapshot.worktrees];
-    },
-    createAgentWorktree: (request) =>
-      createWithSettings(commandDeps, { ...request, repoPath: request.repoPath ?? openFolders()[0] }),
-    async removeWorktrees(paths, request = {}) {
-      const options = { ...request, protectedPaths: openFolders() };
-      const plan = await planRemoval(service, removalRequests(model, paths), options);
-      const outcomes = await executeRemoval(service, plan, options);
-      await model.refreshRepositories(repositoriesOf(plan));
-      return outcomes;
-    },
-    getAgentChanges: (worktreePath, options) => getAgentChanges(service, worktreePath, options),
-    async keep(worktreePath, options = {}) {
-      const result = await keep(service, worktreePath, options);
-      await refreshRepositoryOf(worktreePath);
-      return result;
-    },
-    async discard(worktreePath, options = {}) {
-      const request = { force: options.force, deleteBranch: true, protectedPaths: openFolders() };
-      const plan = await planRemoval(service, removalRequests(model, [worktreePath]), request);
-      const [outcome] = await executeRemoval(service, plan, request);
-      await model.refreshRepositories(repositoriesOf(plan));
-      panels.get(worktreePath)?.dispose();
-      if (!outcome) throw new Error(`Nothing to discard at ${worktreePath}`);
-      return outcome;
-    },
-    testing: { service, model, treeDataProvider, panels },
-  };
+  return createApi({ ...commandDeps, treeDataProvider, panels, refreshRepositoryOf });
 }
 
 export function deactivate(): void {

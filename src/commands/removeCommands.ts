@@ -76,20 +76,26 @@ async function removeCommand(
   if (!targets || targets.length === 0) return undefined;
   return confirmAndRemove(
     deps,
-    targets.map(({ worktree }) => worktree.path),
-    targets.some(({ worktree }) => worktree.agent),
+    // The row knows its repository: a worktree whose folder is gone cannot tell it by itself.
+    targets.map(({ snapshot, commonDir }) => ({ path: snapshot.worktree.path, commonDir })),
+    targets.some(({ snapshot }) => snapshot.worktree.agent),
   );
 }
 
 /** Plan, say exactly what would be lost in one modal, then remove. Blocked → nothing is removed. */
 export async function confirmAndRemove(
   deps: RemoveCommandDeps,
-  paths: readonly string[],
+  targets: readonly (string | RemovalRequest)[],
   agentWork: boolean,
 ): Promise<RemovalOutcome[] | undefined> {
   const base: RemovalOptions = { protectedPaths: openFolders(), deleteBranch: true };
+  const requests = targets.flatMap((target) =>
+    typeof target === 'string' || target.commonDir === undefined
+      ? removalRequests(deps.model, [typeof target === 'string' ? target : target.path])
+      : [target],
+  );
   const plan = await vscode.window.withProgress({ location: { viewId: 'agentWorktrees.worktrees' } }, () =>
-    planRemoval(deps.service, removalRequests(deps.model, paths), base),
+    planRemoval(deps.service, requests, base),
   );
   if (plan.blocked) {
     await vscode.window.showErrorMessage('Nothing was removed.', {
@@ -123,7 +129,7 @@ export async function confirmAndRemove(
   );
   if (choice === keepBranches) {
     const keeping = { ...base, deleteBranch: false };
-    const replanned = await planRemoval(deps.service, removalRequests(deps.model, paths), keeping);
+    const replanned = await planRemoval(deps.service, requests, keeping);
     return finish(deps, replanned, await executeRemoval(deps.service, replanned, keeping));
   }
   if (choice !== action) return undefined;
@@ -172,15 +178,17 @@ async function finish(deps: RemoveCommandDeps, plan: RemovalPlan, outcomes: Remo
   return outcomes;
 }
 
-function selectedWorktrees(clicked: unknown, selected: unknown): WorktreeSnapshot[] | undefined {
+type PickedWorktree = { readonly snapshot: WorktreeSnapshot; readonly commonDir: string | undefined };
+
+function selectedWorktrees(clicked: unknown, selected: unknown): PickedWorktree[] | undefined {
   const nodes = Array.isArray(selected) && selected.length > 0 ? selected : clicked ? [clicked] : [];
-  const snapshots = (nodes as WorktreesNode[])
-    .filter((node) => node?.type === 'worktree')
-    .map((node) => (node as Extract<WorktreesNode, { type: 'worktree' }>).snapshot);
-  return snapshots.length > 0 ? snapshots : undefined;
+  const picked = (nodes as WorktreesNode[])
+    .filter((node): node is Extract<WorktreesNode, { type: 'worktree' }> => node?.type === 'worktree')
+    .map((node) => ({ snapshot: node.snapshot, commonDir: node.repository.commonDir }));
+  return picked.length > 0 ? picked : undefined;
 }
 
-async function pickWorktrees(model: WorktreesModel): Promise<WorktreeSnapshot[] | undefined> {
+async function pickWorktrees(model: WorktreesModel): Promise<PickedWorktree[] | undefined> {
   const candidates = model.allWorktrees().filter(({ worktree }) => !worktree.isMain && !worktree.bare);
   if (candidates.length === 0) throw new UserError('There is no linked worktree to remove.');
   const picked = await vscode.window.showQuickPick(
@@ -192,7 +200,10 @@ async function pickWorktrees(model: WorktreesModel): Promise<WorktreeSnapshot[] 
     })),
     { title: 'Remove Worktrees', canPickMany: true, placeHolder: 'Choose the worktrees to remove' },
   );
-  return picked?.map((item) => item.snapshot);
+  return picked?.map((item) => ({
+    snapshot: item.snapshot,
+    commonDir: model.findWorktree(item.snapshot.worktree.path)?.repository.commonDir,
+  }));
 }
 
 /** Stale candidates across the workspace's repositories (see findStaleWorktrees). */

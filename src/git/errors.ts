@@ -8,6 +8,8 @@ export type GitErrorCode =
   | 'NotARepository'
   | 'DubiousOwnership'
   | 'IndexLocked'
+  /** A ref's `.lock` exists or a ref update was refused (another git, or one that crashed). */
+  | 'RefLocked'
   | 'BadRevision'
   | 'Timeout'
   | 'Cancelled'
@@ -70,7 +72,8 @@ export function isGitError(value: unknown): value is GitError {
 export function classifyGitFailure(stderr: string): GitErrorCode {
   if (/not a git repository/i.test(stderr)) return 'NotARepository';
   if (/detected dubious ownership/i.test(stderr)) return 'DubiousOwnership';
-  if (/index\.lock'?: File exists|Unable to create '.*\.lock'/i.test(stderr)) return 'IndexLocked';
+  if (/index\.lock'?: File exists|Unable to create '[^']*index\.lock'/i.test(stderr)) return 'IndexLocked';
+  if (/Unable to create '[^']*\.lock'|cannot lock ref/i.test(stderr)) return 'RefLocked';
   if (/unknown revision|bad revision|not a valid object name|ambiguous argument|invalid reference/i.test(stderr)) {
     return 'BadRevision';
   }

@@ -1,3 +1,5 @@
+import { GitError, type GitErrorCode } from './errors';
+
 /**
  * Errors of the agent-worktree operations (create, remove), as the API reports them. Each says,
  * in words a user can act on, why nothing (or what exactly) was changed.
@@ -19,4 +21,34 @@ export class WorktreeOperationError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** The documented code for each way git can fail (the GitError stays the `cause`). */
+const CODE_OF_GIT_FAILURE: Record<GitErrorCode, OperationErrorCode> = {
+  GitNotFound: 'failed',
+  WorkingDirectoryMissing: 'invalid',
+  NotARepository: 'invalid',
+  DubiousOwnership: 'blocked',
+  IndexLocked: 'blocked',
+  RefLocked: 'blocked',
+  BadRevision: 'invalid',
+  Timeout: 'failed',
+  Cancelled: 'failed',
+  Disabled: 'blocked',
+  ParseError: 'failed',
+  Failed: 'failed',
+};
+
+/**
+ * Any failure as the API documents it: a WorktreeOperationError stays as it is; a GitError (or
+ * any other error) becomes one with the documented code, its message, and itself as `cause`.
+ */
+export function asOperationError(error: unknown): WorktreeOperationError {
+  if (error instanceof WorktreeOperationError) return error;
+  if (error instanceof GitError) {
+    const reason = error.gitReason;
+    const message = reason && !error.message.includes(reason) ? `${error.message}: ${reason}` : error.message;
+    return new WorktreeOperationError(CODE_OF_GIT_FAILURE[error.code], message, { cause: error });
+  }
+  return new WorktreeOperationError('failed', error instanceof Error ? error.message : String(error), { cause: error });
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { GitError, type GitService, KeyedQueue, type Logger } from '../git';
+import { GitError, type GitService, KeyedQueue, type Logger, samePath } from '../git';
 import type { RepositorySnapshot, WorktreeSnapshot } from '../git/types';
 
 /** What the view shows when it has no rows; mirrored into the `agentWorktrees.state` context key. */
@@ -49,7 +49,7 @@ export class WorktreesModel implements vscode.Disposable {
 
   findWorktree(worktreePath: string): { repository: RepositoryEntry; snapshot: WorktreeSnapshot } | undefined {
     for (const repository of this.entries.values()) {
-      const snapshot = repository.snapshot?.worktrees.find((candidate) => candidate.worktree.path === worktreePath);
+      const snapshot = repository.snapshot?.worktrees.find((candidate) => samePath(candidate.worktree.path, worktreePath));
       if (snapshot) return { repository, snapshot };
     }
     return undefined;

@@ -1,0 +1,131 @@
+import type * as vscode from 'vscode';
+import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
+import { createWithSettings } from './commands/agentCommands';
+import { openFolders, removalRequests } from './commands/removeCommands';
+import {
+  asOperationError,
+  executeRemoval,
+  type GitService,
+  getAgentChanges,
+  keep,
+  type Logger,
+  planRemoval,
+  type RemovalOutcome,
+  type RemovalRequest,
+  repositoriesOf,
+  WorktreeOperationError,
+} from './git';
+import type { WorktreesModel } from './views/worktreesModel';
+import type { WorktreesTreeProvider } from './views/worktreesTree';
+import type { ReviewPanels } from './webview/reviewPanel';
+
+export interface ApiDeps {
+  readonly service: GitService;
+  readonly model: WorktreesModel;
+  readonly logger: Logger;
+  readonly showLog: () => void;
+  readonly state: vscode.Memento;
+  readonly treeDataProvider: WorktreesTreeProvider;
+  readonly panels: ReviewPanels;
+  readonly refreshRepositoryOf: (worktreePath: string) => Promise<void>;
+}
+
+/**
+ * The API other extensions (and the tests) call. Every method rejects only with the documented
+ * WorktreeOperationError codes; a GitError is kept as its `cause`.
+ */
+export function createApi(deps: ApiDeps): AgentWorktreesApi {
+  const { service, model, panels } = deps;
+  return {
+    version: 1,
+    onDidChangeWorktrees: model.onDidChange,
+    listWorktrees: documented(async (repoPath?: string) => {
+      if (model.state === 'untrusted') return [];
+      await model.refreshAll();
+      if (repoPath === undefined) return model.allWorktrees();
+      const found = await service.discover(requireString(repoPath, 'repoPath'));
+      if (found.kind !== 'worktree' && found.kind !== 'bare') return [];
+      return [...(await service.readRepository({ commonDir: found.commonDir })).worktrees];
+    }),
+    createAgentWorktree: documented((request) =>
+      createWithSettings(deps, { ...request, repoPath: request?.repoPath ?? openFolders()[0] }),
+    ),
+    removeWorktrees: documented(async (paths: readonly string[], request: RemoveWorktreesRequest = {}) => {
+      if (!Array.isArray(paths) || !paths.every((entry) => typeof entry === 'string')) {
+        throw new WorktreeOperationError('invalid', 'removeWorktrees takes an array of worktree paths.');
+      }
+      const outcomes = await remove(deps, paths, request);
+      if (!request.perItemOutcomes) rejectRefusals(outcomes);
+      return outcomes;
+    }),
+    getAgentChanges: documented((worktreePath: string, options?: { since?: 'kept' | 'base' }) =>
+      getAgentChanges(service, requireString(worktreePath, 'worktreePath'), options),
+    ),
+    keep: documented(async (worktreePath: string, options = {}) => {
+      const result = await keep(service, requireString(worktreePath, 'worktreePath'), options);
+      await deps.refreshRepositoryOf(worktreePath);
+      return result;
+    }),
+    discard: documented(async (worktreePath: string, options: { force?: boolean; repoPath?: string } = {}) => {
+      const [outcome] = await remove(deps, [requireString(worktreePath, 'worktreePath')], { ...options, deleteBranch: true });
+      if (!outcome) throw new WorktreeOperationError('invalid', `Nothing to discard at ${worktreePath}`);
+      rejectRefusals([outcome]);
+      return outcome;
+    }),
+    testing: { service, model, treeDataProvider: deps.treeDataProvider, panels },
+  };
+}
+
+/** Plan and remove with every guard; the review panels of removed worktrees close. */
+async function remove(deps: ApiDeps, paths: readonly string[], request: RemoveWorktreesRequest): Promise<RemovalOutcome[]> {
+  const options = {
+    force: request.force,
+    forceLocked: request.forceLocked,
+    deleteBranch: request.deleteBranch,
+    protectedPaths: openFolders(),
+  };
+  const plan = await planRemoval(deps.service, await requestsFor(deps, paths, request.repoPath), options);
+  const outcomes = await executeRemoval(deps.service, plan, options);
+  await deps.model.refreshRepositories(repositoriesOf(plan));
+  for (const outcome of outcomes) if (outcome.removed) deps.panels.get(outcome.path)?.dispose();
+  return outcomes;
+}
+
+/** With `repoPath`, every path is looked for in that repository (a missing folder cannot say which). */
+async function requestsFor(deps: ApiDeps, paths: readonly string[], repoPath: string | undefined): Promise<RemovalRequest[]> {
+  if (repoPath === undefined) return removalRequests(deps.model, paths);
+  const found = await deps.service.discover(requireString(repoPath, 'repoPath'));
+  if (found.kind !== 'worktree' && found.kind !== 'bare') {
+    throw new WorktreeOperationError('invalid', `${repoPath} is not in a git repository.`);
+  }
+  return paths.map((worktreePath) => ({ path: worktreePath, commonDir: found.commonDir }));
+}
+
+/** By default, git refusing to remove a worktree is a failure of the call, not a quiet `removed: false`. */
+function rejectRefusals(outcomes: readonly RemovalOutcome[]): void {
+  const refused = outcomes.filter((outcome) => !outcome.removed);
+  if (refused.length === 0) return;
+  const removed = outcomes.length - refused.length;
+  const lines = refused.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
+  throw new WorktreeOperationError(
+    'failed',
+    `${refused.length === 1 ? 'One worktree was' : `${refused.length} worktrees were`} not removed (they are unchanged)${removed > 0 ? `; ${removed} removed` : ''}:\n${lines}`,
+  );
+}
+
+function requireString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '')
+    throw new WorktreeOperationError('invalid', `${name} must be a non-empty string.`);
+  return value;
+}
+
+/** Rejections carry only the documented codes. */
+function documented<A extends unknown[], R>(method: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await method(...args);
+    } catch (error) {
+      throw asOperationError(error);
+    }
+  };
+}

@@ -4,6 +4,9 @@ import { GitError } from './errors';
 import type { GitRunner } from './runner';
 import type { RepositoryDiscovery } from './types';
 
+const LINE_BREAK_REASON =
+  'a path of this repository contains a line break; git answers with one path per line, so Agent Worktrees cannot tell its paths apart and leaves it alone';
+
 /**
  * Finds the repository a folder belongs to, in one git call. `--show-cdup` instead of
  * `--show-toplevel` because the latter fails outright in a bare repository.
@@ -16,6 +19,7 @@ export async function discoverRepository(runner: GitRunner, folder: string, sign
   } catch {
     return { kind: 'missing', folder };
   }
+  if (cwd.includes('\n')) return { kind: 'not-a-repository', folder, reason: LINE_BREAK_REASON };
   let stdout: string;
   try {
     const result = await runner.run(
@@ -33,7 +37,11 @@ export async function discoverRepository(runner: GitRunner, folder: string, sign
     throw error;
   }
 
-  const [isBare, insideWorkTree, gitDir, commonDirRaw, cdup = ''] = stdout.replace(/\n$/, '').split('\n');
+  const lines = stdout.replace(/\n$/, '').split('\n');
+  // One line per answer (a bare repository has no --show-cdup line): more means a path held a
+  // line break, and then no split of the answer is known to be right.
+  if (lines.length !== (lines[0] === 'true' ? 4 : 5)) return { kind: 'not-a-repository', folder, reason: LINE_BREAK_REASON };
+  const [isBare, insideWorkTree, gitDir, commonDirRaw, cdup = ''] = lines;
   if (gitDir === undefined || commonDirRaw === undefined) {
     throw new GitError('Could not parse git rev-parse output', { code: 'ParseError', args: ['rev-parse'], cwd, stderr: stdout });
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { createAgentWorktree, WorktreeOperationError } from '../../src/git';
 import { createRepo, git, recordingService, tempDir } from './helpers/gitFixture';
 
 describe('discoverRepository', () => {
@@ -78,5 +79,30 @@ describe('discoverRepository', () => {
     const recording = recordingService();
     await recording.service.discover(repo);
     assert.equal(recording.gitCalls().length, 1);
+  });
+
+  test('a repository whose path has a line break is refused with a clear reason, never a wrong path', async () => {
+    const parent = tempDir('newline');
+    const repo = path.join(parent, 'line\nbreak');
+    mkdirSync(repo);
+    git(repo, 'init', '--quiet');
+    git(repo, 'commit', '--quiet', '--allow-empty', '-m', 'init');
+    const { service } = recordingService();
+    for (const folder of [repo, path.join(repo, '.')]) {
+      const found = await service.discover(folder);
+      assert.equal(found.kind, 'not-a-repository');
+      if (found.kind === 'not-a-repository') assert.match(found.reason, /line break/);
+    }
+    // A linked worktree at a plain path, of that repository: git's answer has the line break.
+    const linked = path.join(parent, 'plain-linked');
+    git(repo, 'worktree', 'add', '--quiet', '--detach', linked);
+    const fromLinked = await service.discover(linked);
+    assert.equal(fromLinked.kind, 'not-a-repository');
+    await assert.rejects(createAgentWorktree(service, { repoPath: linked, name: 'x' }), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'invalid', String(error));
+      assert.match(error.message, /line break/);
+      return true;
+    });
+    assert.equal(git(repo, 'branch', '--list', 'agent/x').trim(), '');
   });
 });

@@ -11,7 +11,8 @@ import { WorktreeDecorationProvider } from './views/decorations';
 import { hasUnkeptWork } from './views/presentation';
 import { WorktreesModel } from './views/worktreesModel';
 import { WorktreesTreeProvider } from './views/worktreesTree';
-import { GIT_CONTENT_SCHEME, GitContentProvider, REVIEW_VIEW_TYPE, ReviewPanels } from './webview/reviewPanel';
+import { GIT_CONTENT_SCHEME, GitContentProvider } from './webview/gitContentProvider';
+import { REVIEW_VIEW_TYPE, ReviewPanels } from './webview/reviewPanel';
 
 const VIEW_ID = 'agentWorktrees.worktrees';
 
@@ -65,7 +66,14 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerReviewCommands(reviewDeps),
     panels,
     model.onDidChange(updateBadge),
-    vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(service)),
+    vscode.workspace.registerTextDocumentContentProvider(
+      GIT_CONTENT_SCHEME,
+      new GitContentProvider({
+        service,
+        logger,
+        knownWorktrees: () => [...model.allWorktrees().map(({ worktree }) => worktree.path), ...panels.worktreePaths()],
+      }),
+    ),
     vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),

@@ -10,6 +10,7 @@ import {
   type Logger,
   WorktreeOperationError,
 } from '../git';
+import { gitContentUri } from './gitContentProvider';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageMessage, parsePageState } from './protocol';
 import { buildReviewData, captureId } from './reviewData';
@@ -18,7 +19,6 @@ import { ReviewMemory, reviewTitle } from './reviewMemory';
 type KeepSelection = { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> };
 
 export const REVIEW_VIEW_TYPE = 'agentWorktrees.review';
-export const GIT_CONTENT_SCHEME = 'agent-worktrees-git';
 const LAYOUT_KEY = 'agentWorktrees.review.layout';
 const REFRESH_DEBOUNCE_MS = 500;
 
@@ -75,6 +75,11 @@ export class ReviewPanels implements vscode.Disposable {
 
   get(worktreePath: string): ReviewPanel | undefined {
     return this.panels.get(worktreePath);
+  }
+
+  /** The worktrees with a panel open. */
+  worktreePaths(): string[] {
+    return [...this.panels.keys()];
   }
 
   private adopt(panel: vscode.WebviewPanel, worktreePath: string): ReviewPanel {
@@ -295,10 +300,10 @@ export class ReviewPanel implements vscode.Disposable {
   private async openDiff(relativePath: string): Promise<void> {
     const file = this.changes?.files.find((candidate) => candidate.path === relativePath);
     if (!file || !this.changes) return;
-    const left = vscode.Uri.from({
-      scheme: GIT_CONTENT_SCHEME,
-      path: `/${file.oldPath ?? file.path}`,
-      query: JSON.stringify({ cwd: this.worktreePath, revision: this.changes.from }),
+    const left = gitContentUri(vscode.Uri, {
+      cwd: this.worktreePath,
+      revision: this.changes.from,
+      path: file.oldPath ?? file.path,
     });
     const right = vscode.Uri.file(path.join(this.worktreePath, file.path));
     await vscode.commands.executeCommand('vscode.diff', left, right, `${file.path} (agent changes)`);
@@ -344,21 +349,6 @@ export class ReviewPanel implements vscode.Disposable {
     this.onDispose();
     for (const disposable of this.disposables) disposable.dispose();
     this.panel.dispose();
-  }
-}
-
-/** `git show <revision>:<path>` for the left side of "Open in Diff Editor" (empty when absent). */
-export class GitContentProvider implements vscode.TextDocumentContentProvider {
-  constructor(private readonly service: GitService) {}
-
-  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const { cwd, revision } = JSON.parse(uri.query) as { cwd: string; revision: string };
-    const result = await this.service.runner.run(['show', `${revision}:${uri.path.slice(1)}`], {
-      cwd,
-      readOnly: true,
-      acceptExitCodes: [0, 128],
-    });
-    return result.exitCode === 0 ? result.stdout : '';
   }
 }
 

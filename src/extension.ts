@@ -41,9 +41,12 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     extensionUri: context.extensionUri,
     state: context.globalState,
     workspaceState: context.workspaceState,
+    // The panel reports the outcome itself: no toasts from the removal flow.
     discard: async (worktreePath) =>
-      ((await confirmAndRemove(commandDeps, [worktreePath], true)) ?? []).some((outcome) => outcome.removed),
-    afterKeep: (worktreePath, result) => afterKeep(reviewDeps, worktreePath, result),
+      ((await confirmAndRemove(commandDeps, [worktreePath], true, { report: 'caller' })) ?? []).some(
+        (outcome) => outcome.removed,
+      ),
+    afterKeep: (worktreePath, summary) => afterKeep(reviewDeps, worktreePath, summary),
     refreshView: refreshRepositoryOf,
   });
   // The view's badge: agent worktrees that look like they have work not yet kept.

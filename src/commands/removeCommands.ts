@@ -82,11 +82,16 @@ async function removeCommand(
   );
 }
 
-/** Plan, say exactly what would be lost in one modal, then remove. Blocked → nothing is removed. */
+/**
+ * Plan, say exactly what would be lost in one modal, then remove. Blocked → nothing is removed.
+ * `report: 'caller'` (the review panel, which shows the outcome itself): a blocked plan or a git
+ * refusal is thrown, not also shown as a dialog or toast.
+ */
 export async function confirmAndRemove(
   deps: RemoveCommandDeps,
   targets: readonly (string | RemovalRequest)[],
   agentWork: boolean,
+  { report = 'toasts' }: { report?: 'toasts' | 'caller' } = {},
 ): Promise<RemovalOutcome[] | undefined> {
   const base: RemovalOptions = { protectedPaths: openFolders(), deleteBranch: true };
   const requests = targets.flatMap((target) =>
@@ -97,6 +102,7 @@ export async function confirmAndRemove(
   const plan = await vscode.window.withProgress({ location: { viewId: 'agentWorktrees.worktrees' } }, () =>
     planRemoval(deps.service, requests, base),
   );
+  if (plan.blocked && report === 'caller') throw new WorktreeOperationError('blocked', describeBlocked(plan));
   if (plan.blocked) {
     await vscode.window.showErrorMessage('Nothing was removed.', {
       modal: true,
@@ -130,11 +136,11 @@ export async function confirmAndRemove(
   if (choice === keepBranches) {
     const keeping = { ...base, deleteBranch: false };
     const replanned = await planRemoval(deps.service, requests, keeping);
-    return finish(deps, replanned, await executeRemoval(deps.service, replanned, keeping));
+    return finish(deps, replanned, await executeRemoval(deps.service, replanned, keeping), report);
   }
   if (choice !== action) return undefined;
   const outcomes = await executeRemoval(deps.service, plan, { ...base, force: plan.losesWork });
-  return finish(deps, plan, outcomes);
+  return finish(deps, plan, outcomes, report);
 }
 
 function describeTarget(target: RemovalPlan['targets'][number]): string {
@@ -148,7 +154,12 @@ function describeTarget(target: RemovalPlan['targets'][number]): string {
   return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
 }
 
-async function finish(deps: RemoveCommandDeps, plan: RemovalPlan, outcomes: RemovalOutcome[]): Promise<RemovalOutcome[]> {
+async function finish(
+  deps: RemoveCommandDeps,
+  plan: RemovalPlan,
+  outcomes: RemovalOutcome[],
+  report: 'toasts' | 'caller' = 'toasts',
+): Promise<RemovalOutcome[]> {
   await deps.model.refreshRepositories(repositoriesOf(plan));
   const failed = outcomes.filter((outcome) => !outcome.removed);
   const kept = outcomes.filter((outcome) => outcome.branchKept);
@@ -159,6 +170,7 @@ async function finish(deps: RemoveCommandDeps, plan: RemovalPlan, outcomes: Remo
   }
   if (failed.length > 0) {
     const detail = failed.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
+    if (report === 'caller') throw new WorktreeOperationError('failed', `git refused: ${detail}`);
     void vscode.window.showErrorMessage(
       `git refused to remove ${failed.length} worktree${failed.length === 1 ? '' : 's'}; they are unchanged.`,
       {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GitService, KeepResult, Logger } from '../git';
+import type { GitService, Logger } from '../git';
 import { hasUnkeptWork } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { ReviewPanel, ReviewPanels } from '../webview/reviewPanel';
@@ -52,12 +52,12 @@ async function openReview(deps: ReviewCommandDeps, arg: unknown): Promise<Review
 }
 
 /** `agentWorktrees.afterKeep`: ask (default), remove, or keep the agent worktree after a keep. */
-export async function afterKeep(deps: ReviewCommandDeps, worktreePath: string, result: KeepResult): Promise<void> {
+export async function afterKeep(deps: ReviewCommandDeps, worktreePath: string, summary: string): Promise<void> {
   const mode = vscode.workspace.getConfiguration('agentWorktrees').get<string>('afterKeep', 'ask');
   if (mode === 'keep') return;
   if (mode === 'ask') {
     const choice = await vscode.window.showInformationMessage(
-      `Kept ${result.keptFiles.length} file${result.keptFiles.length === 1 ? '' : 's'} into ${path.basename(result.target)}. Remove the agent worktree?`,
+      `${summary} Remove the agent worktree?`,
       'Remove Worktree',
       'Keep It',
     );

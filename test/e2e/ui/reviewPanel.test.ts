@@ -75,7 +75,7 @@ describe('Review panel in the real workbench', () => {
     await session.page.screenshot({ path: path.join(shots, 'review-panel.png') });
 
     await frame.locator('#keep-selected').click();
-    await frame.locator('#status', { hasText: 'Kept 3 files' }).waitFor({ timeout: 30_000 });
+    await frame.locator('#status', { hasText: 'Kept 2 files and 1 of 2 hunks of long.txt into' }).waitFor({ timeout: 30_000 });
     const kept = readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n');
     assert.equal(kept[2], 'line 3', 'the unticked hunk was not kept');
     assert.equal(kept[36], 'line 37 — second hunk (kept)');

@@ -1,0 +1,218 @@
+import { type AgentChanges, type KeepResult, type Logger, WorktreeOperationError } from '../git';
+import type { HostMessage, PageMessage, ReviewData } from './protocol';
+import { parsePageMessage } from './protocol';
+import { captureId } from './reviewData';
+
+export type KeepSelection = { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> };
+
+/** What the controller needs from VS Code and git; plain functions, so it runs in unit tests too. */
+export interface ReviewControllerDeps {
+  readonly logger: Logger;
+  readonly worktreePath: string;
+  post(message: HostMessage): void;
+  /** A fresh capture and the page's data for it. */
+  load(): Promise<{ changes: AgentChanges; review: ReviewData }>;
+  /** Sends the page its data (with the layout and the remembered selection). */
+  show(review: ReviewData): void;
+  keep(selection: KeepSelection, reviewed: AgentChanges, allowConflicts: boolean): Promise<KeepResult>;
+  /** The conflict dialog: resolves true when the user chose to apply with conflicts. */
+  confirmConflicts(detail: string): Promise<boolean>;
+  /** The guarded removal: true when removed, false when the user cancelled; rejects when refused. */
+  discard(): Promise<boolean>;
+  /** After a keep: the view re-reads the worktrees. */
+  refreshView(): Promise<void>;
+  /** After a keep that wrote something: `agentWorktrees.afterKeep`. */
+  afterKeep(result: KeepResult, summary: string): Promise<void>;
+  /** Messages without a reply (open a diff, choose a target, layout, selection). */
+  other(
+    message: Exclude<PageMessage, { requestId: number } | { type: 'ready' }>,
+    changes: AgentChanges | undefined,
+  ): Promise<void>;
+  /** The page's panel closes (after its worktree was discarded, or when it can no longer exist). */
+  close(): void;
+  /** Why the worktree cannot be reviewed any more, or undefined when it still can. */
+  gone(error: unknown): string | undefined;
+}
+
+type Reply = { readonly ok: boolean; readonly message: string; readonly afterwards?: () => Promise<void> };
+
+/**
+ * The review panel's behaviour, without VS Code: every page request gets exactly one reply (errors
+ * included), one operation runs at a time, and only the newest capture is shown.
+ */
+export class ReviewController {
+  private ready = false;
+  private disposed = false;
+  /** What runs now (a keep, a discard): a second request is refused instead of stacking a dialog. */
+  private busy: string | undefined;
+  /** Each refresh takes a number; a result is shown only if no newer refresh started meanwhile. */
+  private generation = 0;
+  changes: AgentChanges | undefined;
+  lastReview: ReviewData | undefined;
+
+  constructor(private readonly deps: ReviewControllerDeps) {}
+
+  async onMessage(raw: unknown): Promise<void> {
+    const message = parsePageMessage(raw);
+    if (!message) {
+      this.deps.logger.warn(`Review panel: ignored a malformed or unknown message: ${safePreview(raw)}`);
+      return;
+    }
+    try {
+      await this.handle(message);
+    } catch (error) {
+      // Only messages without a reply get here (requests answer their own failures): logged, never lost.
+      this.deps.logger.error(`Review panel (${this.deps.worktreePath}): ${message.type} failed: ${errorMessage(error)}`);
+    }
+  }
+
+  private async handle(message: PageMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        return this.refresh();
+      case 'keep':
+        return this.request(message.requestId, 'a keep', () =>
+          this.keepShown(message.capture, { files: message.files, hunks: message.hunks }),
+        );
+      case 'keepAll':
+        return this.request(message.requestId, 'a keep', () => this.keepShown(message.capture, {}));
+      case 'discard':
+        return this.request(message.requestId, 'a discard', () => this.discard());
+      default:
+        return this.deps.other(message, this.changes);
+    }
+  }
+
+  /** Runs one request: exactly one reply, whatever happens; refused while another one runs. */
+  private async request(requestId: number, what: string, operation: () => Promise<Reply>): Promise<void> {
+    if (this.busy) {
+      this.reply(requestId, { ok: false, message: `Nothing was done: ${this.busy} is still running.` });
+      return;
+    }
+    this.busy = what;
+    let reply: Reply;
+    try {
+      reply = await operation();
+    } catch (error) {
+      this.deps.logger.error(`Review panel (${this.deps.worktreePath}): ${what} failed: ${errorMessage(error)}`);
+      reply = { ok: false, message: errorMessage(error) };
+    } finally {
+      this.busy = undefined;
+    }
+    this.reply(requestId, reply);
+    await reply.afterwards?.().catch((error: unknown) => {
+      this.deps.logger.error(`Review panel (${this.deps.worktreePath}): after ${what}: ${errorMessage(error)}`);
+    });
+  }
+
+  private reply(requestId: number, reply: Reply): void {
+    if (!this.disposed) this.deps.post({ type: 'result', requestId, ok: reply.ok, message: reply.message });
+  }
+
+  /**
+   * Keep from the capture the page showed when the user clicked: exactly what they saw, with hunk
+   * numbers meaning the hunks they saw. If a newer capture replaced it meanwhile, nothing is kept.
+   */
+  private async keepShown(capture: string, selection: KeepSelection): Promise<Reply> {
+    const shown = this.changes;
+    const review = this.lastReview;
+    if (!shown || !review || captureId(shown) !== capture) {
+      return {
+        ok: false,
+        message: 'Nothing was kept: the agent’s changes were updated while you chose. Review the update and keep again.',
+        afterwards: () => this.refresh(),
+      };
+    }
+    try {
+      let result: KeepResult;
+      try {
+        result = await this.deps.keep(selection, shown, false);
+      } catch (error) {
+        if (!(error instanceof WorktreeOperationError && error.code === 'needs-confirmation')) throw error;
+        if (!(await this.deps.confirmConflicts(error.message))) return { ok: true, message: 'Nothing was kept.' };
+        result = await this.deps.keep(selection, shown, true);
+      }
+      const summary = describeKept(result, selection, review);
+      return {
+        ok: true,
+        message: summary,
+        afterwards: async () => {
+          await this.deps.refreshView();
+          await this.refresh();
+          if (result.keptFiles.length > 0) await this.deps.afterKeep(result, summary);
+        },
+      };
+    } catch (error) {
+      this.deps.logger.error(`Keep from ${this.deps.worktreePath} failed: ${errorMessage(error)}`);
+      const where = `The agent worktree and its branch are unchanged at ${this.deps.worktreePath}.`;
+      return { ok: false, message: `${errorMessage(error)} ${where}` };
+    }
+  }
+
+  private async discard(): Promise<Reply> {
+    if (!(await this.deps.discard())) return { ok: true, message: 'Nothing was discarded.' };
+    this.deps.close();
+    return { ok: true, message: 'Discarded.' };
+  }
+
+  /** Capture again and show it, unless a newer refresh started meanwhile (its result wins). */
+  async refresh(): Promise<void> {
+    if (!this.ready || this.disposed) return;
+    const generation = ++this.generation;
+    try {
+      const { changes, review } = await this.deps.load();
+      if (generation !== this.generation || this.disposed) return;
+      this.changes = changes;
+      this.lastReview = review;
+      this.deps.show(review);
+    } catch (error) {
+      if (generation !== this.generation || this.disposed) return;
+      const gone = this.deps.gone(error);
+      if (gone) {
+        this.deps.logger.info(`Review panel closed: ${gone}`);
+        this.deps.close();
+        return;
+      }
+      this.deps.logger.error(`Review of ${this.deps.worktreePath} failed: ${errorMessage(error)}`);
+      this.deps.post({ type: 'gone', message: `Cannot review ${this.deps.worktreePath}: ${errorMessage(error)}` });
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+/**
+ * What a keep wrote, in words: whole files counted, files kept in part named with their hunks —
+ * "Kept 1 file and 1 of 2 hunks of src/cart.ts into /repo".
+ */
+export function describeKept(result: KeepResult, selection: KeepSelection, review: Pick<ReviewData, 'files'>): string {
+  if (result.keptFiles.length === 0) return 'Nothing to keep: everything was kept already.';
+  const partial: string[] = [];
+  let whole = 0;
+  for (const file of result.keptFiles) {
+    const chosen = Object.hasOwn(selection.hunks ?? {}, file) ? selection.hunks?.[file] : undefined;
+    const total = review.files.find((candidate) => candidate.path === file)?.hunkCount ?? 0;
+    const hunks = chosen ? new Set(chosen).size : total;
+    if (chosen && hunks < total) partial.push(`${hunks} of ${total} hunks of ${file}`);
+    else whole++;
+  }
+  const parts = [...(whole > 0 ? [`${whole} file${whole === 1 ? '' : 's'}`] : []), ...partial];
+  const listed = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
+  const conflicts = result.conflicts.length > 0 ? ` (${result.conflicts.length} with conflicts)` : '';
+  return `Kept ${listed} into ${result.target}${conflicts}.`;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function safePreview(value: unknown): string {
+  try {
+    return JSON.stringify(value)?.slice(0, 200) ?? String(value);
+  } catch {
+    return String(value).slice(0, 200);
+  }
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+
+/** The page's HTML: a strict Content-Security-Policy, scripts only with this load's nonce. */
+export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const media = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...parts));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${media('dist', 'codicon.css')}">
+<link rel="stylesheet" href="${media('dist', 'diff2html.min.css')}">
+<link rel="stylesheet" href="${media('review.css')}">
+<title>Review</title>
+</head>
+<body>
+<main id="app"><p>Loading the agent's changes…</p></main>
+<script nonce="${nonce}" src="${media('dist', 'review.js')}"></script>
+</body>
+</html>`;
+}

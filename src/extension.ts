@@ -48,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       ),
     afterKeep: (worktreePath, summary) => afterKeep(reviewDeps, worktreePath, summary),
     refreshView: refreshRepositoryOf,
+    onDidChangeWorktrees: model.onDidChange,
   });
   // The view's badge: agent worktrees that look like they have work not yet kept.
   const updateBadge = () => {

@@ -127,9 +127,12 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
   }
 }
 
-/** The page restores from its own state; the serializer trusts nothing in it but a path string. */
+/**
+ * The page restores from its own state; the serializer trusts nothing in it but an absolute path
+ * (POSIX or Windows), which the host still confirms is an agent worktree before using it.
+ */
 export function parsePageState(value: unknown): PageState | undefined {
-  if (!isRecord(value) || typeof value.worktreePath !== 'string' || !value.worktreePath.startsWith('/')) return undefined;
+  if (!isRecord(value) || typeof value.worktreePath !== 'string' || !isAbsolutePath(value.worktreePath)) return undefined;
   return { worktreePath: value.worktreePath, scrollY: typeof value.scrollY === 'number' ? value.scrollY : 0 };
 }
 
@@ -149,6 +152,11 @@ export function parseSelection(value: unknown): ReviewSelection | undefined {
   }
   // fromEntries defines own properties: a file named `__proto__` stays a plain key.
   return { unchecked: unchecked as string[], uncheckedHunks: Object.fromEntries(hunks) };
+}
+
+/** `/…`, `C:\…` or `\\server\…`; this file also runs in the page, without node:path. */
+function isAbsolutePath(value: string): boolean {
+  return !value.includes('\0') && /^(?:\/|[A-Za-z]:[\\/]|\\\\)/.test(value);
 }
 
 function isHunkList(value: unknown): value is number[] {

@@ -1,10 +1,20 @@
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type AgentChanges, type GitService, getAgentChanges, keep, type Logger } from '../git';
-import { gitContentUri } from './gitContentProvider';
+import {
+  type AgentChanges,
+  type GitService,
+  getAgentChanges,
+  keep,
+  type Logger,
+  locateAgentWorktree,
+  requireAgentMetadata,
+} from '../git';
+import { isInsideOrSame, samePath } from '../git/paths';
+import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageState } from './protocol';
-import { ReviewController, type ReviewControllerDeps, safePreview } from './reviewController';
+import { errorMessage, ReviewController, type ReviewControllerDeps, safePreview } from './reviewController';
 import { buildReviewData } from './reviewData';
 import { reviewHtml } from './reviewHtml';
 import { ReviewMemory, reviewTitle } from './reviewMemory';
@@ -26,6 +36,8 @@ export interface ReviewDeps {
   /** After a keep, per `agentWorktrees.afterKeep`; `summary` says what was kept. */
   readonly afterKeep: (worktreePath: string, summary: string) => Promise<void>;
   readonly refreshView: (worktreePath: string) => Promise<void>;
+  /** The view's data changed: a worktree may have been removed (by the view, the API, elsewhere). */
+  readonly onDidChangeWorktrees: vscode.Event<void>;
 }
 
 /** One review panel per agent worktree, reused; restored after a reload by the serializer. */
@@ -33,8 +45,18 @@ export class ReviewPanels implements vscode.Disposable {
   private readonly panels = new Map<string, ReviewPanel>();
   private readonly memory: ReviewMemory;
 
+  private readonly subscription: vscode.Disposable;
+
   constructor(private readonly deps: ReviewDeps) {
     this.memory = new ReviewMemory(deps.workspaceState);
+    this.subscription = deps.onDidChangeWorktrees(() => this.closeRemoved());
+  }
+
+  /** Panels (and their diff tabs) of worktrees that no longer exist close: nothing is left to review. */
+  private closeRemoved(): void {
+    for (const panel of this.panels.values()) {
+      if (!existsSync(panel.worktreePath)) void panel.closeDiscarded();
+    }
   }
 
   open(worktreePath: string): ReviewPanel {
@@ -50,18 +72,35 @@ export class ReviewPanels implements vscode.Disposable {
     return this.adopt(panel, worktreePath);
   }
 
-  /** The serializer hands back a panel after a reload; its state is untrusted input too. */
-  restore(panel: vscode.WebviewPanel, state: unknown): void {
+  /**
+   * The serializer hands back a panel after a reload; its state is untrusted input too: the path it
+   * names is watched and reviewed only once git confirms it is an agent worktree.
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     // A browser reload can bring a panel back before VS Code stored its page's state: then the
     // title and the panels remembered as open say which worktree it was.
     const worktreePath = parsePageState(state)?.worktreePath ?? this.memory.guess(panel.title, new Set(this.panels.keys()));
-    if (!worktreePath || this.panels.has(worktreePath)) {
-      this.deps.logger.warn(`Review panel: closed a restored panel that names no agent worktree: ${safePreview(state)}`);
+    const refused = worktreePath ? await this.whyNotRestorable(worktreePath) : 'it names no worktree';
+    if (refused || !worktreePath || this.panels.has(worktreePath)) {
+      const reason = refused ?? 'that worktree has a panel already';
+      this.deps.logger.warn(`Review panel: closed a restored panel: ${reason}: ${safePreview(state)}`);
       panel.dispose();
       return;
     }
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')] };
     this.adopt(panel, worktreePath);
+  }
+
+  /** Undefined when `worktreePath` is the top of a linked worktree with agent metadata, else why not. */
+  private async whyNotRestorable(worktreePath: string): Promise<string | undefined> {
+    if (!path.isAbsolute(worktreePath)) return `${worktreePath} is not an absolute path`;
+    try {
+      const found = await locateAgentWorktree(this.deps.service, worktreePath);
+      await requireAgentMetadata(found);
+      return samePath(found.topLevel, worktreePath) ? undefined : `${worktreePath} is inside a worktree, not its top`;
+    } catch (error) {
+      return errorMessage(error);
+    }
   }
 
   get(worktreePath: string): ReviewPanel | undefined {
@@ -81,6 +120,7 @@ export class ReviewPanels implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     for (const panel of this.panels.values()) panel.dispose();
   }
 }
@@ -158,7 +198,7 @@ export class ReviewPanel implements vscode.Disposable {
       afterKeep: (_result, summary) => this.deps.afterKeep(worktreePath, summary),
       other: (message, changes) => this.other(message, changes),
       close: () => void this.closeDiscarded(),
-      gone: () => undefined,
+      gone: () => (existsSync(worktreePath) ? undefined : `${worktreePath} no longer exists`),
     };
   }
 
@@ -178,10 +218,11 @@ export class ReviewPanel implements vscode.Disposable {
     }
   }
 
-  /** The worktree was discarded: nothing of its review is kept. */
+  /** The worktree is gone (discarded here or elsewhere): its panel and its diff tabs close. */
   async closeDiscarded(): Promise<void> {
     await this.memory.forget(this.worktreePath);
     this.dispose();
+    await closeDiffTabs(this.worktreePath);
   }
 
   private scheduleRefresh(): void {
@@ -265,4 +306,18 @@ export class ReviewPanel implements vscode.Disposable {
     for (const disposable of this.disposables) disposable.dispose();
     this.panel.dispose();
   }
+}
+
+/** The diff tabs "Open in Diff Editor" opened for files of this worktree. */
+async function closeDiffTabs(worktreePath: string): Promise<void> {
+  const tabs = vscode.window.tabGroups.all.flatMap((group) =>
+    group.tabs.filter(
+      (tab) =>
+        tab.input instanceof vscode.TabInputTextDiff &&
+        tab.input.original.scheme === GIT_CONTENT_SCHEME &&
+        tab.input.modified.scheme === 'file' &&
+        isInsideOrSame(worktreePath, tab.input.modified.fsPath),
+    ),
+  );
+  if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
 }

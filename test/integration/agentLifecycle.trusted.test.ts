@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
@@ -122,7 +122,7 @@ describe('Agent worktree lifecycle through the API', () => {
       },
       options,
     );
-    panels.restore(restored, undefined);
+    await panels.restore(restored, undefined);
     const adopted = panels.get(created.path);
     assert.ok(adopted, 'adopted for the remembered worktree');
     await waitFor('the restored panel to render', () => adopted.lastReview?.files.some((file) => file.path === 'work.txt'));
@@ -137,11 +137,65 @@ describe('Agent worktree lifecycle through the API', () => {
     stranger.onDidDispose(() => {
       closed = true;
     });
-    panels.restore(stranger, { worktreePath: 42 });
+    await panels.restore(stranger, { worktreePath: 42 });
     assert.equal(closed, true, 'a panel that names no agent worktree is closed, not left blank');
 
     adopted.dispose();
     const outcome = await api.discard(created.path, { force: true });
     assert.equal(outcome.removed, true);
+  });
+
+  it('a restored panel whose saved path is no agent worktree is closed, not adopted (so never watched)', async () => {
+    const panels = api.testing.panels;
+    // Not agent worktrees: the file system root, a plain linked worktree, the main worktree, a
+    // subfolder of a real agent worktree, a relative path.
+    const plain = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.startsWith('worktree '))
+      .map((line) => line.slice('worktree '.length))
+      .find((worktreePath) => worktreePath !== repo);
+    assert.ok(plain, 'the fixture has a linked worktree that is no agent worktree');
+    const agent = await api.createAgentWorktree({ repoPath: repo, name: 'restore-guard' });
+    mkdirSync(path.join(agent.path, 'sub'), { recursive: true });
+    for (const worktreePath of ['/', plain, repo, path.join(agent.path, 'sub'), 'relative/path']) {
+      const restored = vscode.window.createWebviewPanel('agentWorktrees.review', 'Review: x', vscode.ViewColumn.Active, {
+        enableScripts: true,
+      });
+      let closed = false;
+      restored.onDidDispose(() => {
+        closed = true;
+      });
+      await panels.restore(restored, { worktreePath, scrollY: 0 });
+      assert.equal(closed, true, `closed: ${worktreePath}`);
+      assert.equal(panels.get(worktreePath), undefined, `not adopted: ${worktreePath}`);
+    }
+    const outcome = await api.discard(agent.path, { force: true });
+    assert.equal(outcome.removed, true);
+  });
+
+  it('removing an agent worktree (API removeWorktrees) closes its review panel and its diff tabs', async () => {
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'closes-on-remove' });
+    writeFileSync(path.join(created.path, 'work.txt'), 'agent work\n');
+    const panels = api.testing.panels;
+    const panel = panels.open(created.path);
+    await waitFor('the panel to render', () => panel.lastReview?.files.some((file) => file.path === 'work.txt'));
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: created.path, encoding: 'utf8' }).trim();
+    // What "Open in Diff Editor" opens: the file at the review's start against the file on disk.
+    const left = vscode.Uri.from({
+      scheme: 'agent-worktrees-git',
+      path: '/work.txt',
+      query: JSON.stringify({ cwd: created.path, revision: head }),
+    });
+    await vscode.commands.executeCommand('vscode.diff', left, vscode.Uri.file(path.join(created.path, 'work.txt')), 'work.txt');
+    const diffTabs = () =>
+      vscode.window.tabGroups.all
+        .flatMap((group) => group.tabs)
+        .filter((tab) => tab.input instanceof vscode.TabInputTextDiff && tab.input.original.scheme === 'agent-worktrees-git');
+    await waitFor('the diff tab', () => diffTabs().length === 1);
+
+    const [outcome] = await api.removeWorktrees([created.path], { force: true });
+    assert.equal(outcome?.removed, true);
+    await waitFor('the panel to close', () => panels.get(created.path) === undefined);
+    await waitFor('the diff tab to close', () => diffTabs().length === 0);
   });
 });

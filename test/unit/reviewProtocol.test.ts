@@ -65,6 +65,9 @@ describe('review panel protocol', () => {
 
   test('restored page state is validated too', () => {
     assert.equal(parsePageState({ worktreePath: 'relative' }), undefined);
+    assert.equal(parsePageState({ worktreePath: 'C:relative' }), undefined);
+    assert.equal(parsePageState({ worktreePath: '/w\0' }), undefined);
+    assert.deepEqual(parsePageState({ worktreePath: 'C:\\work\\fix-tax' }), { worktreePath: 'C:\\work\\fix-tax', scrollY: 0 });
     assert.equal(parsePageState(undefined), undefined);
     assert.deepEqual(parsePageState({ worktreePath: '/w', unchecked: ['a'], scrollY: 10 }), { worktreePath: '/w', scrollY: 10 });
   });

@@ -18,8 +18,11 @@ export interface ReviewFile {
   /** This file's unified diff (text), empty for binary files. */
   readonly diff: string;
   readonly hunkCount: number;
-  /** Identifies this version of the file's diff: hunk choices made on another version do not apply. */
-  readonly version: string;
+  /**
+   * One key per hunk, from its content (not its `@@` line numbers, not its position): a hunk the
+   * user left out is still recognised after a keep of other hunks moved or renumbered it.
+   */
+  readonly hunkKeys: readonly string[];
 }
 
 export interface ReviewData {
@@ -41,8 +44,8 @@ export interface ReviewData {
  */
 export interface ReviewSelection {
   readonly unchecked: readonly string[];
-  /** Per file: the hunks left out, by index into the diff version they were chosen on. */
-  readonly uncheckedHunks: Readonly<Record<string, { readonly version: string; readonly hunks: readonly number[] }>>;
+  /** Per file: the keys (`ReviewFile.hunkKeys`) of the hunks left out; they stay out until ticked. */
+  readonly uncheckedHunks: Readonly<Record<string, readonly string[]>>;
 }
 
 export const EMPTY_SELECTION: ReviewSelection = { unchecked: [], uncheckedHunks: {} };
@@ -136,22 +139,24 @@ export function parsePageState(value: unknown): PageState | undefined {
   return { worktreePath: value.worktreePath, scrollY: typeof value.scrollY === 'number' ? value.scrollY : 0 };
 }
 
-/** A selection from the page (or from storage): relative paths, hunk indexes, diff versions only. */
+/** A selection from the page (or from storage): relative paths and hunk keys only. */
 export function parseSelection(value: unknown): ReviewSelection | undefined {
   if (!isRecord(value) || !hasOnly(value, ['unchecked', 'uncheckedHunks'])) return undefined;
   const { unchecked, uncheckedHunks } = value;
   if (!Array.isArray(unchecked) || unchecked.length > MAX_PATHS || !unchecked.every(isPath)) return undefined;
   if (!isRecord(uncheckedHunks) || Object.keys(uncheckedHunks).length > MAX_PATHS) return undefined;
-  const hunks: [string, { version: string; hunks: number[] }][] = [];
-  for (const [file, choice] of Object.entries(uncheckedHunks)) {
-    if (!isPath(file) || !isRecord(choice) || !hasOnly(choice, ['version', 'hunks'])) return undefined;
-    if (typeof choice.version !== 'string' || !/^[0-9a-f]{1,64}$/.test(choice.version) || !isHunkList(choice.hunks)) {
-      return undefined;
-    }
-    hunks.push([file, { version: choice.version, hunks: choice.hunks }]);
+  const hunks: [string, string[]][] = [];
+  for (const [file, keys] of Object.entries(uncheckedHunks)) {
+    if (!isPath(file) || !Array.isArray(keys) || keys.length > MAX_PATHS || !keys.every(isHunkKey)) return undefined;
+    hunks.push([file, keys]);
   }
   // fromEntries defines own properties: a file named `__proto__` stays a plain key.
   return { unchecked: unchecked as string[], uncheckedHunks: Object.fromEntries(hunks) };
+}
+
+/** `hunkKey`'s form: a hex digest, and the occurrence when one file has the same hunk twice. */
+function isHunkKey(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{16}(?:-[0-9]{1,6})?$/.test(value);
 }
 
 /** `/…`, `C:\…` or `\\server\…`; this file also runs in the page, without node:path. */

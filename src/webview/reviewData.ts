@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AgentChanges, splitPatch } from '../git';
+import { type AgentChanges, splitHunks, splitPatch } from '../git';
 
 import type { ReviewData, ReviewFile } from './protocol';
 
@@ -18,6 +18,7 @@ export function buildReviewData(
   }
   const files: ReviewFile[] = changes.files.map((file, index) => {
     const diff = file.binary ? '' : (sections[index] as Buffer).toString('utf8');
+    const hunkKeys = file.binary ? [] : keysOfHunks(splitHunks(sections[index] as Buffer).hunks);
     return {
       path: file.path,
       oldPath: file.oldPath,
@@ -27,8 +28,8 @@ export function buildReviewData(
       binary: file.binary,
       collapsed: file.binary || file.additions + file.deletions > largeFileLines,
       diff,
-      hunkCount: diff.split('\n').filter((line) => line.startsWith('@@')).length,
-      version: createHash('sha1').update(diff).digest('hex').slice(0, 16),
+      hunkCount: hunkKeys.length,
+      hunkKeys,
     };
   });
   return {
@@ -43,4 +44,20 @@ export function buildReviewData(
 /** Names one capture: where its diff starts and the snapshot of the agent's state it ends at. */
 export function captureId(changes: Pick<AgentChanges, 'from' | 'tree'>): string {
   return `${changes.from}:${changes.tree}`;
+}
+
+/**
+ * A key per hunk from its lines without the `@@ -a,b +c,d @@` header, whose numbers change when an
+ * earlier hunk is kept: the same change keeps its key. A repeat of the same hunk in one file gets
+ * its occurrence appended, so each stays a choice of its own.
+ */
+export function keysOfHunks(hunks: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return hunks.map((hunk) => {
+    const body = hunk.slice(hunk.indexOf('\n') + 1);
+    const digest = createHash('sha256').update(body, 'latin1').digest('hex').slice(0, 16);
+    const count = seen.get(digest) ?? 0;
+    seen.set(digest, count + 1);
+    return count === 0 ? digest : `${digest}-${count}`;
+  });
 }

@@ -34,7 +34,7 @@ describe('review memory', () => {
     const one = folder('shop.worktrees', 'one');
     const two = folder('shop.worktrees', 'two');
     const memory = new ReviewMemory(memento());
-    const selection = { unchecked: ['a.txt'], uncheckedHunks: { 'b.txt': { version: 'ab12', hunks: [1] } } };
+    const selection = { unchecked: ['a.txt'], uncheckedHunks: { 'b.txt': ['0123456789abcdef'] } };
     await memory.setSelection(one, selection);
     await memory.setSelection(two, { unchecked: ['c.txt'], uncheckedHunks: {} });
     assert.deepEqual(memory.selection(one), selection);

@@ -72,23 +72,24 @@ describe('review panel protocol', () => {
     assert.deepEqual(parsePageState({ worktreePath: '/w', unchecked: ['a'], scrollY: 10 }), { worktreePath: '/w', scrollY: 10 });
   });
 
-  test('a selection names relative paths and hunk indexes of one diff version, nothing else', () => {
+  test('a selection names relative paths and hunk keys, nothing else', () => {
     const selection = {
       unchecked: ['a.txt', '__proto__'],
-      uncheckedHunks: { 'long.txt': { version: '0123abcd', hunks: [0, 2] } },
+      uncheckedHunks: { 'long.txt': ['0123456789abcdef', '0123456789abcdef-1'] },
     };
     assert.deepEqual(parsePageMessage({ type: 'selection', selection }), { type: 'selection', selection });
     // From JSON, `__proto__` arrives as an own key and must stay one (no prototype change).
-    const withProto = parseSelection(JSON.parse('{"unchecked":[],"uncheckedHunks":{"__proto__":{"version":"ff","hunks":[1]}}}'));
+    const withProto = parseSelection(JSON.parse('{"unchecked":[],"uncheckedHunks":{"__proto__":["0123456789abcdef"]}}'));
     assert.deepEqual(Object.keys(withProto?.uncheckedHunks ?? {}), ['__proto__']);
     assert.equal(Object.getPrototypeOf(withProto?.uncheckedHunks), Object.prototype);
 
     const rejected = [
       undefined,
       { unchecked: ['../x'], uncheckedHunks: {} },
-      { unchecked: ['a'], uncheckedHunks: { a: { version: 'not hex!', hunks: [0] } } },
-      { unchecked: ['a'], uncheckedHunks: { a: { version: 'ab', hunks: [-1] } } },
+      { unchecked: ['a'], uncheckedHunks: { a: ['not hex!'] } },
       { unchecked: ['a'], uncheckedHunks: { a: [0] } },
+      { unchecked: ['a'], uncheckedHunks: { a: { version: '0123456789abcdef', hunks: [0] } } },
+      { unchecked: ['a'], uncheckedHunks: { '../a': ['0123456789abcdef'] } },
       { unchecked: ['a'], uncheckedHunks: {}, worktreePath: '/elsewhere' },
     ];
     for (const value of rejected) assert.equal(parseSelection(value), undefined, JSON.stringify(value));

@@ -1,5 +1,6 @@
 import { html as renderDiff } from 'diff2html';
-import type { DiffLayout, HostMessage, PageMessage, PageState, ReviewData, ReviewFile, ReviewSelection } from '../protocol';
+import type { DiffLayout, HostMessage, PageMessage, PageState, ReviewData, ReviewFile } from '../protocol';
+import { PageSelection } from './selection';
 
 /**
  * The review panel's page. Everything from the host (file names, contents, the task) is
@@ -36,9 +37,9 @@ let nextRequestId = 1;
 const previous = (vscode.getState() ?? {}) as Partial<PageState>;
 // The selection lives in the host (it outlives this page); adopted from the first review message.
 let adopted = false;
-const unchecked = new Set<string>();
-/** Hunks left out per file, valid only for the diff version they were chosen on. */
-const uncheckedHunks = new Map<string, { version: string; hunks: Set<number> }>();
+const choices = new PageSelection();
+/** The request waiting for its reply: the action buttons stay disabled until it comes. */
+let pending: number | undefined;
 const rendered = new Set<string>();
 let lastStatus = { text: '', error: false };
 const root = document.getElementById('app') as HTMLElement;
@@ -58,42 +59,31 @@ const observer = new IntersectionObserver(
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const message = event.data;
   if (message?.type === 'review') {
-    if (!adopted) adoptSelection(message.selection);
+    if (!adopted) choices.adopt(message.selection);
     adopted = true;
-    // Hunk numbers belong to one version of a file's diff: when it changes, its hunk choices reset.
-    let pruned = false;
-    for (const file of message.review.files) {
-      const choice = uncheckedHunks.get(file.path);
-      if (choice && choice.version !== file.version) pruned = uncheckedHunks.delete(file.path);
-    }
-    if (pruned) reportSelection();
     review = message.review;
     layout = message.layout;
     render();
   } else if (message?.type === 'result') {
     setStatus(message.message, !message.ok);
-    setBusy(false);
+    if (message.requestId === pending) pending = undefined;
+    updateButtons();
   } else if (message?.type === 'gone') {
     root.replaceChildren(element('p', { className: 'empty' }, message.message));
   }
 });
 window.addEventListener('scroll', () => saveState(), { passive: true });
 
-function adoptSelection(selection: ReviewSelection): void {
-  unchecked.clear();
-  uncheckedHunks.clear();
-  for (const file of selection.unchecked) unchecked.add(file);
-  for (const [file, choice] of Object.entries(selection.uncheckedHunks)) {
-    uncheckedHunks.set(file, { version: choice.version, hunks: new Set(choice.hunks) });
-  }
-}
-
 /** Every change of the selection goes to the host, which remembers it for this worktree. */
-function reportSelection(): void {
-  const hunks = Object.fromEntries(
-    [...uncheckedHunks].map(([file, choice]) => [file, { version: choice.version, hunks: [...choice.hunks] }]),
-  );
-  vscode.postMessage({ type: 'selection', selection: { unchecked: [...unchecked], uncheckedHunks: hunks } });
+function selectionChanged(): void {
+  vscode.postMessage({ type: 'selection', selection: choices.toSelection() });
+  for (const box of document.querySelectorAll<HTMLInputElement>('input.file-check, input.hunk-check')) {
+    const file = review?.files.find((candidate) => candidate.path === box.dataset.path);
+    if (!file) continue;
+    box.checked =
+      box.dataset.hunk === undefined ? choices.fileChecked(file) : choices.hunkChecked(file, Number(box.dataset.hunk));
+  }
+  updateButtons();
 }
 
 function element<K extends keyof HTMLElementTagNameMap>(
@@ -149,7 +139,9 @@ function render(): void {
   const discard = withIcon(element('button', { className: 'danger', id: 'discard' }, 'Discard…'), 'trash');
   const toggle = element('button', { id: 'layout' }, layout === 'side-by-side' ? 'Inline view' : 'Side-by-side view');
   const capture = review.capture;
-  keepSelected.addEventListener('click', () => send({ type: 'keep', requestId: nextRequestId++, capture, ...selection() }));
+  keepSelected.addEventListener('click', () =>
+    send({ type: 'keep', requestId: nextRequestId++, capture, ...choices.keepRequest(review?.files ?? []) }),
+  );
   keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: nextRequestId++, capture }));
   discard.addEventListener('click', () => send({ type: 'discard', requestId: nextRequestId++ }));
   toggle.addEventListener('click', () => {
@@ -168,8 +160,7 @@ function render(): void {
       header,
       element('p', { className: 'empty' }, 'Nothing to review: the agent has no changes that were not kept yet.'),
     );
-    keepSelected.disabled = true;
-    keepAll.disabled = true;
+    updateButtons();
     return;
   }
   const list = element('ul', { className: 'file-list', ariaLabel: 'Changed files' });
@@ -179,21 +170,18 @@ function render(): void {
     diffs.append(fileSection(file, index));
   });
   root.replaceChildren(header, list, diffs);
+  updateButtons();
   window.scrollTo(0, scrollY);
   saveState();
 }
 
 function fileCheckbox(file: ReviewFile, where: string): HTMLInputElement {
-  const box = element('input', { type: 'checkbox', checked: !unchecked.has(file.path), className: 'file-check' });
+  const box = element('input', { type: 'checkbox', checked: choices.fileChecked(file), className: 'file-check' });
   box.setAttribute('aria-label', `Keep ${file.path} (${where})`);
   box.dataset.path = file.path;
   box.addEventListener('change', () => {
-    if (box.checked) unchecked.delete(file.path);
-    else unchecked.add(file.path);
-    for (const other of document.querySelectorAll<HTMLInputElement>('input.file-check')) {
-      if (other.dataset.path === file.path) other.checked = box.checked;
-    }
-    reportSelection();
+    choices.setFileChecked(file, box.checked);
+    selectionChanged();
   });
   return box;
 }
@@ -272,20 +260,17 @@ function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
 function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
   if (file.hunkCount < 2) return; // one hunk: the file's own checkbox decides
   const headers = file.diff.split('\n').filter((line) => line.startsWith('@@'));
-  const skipped = uncheckedHunks.get(file.path)?.hunks ?? new Set<number>();
   const list = element('fieldset', { className: 'hunks' });
   list.append(element('legend', {}, 'Hunks to keep'));
   headers.forEach((header, index) => {
     const label = element('label', { className: 'hunk' });
-    const box = element('input', { type: 'checkbox', checked: !skipped.has(index), className: 'hunk-check' });
+    const box = element('input', { type: 'checkbox', checked: choices.hunkChecked(file, index), className: 'hunk-check' });
     box.setAttribute('aria-label', `Keep hunk ${index + 1} of ${file.path}`);
+    box.dataset.path = file.path;
+    box.dataset.hunk = String(index);
     box.addEventListener('change', () => {
-      const choice = uncheckedHunks.get(file.path) ?? { version: file.version, hunks: new Set<number>() };
-      if (box.checked) choice.hunks.delete(index);
-      else choice.hunks.add(index);
-      if (choice.hunks.size > 0) uncheckedHunks.set(file.path, choice);
-      else uncheckedHunks.delete(file.path);
-      reportSelection();
+      choices.setHunkChecked(file, index, box.checked);
+      selectionChanged();
     });
     label.append(box, element('code', {}, header));
     list.append(label);
@@ -293,30 +278,24 @@ function addHunkCheckboxes(container: HTMLElement, file: ReviewFile): void {
   container.prepend(list);
 }
 
-function selection(): { files: string[]; hunks: Record<string, number[]> } {
-  const files: string[] = [];
-  const hunks: Record<string, number[]> = {};
-  for (const file of review?.files ?? []) {
-    if (unchecked.has(file.path)) continue;
-    const skipped = uncheckedHunks.get(file.path)?.hunks;
-    if (skipped && skipped.size > 0 && file.hunkCount > 0) {
-      const chosen = Array.from({ length: file.hunkCount }, (_, index) => index).filter((index) => !skipped.has(index));
-      if (chosen.length === 0) continue;
-      hunks[file.path] = chosen;
-    }
-    files.push(file.path);
-  }
-  return { files, hunks };
-}
-
-function send(message: PageMessage): void {
-  setBusy(true);
+function send(message: PageMessage & { requestId: number }): void {
+  pending = message.requestId;
+  updateButtons();
   setStatus('Working…', false);
   vscode.postMessage(message);
 }
 
-function setBusy(busy: boolean): void {
-  for (const button of document.querySelectorAll<HTMLButtonElement>('.actions button')) button.disabled = busy;
+/**
+ * The buttons follow the panel's state on every render, reply and tick: all disabled while a
+ * request waits for its reply; Keep disabled when there is nothing (or nothing ticked) to keep.
+ */
+function updateButtons(): void {
+  const files = review?.files ?? [];
+  const nothingTicked = choices.keepRequest(files).files.length === 0;
+  for (const button of document.querySelectorAll<HTMLButtonElement>('.actions button')) {
+    const keeps = button.id === 'keep-all' || button.id === 'keep-selected';
+    button.disabled = pending !== undefined || (keeps && files.length === 0) || (button.id === 'keep-selected' && nothingTicked);
+  }
 }
 
 function setStatus(text: string, error: boolean): void {

@@ -25,7 +25,9 @@ describe('Review panel in the real workbench', () => {
       writeFileSync(path.join(repo, 'long.txt'), `${LONG.join('\n')}\n`);
       git(repo, ['add', 'long.txt']);
       git(repo, ['commit', '--quiet', '-m', 'long file']);
-      const created = await createAgentWorktree(new GitService(new GitRunner()), { repoPath: repo, task: 'Tidy the shop' });
+      const service = new GitService(new GitRunner());
+      await createAgentWorktree(service, { repoPath: repo, name: 'nothing-yet' });
+      const created = await createAgentWorktree(service, { repoPath: repo, task: 'Tidy the shop' });
       agentPath = created.path;
       const edited = [...LONG];
       edited[2] = 'line 3 — first hunk (left out)';
@@ -87,6 +89,11 @@ describe('Review panel in the real workbench', () => {
     await waitUntil(async () => (await frame.locator('.file-list .path').count()) === 2, 'the list to show only what is left');
     assert.deepEqual((await frame.locator('.file-list .path').allTextContents()).sort(), [HOSTILE_NAME, 'long.txt'].sort());
     assert.equal(await frame.locator('input.hunk-check').count(), 0, 'one hunk left: no hunk list');
+    assert.equal(
+      await frame.locator('input.file-check[aria-label="Keep long.txt (file list)"]').isChecked(),
+      false,
+      'the hunk the user rejected is still rejected: one more click must not keep it',
+    );
     assert.deepEqual(dialogs, []);
   });
 
@@ -113,6 +120,11 @@ describe('Review panel in the real workbench', () => {
       await panel().locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).isChecked(),
       false,
       'the user’s selection survives a reload',
+    );
+    assert.equal(
+      await panel().locator('input.file-check[aria-label="Keep long.txt (file list)"]').isChecked(),
+      false,
+      'the rejected hunk survives a reload',
     );
   });
 
@@ -160,5 +172,26 @@ describe('Review panel in the real workbench', () => {
     await waitUntil(async () => !existsSync(agentPath), 'the worktree folder to go', 20_000);
     await waitUntil(async () => git(repo, ['branch', '--list', 'agent/tidy-the-shop']).trim() === '', 'the branch to go');
     await waitUntil(async () => (await session.page.locator('iframe.webview.ready').count()) === 0, 'the panel to close');
+  });
+
+  test('an empty review keeps Keep disabled after a Discard the user cancelled', async () => {
+    const sidebar = await openWorktreesView(session.page);
+    const emptyRow = row(sidebar, 'nothing-yet');
+    await emptyRow.waitFor({ timeout: 30_000 });
+    await emptyRow.hover();
+    await emptyRow.locator('.action-label[aria-label="Review Changes"]').click();
+    const frame = panel();
+    await frame.locator('h1', { hasText: 'Review nothing-yet' }).waitFor({ timeout: 30_000 });
+    await frame.locator('.empty', { hasText: 'Nothing to review' }).waitFor();
+    assert.equal(await frame.locator('#keep-all').isDisabled(), true);
+
+    await frame.locator('#discard').click();
+    const dialog = session.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
+    await frame.locator('#status', { hasText: 'Nothing was discarded.' }).waitFor({ timeout: 15_000 });
+    assert.equal(await frame.locator('#keep-all').isDisabled(), true, 'nothing to keep: Keep All stays disabled');
+    assert.equal(await frame.locator('#keep-selected').isDisabled(), true, 'nothing to keep: Keep Selected stays disabled');
+    assert.equal(await frame.locator('#discard').isDisabled(), false, 'Discard can be clicked again');
   });
 });

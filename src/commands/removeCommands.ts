@@ -171,13 +171,12 @@ async function finish(
   if (failed.length > 0) {
     const detail = failed.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
     if (report === 'caller') throw new WorktreeOperationError('failed', `git refused: ${detail}`);
-    void vscode.window.showErrorMessage(
-      `git refused to remove ${failed.length} worktree${failed.length === 1 ? '' : 's'}; they are unchanged.`,
-      {
-        detail,
-      } as vscode.MessageOptions,
+    // One message: the command wrapper shows this error (with Show Log); no toast of our own too.
+    const removed = outcomes.length - failed.length;
+    throw new WorktreeOperationError(
+      'failed',
+      `git refused to remove ${failed.length} worktree${failed.length === 1 ? '' : 's'} (unchanged)${removed > 0 ? `; ${removed} removed` : ''}. ${detail}`,
     );
-    throw new WorktreeOperationError('failed', `git refused: ${detail}`);
   }
   const summary = `Removed ${outcomes.length} worktree${outcomes.length === 1 ? '' : 's'}.`;
   if (kept.length > 0) {

@@ -4,20 +4,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
+import { activatedApi } from './activated';
 import { waitFor } from './waitFor';
-
-const EXTENSION_ID = 'agent-worktrees.agent-worktrees';
 
 describe('Agent worktree lifecycle through the API', () => {
   let api: AgentWorktreesApi;
   let repo: string;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<AgentWorktreesApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = await extension.activate();
-    repo = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
-    assert.ok(repo);
+    ({ api, repo } = await activatedApi());
   });
 
   it('create → run the agent in a terminal there → remove', async () => {

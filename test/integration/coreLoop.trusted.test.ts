@@ -3,10 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
+import { activatedApi } from './activated';
 
-const EXTENSION_ID = 'agent-worktrees.agent-worktrees';
 const DOCUMENTED_CODES = ['invalid', 'exists', 'blocked', 'needs-confirmation', 'failed'];
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
@@ -27,11 +26,7 @@ describe('The core loop through the API, in a real extension host', () => {
   let repo: string;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<AgentWorktreesApi>(EXTENSION_ID);
-    assert.ok(extension);
-    api = await extension.activate();
-    repo = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '';
-    assert.ok(repo);
+    ({ api, repo } = await activatedApi());
   });
 
   it('create → the agent edits (committed, staged, unstaged, untracked) → Keep All → discard without force', async () => {

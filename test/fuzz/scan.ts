@@ -30,7 +30,7 @@ export interface ListedWorktree {
 export interface Scan {
   readonly worktrees: readonly ListedWorktree[];
   readonly tokens: ReadonlyMap<string, ReadonlySet<Source>>;
-  /** Everything a refused operation must leave as it was: files of every worktree, every ref, the list. */
+  /** Everything a refused operation must leave as it was: files and index entries of every worktree, every ref, the list. */
   readonly fingerprint: string;
 }
 
@@ -70,9 +70,11 @@ export class Scanner {
         add(this.tokensOfBlobs(this.blobsOfTree(worktree.head)), `tree:${worktree.path}`);
       }
       if (worktree.gone) continue;
-      const indexBlobs = git(worktree.path, 'ls-files', '-s', '-z')
-        .split('\0')
-        .filter((entry) => entry && !entry.startsWith('160000'))
+      const indexEntries = git(worktree.path, 'ls-files', '-s', '-z').split('\0').filter(Boolean);
+      // Mode, blob, stage and path of every entry: a refused keep must leave the index as it was too.
+      for (const entry of indexEntries) fingerprint.push(`index ${worktree.path} ${entry}`);
+      const indexBlobs = indexEntries
+        .filter((entry) => !entry.startsWith('160000'))
         .map((entry) => entry.split(' ')[1] as string);
       add(this.tokensOfBlobs(indexBlobs), `index:${worktree.path}`);
       for (const [relative, bytes, kind] of workingFiles(worktree.path)) {

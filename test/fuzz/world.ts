@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GitError, GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
+import { GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
 import { createRepo, git, write } from '../unit/helpers/gitFixture';
 import { type ListedWorktree, type Scan, Scanner, type Source } from './scan';
 
@@ -42,6 +42,8 @@ export class World {
   readonly tally = new Map<string, { done: number; refused: number }>();
   /** Why steps were refused, paths and tokens blanked, so the report shows which refusals happen. */
   readonly reasons = new Map<string, number>();
+  /** Liveness and fault checks that applied (e.g. `keep must succeed`), and how often. */
+  readonly checks = new Map<string, number>();
   private tokens = 0;
   private scanned: Scan;
 
@@ -115,7 +117,10 @@ export class World {
     this.scanned = after;
   }
 
-  /** An operation of the product: it may refuse (then nothing may change) but never lose work. */
+  /**
+   * An operation of the product: it may refuse (then nothing may change, and the refusal carries a
+   * documented code) but never lose work. Whether it had to succeed is the step's to check.
+   */
   async product(label: string, operation: () => Promise<ProductOutcome | undefined>): Promise<void> {
     this.steps.push(label);
     const before = this.scanned;
@@ -125,12 +130,9 @@ export class World {
       outcome = await operation();
     } catch (error) {
       if (error instanceof Violation) throw error;
-      if (!(error instanceof WorktreeOperationError || error instanceof GitError)) {
-        throw new Violation(`${label}: failed with an untyped error: ${(error as Error)?.stack ?? error}`);
-      }
-      refusal = error;
+      refusal = error instanceof Error ? error : new Error(`a thrown non-error: ${String(error)}`);
       this.refusals++;
-      this.countReason(label, error.message);
+      this.countReason(label, refusal.message);
     }
     const kind = stepKind(label);
     const counts = this.tally.get(kind) ?? { done: 0, refused: 0 };
@@ -145,6 +147,7 @@ export class World {
         `${label}: refused (${refusal.message}) but changed things:\n${difference(before.fingerprint, after.fingerprint)}`,
       );
     }
+    if (refusal) requireDocumentedRefusal(label, refusal);
     for (const [token, custodians] of this.custody) {
       if (after.tokens.has(token)) continue;
       const was = before.tokens.get(token) ?? new Set<Source>();
@@ -156,6 +159,11 @@ export class World {
       this.custody.delete(token); // the user confirmed losing it
     }
     if (outcome?.kept) this.handOver(outcome.kept.agent, outcome.kept.target, before, after);
+  }
+
+  /** Counts a liveness or fault check that applied, so the report shows the checks really ran. */
+  count(check: string): void {
+    this.checks.set(check, (this.checks.get(check) ?? 0) + 1);
   }
 
   private countReason(label: string, message: string): void {
@@ -198,6 +206,24 @@ export class World {
     }
   }
 }
+
+const DOCUMENTED_CODES: readonly string[] = ['invalid', 'exists', 'blocked', 'needs-confirmation', 'failed'];
+
+/**
+ * The API promises every refusal as a `WorktreeOperationError` with one of the documented codes
+ * and a message a user can act on (git's own error at most as its `cause`): a raw `GitError`, a
+ * `TypeError` or anything else escaping an operation is a defect even when it changed nothing.
+ */
+function requireDocumentedRefusal(label: string, refusal: Error): void {
+  const documented =
+    refusal instanceof WorktreeOperationError && DOCUMENTED_CODES.includes(refusal.code) && refusal.message.trim() !== '';
+  if (!documented) {
+    const kind = refusal instanceof WorktreeOperationError ? `code ${quoteCode(refusal.code)}` : refusal.name;
+    throw new Violation(`${label}: refused with ${kind}, not a documented refusal: ${refusal.stack ?? refusal.message}`);
+  }
+}
+
+const quoteCode = (code: unknown) => JSON.stringify(code);
 
 /** `new Keep(0, …)` → `Keep`. */
 function stepKind(label: string): string {

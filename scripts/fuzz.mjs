@@ -53,12 +53,13 @@ const results = await Promise.all(
 );
 
 const done = results.filter(Boolean);
-const total = { sequences: 0, steps: 0, refusals: 0, tally: {}, reasons: {} };
+const total = { sequences: 0, steps: 0, refusals: 0, tally: {}, reasons: {}, checks: {} };
 for (const report of done) {
   total.sequences += report.sequences;
   total.steps += report.steps;
   total.refusals += report.refusals;
   for (const [reason, count] of Object.entries(report.reasons)) total.reasons[reason] = (total.reasons[reason] ?? 0) + count;
+  for (const [check, count] of Object.entries(report.checks)) total.checks[check] = (total.checks[check] ?? 0) + count;
   for (const [kind, counts] of Object.entries(report.tally)) {
     total.tally[kind] ??= { done: 0, refused: 0 };
     total.tally[kind].done += counts.done;
@@ -74,6 +75,8 @@ console.log(
 );
 for (const [kind, counts] of Object.entries(total.tally).sort())
   console.log(`  ${kind.padEnd(11)} ${counts.done} done, ${counts.refused} refused`);
+console.log('Liveness and fault checks that applied:');
+for (const [check, count] of Object.entries(total.checks).sort()) console.log(`  ${String(count).padStart(5)}  ${check}`);
 console.log('Refusals (each checked to have changed nothing), most frequent first:');
 for (const [reason, count] of Object.entries(total.reasons).sort(([, a], [, b]) => b - a)) {
   console.log(`  ${String(count).padStart(5)}  ${reason.length > 160 ? `${reason.slice(0, 157)}…` : reason}`);

@@ -7,14 +7,19 @@ import {
   executeRemoval,
   findStaleWorktrees,
   getAgentChanges,
+  type KeepResult,
   keep,
   planRemoval,
+  type RemovalOutcome,
+  type RemovalPlan,
   type RemovalRequest,
   splitHunks,
   splitPatch,
 } from '../../src/git';
 import { git } from '../unit/helpers/gitFixture';
 import { applyEdit, EDIT_KINDS, type EditKind } from './edits';
+import { clearFault, FAULT_KINDS, type FaultKind, injectFault } from './faults';
+import { checkRemoved, expectKeep, expectRemoval, type KeepExpectation, refusedRemoval } from './liveness';
 import { type ProductOutcome, Violation, type World } from './world';
 
 /**
@@ -151,6 +156,9 @@ export class Keep implements Step {
     const target = world.pick(this.worktree);
     if (!target) return;
     const onto = this.elsewhere ? world.pick(this.choice, (other) => !other.gone && other.path !== target.path) : undefined;
+    // Liveness is claimed for keeping everything as it is now; a selection may legitimately be refused.
+    const expected: KeepExpectation =
+      this.mode === 'all' && !this.reviewed ? expectKeep(world, target.path, onto?.path) : { kind: 'no-claim' };
     await world.product(String(this), async (): Promise<ProductOutcome> => {
       const shown = this.reviewed ? reviews.get(world)?.get(target.path) : undefined;
       const changes = shown ?? (this.mode === 'all' ? undefined : await getAgentChanges(world.service, target.path));
@@ -170,7 +178,7 @@ export class Keep implements Step {
         }
         Object.assign(options, { files: chosen.map((file) => file.path), hunks });
       }
-      const result = await keep(world.service, target.path, options);
+      const result = await keepAsExpected(world, String(this), expected, () => keep(world.service, target.path, options));
       return { kept: { agent: target.path, target: result.target } };
     });
   }
@@ -179,6 +187,33 @@ export class Keep implements Step {
     return `new Keep(${this.worktree}, ${quote(this.mode)}, ${flags})`;
   }
 }
+
+/**
+ * Runs a keep against what the facts say of it: one with nothing in its way must succeed; one
+ * under a fault may be refused (the world then checks that the target is exactly as it was).
+ */
+async function keepAsExpected(
+  world: World,
+  label: string,
+  expected: KeepExpectation,
+  run: () => Promise<KeepResult>,
+): Promise<KeepResult> {
+  try {
+    const result = await run();
+    if (expected.kind !== 'no-claim')
+      world.count(expected.kind === 'must-succeed' ? 'keep had to succeed' : 'keep went through under a fault');
+    return result;
+  } catch (error) {
+    if (expected.kind === 'must-succeed' && !(error instanceof Violation)) {
+      throw new Violation(`${label}: nothing stood in the way of this keep (${expected.why}), but it failed: ${failure(error)}`);
+    }
+    if (expected.kind === 'under-fault') world.count(`keep refused under a fault (${expected.faults.join(', ')})`);
+    throw error;
+  }
+}
+
+const failure = (error: unknown) =>
+  `${(error as Error)?.name ?? 'error'} ${String((error as { code?: unknown }).code)}: ${(error as Error)?.message ?? error}`;
 
 /**
  * Remove or Discard, alone or in a batch that may also name the main worktree, a plain folder, a
@@ -200,7 +235,7 @@ export class Remove implements Step {
     if (this.extra === 'plain-folder') requests.push({ path: world.folder('plain') });
     if (this.extra === 'missing') requests.push({ path: path.join(world.main, '..', 'never-existed') });
     if (this.extra === 'duplicate' && picked[0]) requests.push({ path: `${picked[0]}/` });
-    await world.product(String(this), () => removeAsConfirmed(world, requests, this));
+    await world.product(String(this), () => removeAsConfirmed(world, String(this), requests, this));
   }
   toString() {
     const options = `${this.force}, ${this.forceLocked}, ${this.deleteBranch}`;
@@ -217,7 +252,7 @@ export class Discard implements Step {
     const request = [{ path: target.path, commonDir: commonDirOf(world) }];
     await world.product(String(this), async () => {
       const plan = await planRemoval(world.service, request, { deleteBranch: true });
-      return removeAsConfirmed(world, request, { force: plan.losesWork, forceLocked: false, deleteBranch: true });
+      return removeAsConfirmed(world, String(this), request, { force: plan.losesWork, forceLocked: false, deleteBranch: true });
     });
   }
   toString() {
@@ -225,13 +260,30 @@ export class Discard implements Step {
   }
 }
 
+/**
+ * Plans and executes a removal as the user confirmed it, checked against the facts: what may not
+ * be removed is refused as blocked, and when nothing is blocked every requested worktree goes
+ * (without `force` the plan may ask for confirmation instead).
+ */
 async function removeAsConfirmed(
   world: World,
+  label: string,
   requests: readonly RemovalRequest[],
   options: { force: boolean; forceLocked: boolean; deleteBranch: boolean },
 ): Promise<ProductOutcome> {
-  const plan = await planRemoval(world.service, requests, options);
-  const outcomes = await executeRemoval(world.service, plan, options);
+  const expected = expectRemoval(world, requests, options);
+  let plan: RemovalPlan;
+  let outcomes: RemovalOutcome[];
+  try {
+    plan = await planRemoval(world.service, requests, options);
+    outcomes = await executeRemoval(world.service, plan, options);
+  } catch (error) {
+    const verdict = refusedRemoval(label, expected, options.force, error);
+    if (expected.blocked.length > 0 && !(verdict instanceof Violation)) world.count('removal had to be blocked');
+    throw verdict;
+  }
+  checkRemoved(label, expected, outcomes);
+  world.count('removal had to remove');
   const removed = outcomes.filter((outcome) => outcome.removed).map((outcome) => outcome.path);
   const deletedBranches = outcomes
     .filter((outcome) => outcome.branchDeleted)
@@ -257,7 +309,16 @@ export class SweepStale implements Step {
           throw new Violation(`${this}: offered ${target.path} as stale though removing it loses work`);
         }
       }
-      await executeRemoval(world.service, plan, {});
+      // What the cleanup offered, it must be able to remove.
+      const expected = expectRemoval(world, requests, { forceLocked: false });
+      let outcomes: RemovalOutcome[];
+      try {
+        outcomes = await executeRemoval(world.service, plan, {});
+      } catch (error) {
+        throw refusedRemoval(String(this), expected, false, error);
+      }
+      checkRemoved(String(this), expected, outcomes);
+      world.count('stale cleanup had to remove');
       return undefined;
     });
   }
@@ -293,6 +354,29 @@ export class Lock implements Step {
   }
   toString() {
     return `new Lock(${this.worktree}, ${this.lock})`;
+  }
+}
+
+/**
+ * Git's own writes start failing (`present`), or stop failing (the user cleaned up): see faults.ts.
+ * A `ref-lock` goes on the kept-up-to ref of the `worktree`-th linked worktree.
+ */
+export class Fault implements Step {
+  constructor(
+    readonly kind: FaultKind,
+    readonly worktree: number,
+    readonly present: boolean,
+  ) {}
+  async run(world: World) {
+    const on = world.pick(this.worktree)?.path;
+    let done = '';
+    await world.actor(world.main, String(this), () => {
+      done = this.present ? injectFault(world, this.kind, on) : clearFault(world, this.kind);
+    });
+    world.steps[world.steps.length - 1] += ` // ${done}`;
+  }
+  toString() {
+    return `new Fault(${quote(this.kind)}, ${this.worktree}, ${this.present})`;
   }
 }
 
@@ -390,4 +474,15 @@ export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
   { weight: 1, arbitrary: index.map((worktree) => new DeleteFolder(worktree)) },
   { weight: 1, arbitrary: fc.tuple(index, fc.boolean()).map(([worktree, lock]) => new Lock(worktree, lock)) },
   { weight: 1, arbitrary: fc.constant(new Refresh()) },
+  {
+    // Mostly put in place: a fault matters only while it is there, and a later step may clear it.
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...FAULT_KINDS),
+        index,
+        fc.nat(2).map((n) => n > 0),
+      )
+      .map(([kind, worktree, present]) => new Fault(kind, worktree, present)),
+  },
 ];

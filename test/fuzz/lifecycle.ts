@@ -19,6 +19,8 @@ export interface FuzzReport {
   tally: Record<string, { done: number; refused: number }>;
   /** Refusal messages (paths blanked) and how often each came. */
   reasons: Record<string, number>;
+  /** Liveness and fault checks that applied, and how often (see liveness.ts and faults.ts). */
+  checks: Record<string, number>;
 }
 
 /** A step as fast-check's model-based testing runs it: always applicable, the world is the system. */
@@ -40,7 +42,7 @@ class AsCommand implements fc.AsyncCommand<object, World> {
  * throws fast-check's report: the seed, the replay path and the shrunk sequence of steps.
  */
 export async function fuzzLifecycles(options: FuzzOptions): Promise<FuzzReport> {
-  const report: FuzzReport = { sequences: 0, steps: 0, refusals: 0, tally: {}, reasons: {} };
+  const report: FuzzReport = { sequences: 0, steps: 0, refusals: 0, tally: {}, reasons: {}, checks: {} };
   // An array rather than fc.commands: its lengths spread over the whole range (fc.commands keeps
   // most sequences to two or three steps), and shrinking still drops steps one by one.
   // Every sequence starts by creating an agent worktree: without one most steps have nothing to do.
@@ -57,6 +59,7 @@ export async function fuzzLifecycles(options: FuzzOptions): Promise<FuzzReport> 
         report.steps += world.steps.length;
         report.refusals += world.refusals;
         for (const [reason, count] of world.reasons) report.reasons[reason] = (report.reasons[reason] ?? 0) + count;
+        for (const [check, count] of world.checks) report.checks[check] = (report.checks[check] ?? 0) + count;
         for (const [kind, counts] of world.tally) {
           const total = report.tally[kind] ?? { done: 0, refused: 0 };
           report.tally[kind] = total;

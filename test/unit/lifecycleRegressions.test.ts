@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { AgentEdit, Create, Keep, UserEdit } from '../fuzz/commands';
+import { AgentEdit, Create, Discard, Fault, Keep, Refresh, Remove, UserEdit } from '../fuzz/commands';
 import { replay } from '../fuzz/lifecycle';
 
 // Counterexamples the lifecycle fuzzer found (`npm run fuzz`), shrunk, kept as they were printed.
@@ -26,5 +26,55 @@ test('keeping a file the agent put where a file still is in the kept state is re
     new AgentEdit(0, 'file-to-folder', 4, 0),
     new UserEdit('delete', false, 4, 0),
     new Keep(0, 'files', false, false, 2),
+  ]);
+});
+
+test('Keep All, then Discard: the plan counted nothing lost, so the worktree must go (#11 item 1)', async () => {
+  // Liveness: the kept agent worktree still had its uncommitted edit; the plan said nothing would be
+  // lost (all of it was kept) and ran `git worktree remove` without --force, which git refused with
+  // "contains modified or untracked files, use --force": removed false for a removal nothing blocked.
+  // (The fuzzer printed three more agent edits after the Discard; they never ran.)
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Keep(0, 'all', false, false, 0, true),
+    new Discard(0),
+  ]);
+});
+
+test('Keep All, then Remove Worktrees without force: nothing would be lost, so it removes (#11 item 1)', async () => {
+  // The same as Discard, from Remove Worktrees: the plan asked for no confirmation (all was kept),
+  // then git refused the unforced removal of the dirty worktree. (One more printed step never ran.)
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Keep(0, 'all', false, false, 0, true),
+    new Remove([0], 'none', false, false, false),
+  ]);
+});
+
+test('a keep whose kept-up-to ref is locked by a crashed git leaves the target as it was (#11 item 2)', async () => {
+  // Fault: a stale refs/agent-worktrees/kept/a1.lock. git apply wrote README.md into the main
+  // worktree, then update-ref failed ("Unable to create … a1.lock: File exists") and the keep
+  // rejected with the changed README.md still in the target (and with a raw GitError).
+  // (The fuzzer printed three more steps after the Keep; they never ran.)
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Fault('ref-lock', 0, true),
+    new Keep(0, 'all', false, false, 0, true),
+  ]);
+});
+
+test('a keep whose ref update a reference-transaction hook refuses leaves the target as it was (#11 item 2)', async () => {
+  // Fault: a hook aborting every transaction on refs/agent-worktrees/. git apply wrote README.md,
+  // update-ref failed ("ref updates aborted by hook"), README.md stayed changed. (One more printed
+  // step, after the Keep, never ran.)
+  await replay([
+    new Create(false, false),
+    new Fault('refusing-hook', 0, true),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Refresh(),
+    new Keep(0, 'all', false, false, 0, true),
   ]);
 });

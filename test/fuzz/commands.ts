@@ -18,7 +18,7 @@ import {
 } from '../../src/git';
 import { git } from '../unit/helpers/gitFixture';
 import { applyEdit, EDIT_KINDS, type EditKind } from './edits';
-import { clearFault, FAULT_KINDS, type FaultKind, injectFault } from './faults';
+import { adminIdOf, clearFault, FAULT_KINDS, type FaultKind, injectFault } from './faults';
 import { checkRemoved, expectKeep, expectRemoval, type KeepExpectation, refusedRemoval } from './liveness';
 import { type ProductOutcome, Violation, type World } from './world';
 
@@ -178,7 +178,9 @@ export class Keep implements Step {
         }
         Object.assign(options, { files: chosen.map((file) => file.path), hunks });
       }
-      const result = await keepAsExpected(world, String(this), expected, () => keep(world.service, target.path, options));
+      const result = await keepAsExpected(world, String(this), target.path, expected, () =>
+        keep(world.service, target.path, options),
+      );
       return { kept: { agent: target.path, target: result.target } };
     });
   }
@@ -195,13 +197,14 @@ export class Keep implements Step {
 async function keepAsExpected(
   world: World,
   label: string,
+  agentPath: string,
   expected: KeepExpectation,
   run: () => Promise<KeepResult>,
 ): Promise<KeepResult> {
   try {
     const result = await run();
-    if (expected.kind !== 'no-claim')
-      world.count(expected.kind === 'must-succeed' ? 'keep had to succeed' : 'keep went through under a fault');
+    if (expected.kind === 'must-succeed') world.count('keep had to succeed');
+    if (expected.kind === 'under-fault') requireRecorded(world, label, agentPath, result);
     return result;
   } catch (error) {
     if (expected.kind === 'must-succeed' && !(error instanceof Violation)) {
@@ -209,6 +212,21 @@ async function keepAsExpected(
     }
     if (expected.kind === 'under-fault') world.count(`keep refused under a fault (${expected.faults.join(', ')})`);
     throw error;
+  }
+}
+
+/**
+ * A keep that went through although a fault stood in the way of its bookkeeping must still have
+ * recorded what it kept: its kept-up-to ref holds the commit it reports (else the next review
+ * would show the kept work again, and removal would count it as unkept).
+ */
+function requireRecorded(world: World, label: string, agentPath: string, result: KeepResult): void {
+  world.count('keep went through under a fault');
+  const adminId = adminIdOf(world, agentPath);
+  const ref = `refs/agent-worktrees/kept/${adminId}`;
+  const recorded = adminId ? git(world.main, 'for-each-ref', '--format=%(objectname)', ref).trim() : '';
+  if (!result.keptUpTo || recorded !== result.keptUpTo) {
+    throw new Violation(`${label}: went through under a fault, but ${ref} is ${recorded || 'absent'}, not ${result.keptUpTo}`);
   }
 }
 

@@ -16,6 +16,7 @@ import { Violation, type World } from './world';
 /** What a keep must do, by the facts: succeed; fail only because of a fault; or no claim. */
 export type KeepExpectation =
   | { readonly kind: 'must-succeed'; readonly why: string }
+  /** There is something to keep, and git cannot record it: a fault is in the way. */
   | { readonly kind: 'under-fault'; readonly faults: readonly FaultKind[] }
   | { readonly kind: 'no-claim' };
 
@@ -37,16 +38,16 @@ export function expectKeep(world: World, agentPath: string, targetPath: string |
   };
   const target = targetPath ?? metadata.createdFrom;
   if (!listed(target) || target === agentPath) return { kind: 'no-claim' };
-  const faults = faultsInTheWayOfKeep(world, agentPath);
-  if (faults.length > 0) return { kind: 'under-fault', faults };
-
   const from = metadata.keptUpTo ?? metadata.baseCommit;
   const state = agentState(world, agentPath);
   const patch = execFileSync('git', ['diff', '--binary', '--full-index', '-M', from, state, '--'], {
     cwd: agentPath,
     maxBuffer: 256 * 1024 * 1024,
   });
+  // Nothing to keep needs no bookkeeping, so no fault can stand in its way.
   if (patch.length === 0) return { kind: 'must-succeed', why: 'there is nothing to keep' };
+  const faults = faultsInTheWayOfKeep(world, agentPath);
+  if (faults.length > 0) return { kind: 'under-fault', faults };
   const touched = pathsTouched(agentPath, from, state);
   const dirty = uncommittedPaths(target);
   if (touched.some((file) => dirty.has(file))) return { kind: 'no-claim' };
@@ -126,6 +127,12 @@ export interface RemovalExpectation {
   readonly blocked: readonly string[];
   /** The linked worktrees requested (duplicates merged): all removed when nothing is blocked. */
   readonly removable: readonly string[];
+  /**
+   * A worktree whose folder was deleted, requested (also) without its repository: from the path
+   * alone it cannot be found, so refusing it as blocked is as right as removing it (when the batch
+   * goes through, it must have been found, and then it must be removed).
+   */
+  readonly unnamed: readonly string[];
 }
 
 export function expectRemoval(
@@ -135,15 +142,17 @@ export function expectRemoval(
 ): RemovalExpectation {
   const blocked: string[] = [];
   const removable = new Set<string>();
+  const unnamed = new Set<string>();
   for (const request of requests) {
     const resolved = path.resolve(request.path);
     const listed = world.last.worktrees.find((worktree) => worktree.path === resolved);
     if (!listed) blocked.push(`${resolved} (no worktree)`);
     else if (resolved === world.main) blocked.push(`${resolved} (the main worktree)`);
     else if (listed.locked && !options.forceLocked) blocked.push(`${resolved} (locked)`);
+    else if (listed.gone && !request.commonDir) unnamed.add(resolved);
     else removable.add(resolved);
   }
-  return { blocked, removable: [...removable] };
+  return { blocked, removable: [...removable].filter((worktree) => !unnamed.has(worktree)), unnamed: [...unnamed] };
 }
 
 /**
@@ -154,7 +163,7 @@ export function expectRemoval(
 export function refusedRemoval(label: string, expected: RemovalExpectation, force: boolean, error: unknown): unknown {
   if (error instanceof Violation) return error;
   const code = (error as { code?: unknown }).code;
-  if (expected.blocked.length > 0 && code === 'blocked') return error;
+  if ((expected.blocked.length > 0 || expected.unnamed.length > 0) && code === 'blocked') return error;
   if (expected.blocked.length === 0 && !force && code === 'needs-confirmation') return error;
   const why = expected.blocked.length > 0 ? `blocked by ${expected.blocked.join(', ')}` : 'allowed';
   return new Violation(
@@ -167,7 +176,7 @@ export function checkRemoved(label: string, expected: RemovalExpectation, outcom
   if (expected.blocked.length > 0) {
     throw new Violation(`${label}: went through although it must be blocked by ${expected.blocked.join(', ')}`);
   }
-  for (const worktree of expected.removable) {
+  for (const worktree of [...expected.removable, ...expected.unnamed]) {
     const outcome = outcomes.find((candidate) => candidate.path === worktree);
     if (!outcome?.removed) {
       throw new Violation(

@@ -14,7 +14,13 @@ test(`lifecycle fuzzing: ${RUNS} fixed-seed sequences keep every byte of work`, 
   for (const kind of ['Create', 'Keep', 'Remove', 'Discard', 'SweepStale']) {
     assert.ok((report.tally[kind]?.done ?? 0) > 0, `no ${kind} went through`);
   }
+  // The liveness properties and the fault injection must have had something to say, too.
+  for (const check of ['keep had to succeed', 'removal had to remove', 'removal had to be blocked']) {
+    assert.ok((report.checks[check] ?? 0) > 0, `the check "${check}" never applied`);
+  }
+  const refusedUnderFault = Object.keys(report.checks).filter((check) => check.startsWith('keep refused under a fault'));
+  assert.ok(refusedUnderFault.length > 0, 'no keep ran into an injected fault');
   console.log(
-    `${report.sequences} sequences, ${report.steps} steps, ${report.refusals} refused: ${JSON.stringify(report.tally)}`,
+    `${report.sequences} sequences, ${report.steps} steps, ${report.refusals} refused: ${JSON.stringify(report.tally)}; checks: ${JSON.stringify(report.checks)}`,
   );
 });

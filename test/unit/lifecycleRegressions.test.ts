@@ -78,3 +78,17 @@ test('a keep whose ref update a reference-transaction hook refuses leaves the ta
     new Keep(0, 'all', false, false, 0, true),
   ]);
 });
+
+test('a failed keep of a file that replaced a folder puts back what the folder held (#11 item 2)', async () => {
+  // Found by `npm run fuzz` (seed 30755396) after the item 2 fix: the agent replaced the folder
+  // src/deep with a file; keeping only the file `src/deep` diffs with the pathspec src/deep, which
+  // also takes in the deletion of src/deep/code.txt. The ref lock made the bookkeeping fail, the
+  // rollback restored only the snapshotted path src/deep, and src/deep/code.txt stayed deleted in
+  // the target. (Two more printed steps, after the Keep, never ran.)
+  await replay([
+    new Create(false, false),
+    new Fault('ref-lock', 0, true),
+    new AgentEdit(0, 'folder-to-file', 34, 0),
+    new Keep(0, 'files', false, false, 0, true),
+  ]);
+});

@@ -35,6 +35,8 @@ export class World {
   readonly service = new GitService(new GitRunner());
   readonly steps: string[] = [];
   readonly custody = new Map<string, Set<string>>();
+  /** Tokens a keep delivered, by `agent\0target`: an incremental keep of that agent may replace them. */
+  private readonly delivered = new Map<string, string>();
   /** Counters for names and the fuzz report. */
   created = 0;
   refusals = 0;
@@ -151,6 +153,10 @@ export class World {
     for (const [token, custodians] of this.custody) {
       if (after.tokens.has(token)) continue;
       const was = before.tokens.get(token) ?? new Set<Source>();
+      if (this.superseded(token, outcome?.kept, was)) {
+        this.custody.delete(token); // the agent's refinement replaced what an earlier keep put there
+        continue;
+      }
       if (!confirmedLoss(outcome?.confirmed, was)) {
         throw new Violation(
           `${label} lost ${token} (work of ${[...custodians].join(', ')}), which was in: ${[...was].join(', ') || 'nowhere'}`,
@@ -183,8 +189,22 @@ export class World {
       if (isCurrentIn(after.tokens.get(token), target) && !isCurrentIn(before.tokens.get(token), target)) {
         custodians.delete(agent);
         custodians.add(target);
+        this.delivered.set(token, `${agent}\0${target}`);
       }
     }
+  }
+
+  /**
+   * An incremental keep may replace what an earlier keep of the same agent put in the same target
+   * and nobody committed since (#11 item 4: that copy is the extension's own, not the user's work),
+   * once the agent itself no longer has it. Anything the user wrote there stays in custody.
+   */
+  private superseded(token: string, kept: ProductOutcome['kept'], was: ReadonlySet<Source>): boolean {
+    if (!kept || this.delivered.get(token) !== `${kept.agent}\0${kept.target}`) return false;
+    const custodians = this.custody.get(token);
+    if (custodians?.size !== 1 || !custodians.has(kept.target)) return false;
+    const uncommittedInTarget = (source: Source) => source === `files:${kept.target}` || source === `index:${kept.target}`;
+    return was.size > 0 && [...was].every(uncommittedInTarget);
   }
 
   /** Writes a file, making parent folders; false (nothing written) when a file is where a folder must be. */

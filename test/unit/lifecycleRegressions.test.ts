@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { AgentEdit, Create, Discard, Fault, Keep, Refresh, Remove, UserEdit } from '../fuzz/commands';
+import { AgentCommit, AgentEdit, Create, Discard, Fault, Keep, Refresh, Remove, UserEdit } from '../fuzz/commands';
 import { replay } from '../fuzz/lifecycle';
 
 // Counterexamples the lifecycle fuzzer found (`npm run fuzz`), shrunk, kept as they were printed.
@@ -90,5 +90,20 @@ test('a failed keep of a file that replaced a folder puts back what the folder h
     new Fault('ref-lock', 0, true),
     new AgentEdit(0, 'folder-to-file', 34, 0),
     new Keep(0, 'files', false, false, 0, true),
+  ]);
+});
+
+test('an incremental keep replaces what the last keep put in the target once the agent refined it (#11 item 4)', async () => {
+  // A false positive of the custody model after the item 4 fix (npm run fuzz, seed 30755395): the
+  // agent rewrote the line the first keep had delivered, and the second keep replaced the kept copy
+  // in the target. That copy is the extension's own; the model now lets such a token go.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 28, 0),
+    new Keep(0, 'all', false, false, 0, true),
+    new AgentEdit(0, 'modify', 13, 0),
+    new AgentCommit(0, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Keep(0, 'all', false, false, 0, true),
   ]);
 });

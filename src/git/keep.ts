@@ -71,48 +71,23 @@ export async function keep(service: GitService, worktreePath: string, options: K
     const selected = selectFiles(changes, options.files);
     if (selected.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
 
-    const pathsOf = (file: ChangedFile) => (file.oldPath ? [file.oldPath, file.path] : [file.path]);
-    const pathspec = [...new Set(selected.flatMap(pathsOf))];
-    const diff = async (paths: string[]) =>
-      (
-        await service.runner.run(['diff', ...PATCH_FLAGS, '--end-of-options', changes.from, changes.tree, '--', ...paths], {
-          cwd: found.topLevel,
-          readOnly: true,
-        })
-      ).stdoutBytes;
-    // Files with a hunk choice get a diff of their own, reduced to those hunks; the rest go whole.
-    const hunkChoices = options.hunks ?? {};
-    // Own keys only: a file named `constructor` or `__proto__` is a path, not an object property.
-    const hunksOf = (file: ChangedFile) => (Object.hasOwn(hunkChoices, file.path) ? hunkChoices[file.path] : undefined);
-    const everything = selected.length === changes.files.length && Object.keys(hunkChoices).length === 0;
-    const whole = selected.filter((file) => hunksOf(file) === undefined);
-    // Keeping everything: the captured patch is exactly it (no second diff).
-    const parts: Buffer[] = everything
-      ? [changes.patch]
-      : whole.length > 0
-        ? [await diff([...new Set(whole.flatMap(pathsOf))])]
-        : [];
-    for (const file of selected) {
-      const hunks = hunksOf(file);
-      if (hunks !== undefined) parts.push(selectHunks(await diff(pathsOf(file)), hunks, file.path));
-    }
-    const patch = Buffer.concat(parts);
+    const { patch, everything, touched } = await choosePatch(service, changes, selected, options.hunks ?? {});
     if (patch.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
 
-    // After an earlier keep, the target's copy of what it kept is the extension's own, not the user's.
-    const keptBefore = metadata.keptUpTo !== undefined && changes.from === metadata.keptUpTo ? changes.from : undefined;
-    await refuseOverlap(service, target, pathspec, keptBefore);
     const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-keep-'));
     try {
       const patchFile = path.join(scratch, 'keep.patch');
       await writeFile(patchFile, patch);
+      // After an earlier keep, the target's copy of what it kept is the extension's own, not the user's.
+      const keptBefore = metadata.keptUpTo !== undefined && changes.from === metadata.keptUpTo ? changes.from : undefined;
+      await refuseOverlap(service, target, touched, keptBefore);
       // The kept state is worked out before the target is touched: a choice that is no consistent
       // state on its own (a file kept under what is still a file) is refused with nothing written.
       const keptTree = everything ? changes.tree : await keptTreeWith(service, found.topLevel, changes.from, patchFile, scratch);
       // The bookkeeping commit is only an object; the ref and metadata that point at it are
       // written after the apply, and a failure there takes the applied changes back out.
       const keptUpTo = await keptCommit(service, found.topLevel, changes.from, keptTree);
-      const conflicts = await applyAllOrNothing(service, target, patchFile, pathspec, options, () =>
+      const conflicts = await applyAllOrNothing(service, target, patchFile, touched, options, () =>
         recordKept(service, found, metadata, keptUpTo),
       );
       return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
@@ -120,6 +95,47 @@ export async function keep(service: GitService, worktreePath: string, options: K
       await rm(scratch, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * The patch for the chosen files (whole files in one diff, files with a hunk choice reduced to
+ * those hunks) and every path it writes. That is more than the chosen paths: a pathspec names a
+ * folder's files too, so a file that replaced a folder takes the folder's files with it, and those
+ * must be checked for the user's work and put back on failure as well.
+ */
+async function choosePatch(
+  service: GitService,
+  changes: AgentChanges,
+  selected: readonly ChangedFile[],
+  hunkChoices: Readonly<Record<string, readonly number[]>>,
+): Promise<{ patch: Buffer; everything: boolean; touched: string[] }> {
+  const pathsOf = (file: ChangedFile) => (file.oldPath ? [file.oldPath, file.path] : [file.path]);
+  const chosen = [...new Set(selected.flatMap(pathsOf))];
+  const git = async (args: string[], paths: readonly string[]) =>
+    service.runner.run([...args, '--end-of-options', changes.from, changes.tree, '--', ...paths], {
+      cwd: changes.worktreePath,
+      readOnly: true,
+    });
+  // Own keys only: a file named `constructor` or `__proto__` is a path, not an object property.
+  const hunksOf = (file: ChangedFile) => (Object.hasOwn(hunkChoices, file.path) ? hunkChoices[file.path] : undefined);
+  const everything = selected.length === changes.files.length && Object.keys(hunkChoices).length === 0;
+  // Keeping everything: the captured patch is exactly it (no second diff).
+  if (everything) return { patch: changes.patch, everything, touched: chosen };
+  const wholePaths = [...new Set(selected.filter((file) => hunksOf(file) === undefined).flatMap(pathsOf))];
+  const parts: Buffer[] = [];
+  const touched = new Set(chosen);
+  if (wholePaths.length > 0) {
+    parts.push((await git(['diff', ...PATCH_FLAGS], wholePaths)).stdoutBytes);
+    // Without rename detection both sides of every change are listed.
+    const listed = (await git(['diff', '--name-only', '-z', '--no-renames'], wholePaths)).stdout.split('\0');
+    for (const name of listed) if (name) touched.add(name);
+  }
+  for (const file of selected) {
+    const hunks = hunksOf(file);
+    if (hunks !== undefined)
+      parts.push(selectHunks((await git(['diff', ...PATCH_FLAGS], pathsOf(file))).stdoutBytes, hunks, file.path));
+  }
+  return { patch: Buffer.concat(parts), everything, touched: [...touched] };
 }
 
 function refuseOutdated(reviewed: AgentChanges, worktreePath: string, keptState: string): void {

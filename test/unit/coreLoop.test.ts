@@ -203,3 +203,21 @@ describe('incremental keep without committing in between', () => {
     assert.equal(readFileSync(path.join(repo, 'README.md'), 'utf8'), 'the agent brings it back\n');
   });
 });
+
+describe('a file that replaced a folder', () => {
+  test('keeping just that file also checks the folder’s files for the user’s work', async () => {
+    const repo = createRepo('folder');
+    commitFile(repo, 'src/deep/code.txt', 'code\n');
+    const { service } = recordingService();
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'flatten' });
+    git(agent.path, 'rm', '--quiet', '-r', 'src/deep');
+    write(agent.path, 'src/deep', 'now a file\n');
+    write(repo, 'src/deep/code.txt', 'the user’s uncommitted edit\n');
+    await assert.rejects(keep(service, agent.path, { files: ['src/deep'] }), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked', String(error));
+      assert.match(error.message, /src\/deep\/code\.txt/);
+      return true;
+    });
+    assert.equal(readFileSync(path.join(repo, 'src/deep/code.txt'), 'utf8'), 'the user’s uncommitted edit\n');
+  });
+});

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildAndPackage, ensureHarnessInstalled, ensureSystemPackages, type HarnessInstall } from './install';
+import { withFileLock } from './fileLock';
+import { buildAndPackage, ensureHarnessInstalled, ensureSystemPackages, type HarnessInstall, SAY_WHEN_WAITING } from './install';
 import { say } from './log';
 import { EXTENSION_ID, OUT_DIR } from './paths';
 
@@ -21,7 +22,25 @@ const PREPARED_FILE = path.join(OUT_DIR, 'e2e', 'prepared.json');
 export function prepare(): Prepared {
   ensureSystemPackages();
   const install = ensureHarnessInstalled();
-  const vsix = buildAndPackage();
+  // The build, the .vsix and out/e2e belong to this clone: two runs in it take turns here too.
+  const purpose = 'building and installing the .vsix';
+  return withFileLock(path.join(OUT_DIR, 'e2e.lock'), purpose, () => preparePackagedExtension(install), SAY_WHEN_WAITING);
+}
+
+function preparePackagedExtension(install: HarnessInstall): Prepared {
+  const extensionDir = installPackagedExtension(install, buildAndPackage());
+  const prepared: Prepared = {
+    install,
+    extensionsDir: path.dirname(extensionDir),
+    extensionDir,
+    integrationTests: path.join(OUT_DIR, 'test', 'integration', 'index.js'),
+  };
+  writeFileSync(PREPARED_FILE, JSON.stringify(prepared, null, 2));
+  return prepared;
+}
+
+/** Installs the .vsix into a fresh `out/e2e/extensions` as a user would; returns the extension's folder. */
+function installPackagedExtension(install: HarnessInstall, vsix: string): string {
   const extensionsDir = path.join(OUT_DIR, 'e2e', 'extensions');
   rmSync(extensionsDir, { recursive: true, force: true });
   mkdirSync(extensionsDir, { recursive: true });
@@ -36,14 +55,7 @@ export function prepare(): Prepared {
   if (result.status !== 0) throw new Error(`Installing the .vsix failed:\n${result.stdout}\n${result.stderr}`);
   const folder = readdirSync(extensionsDir).find((name) => name.startsWith(`${EXTENSION_ID}-`));
   if (!folder) throw new Error(`The .vsix did not install into ${extensionsDir}:\n${result.stdout}`);
-  const prepared: Prepared = {
-    install,
-    extensionsDir,
-    extensionDir: path.join(extensionsDir, folder),
-    integrationTests: path.join(OUT_DIR, 'test', 'integration', 'index.js'),
-  };
-  writeFileSync(PREPARED_FILE, JSON.stringify(prepared, null, 2));
-  return prepared;
+  return path.join(extensionsDir, folder);
 }
 
 /** What `prepare()` left for the suites; prepares now if nobody did. */

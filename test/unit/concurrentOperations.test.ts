@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval } from '../../src/git';
+import type { StatusCounts } from '../../src/git/types';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 describe('concurrent operations on one repository', () => {
@@ -47,7 +48,8 @@ describe('concurrent operations on one repository', () => {
     for (let i = 0; i < count; i++) write(agent.path, `f-${i}.txt`, `${i}\n`);
     const reviewed = await getAgentChanges(service, agent.path);
     const commonDir = path.join(repo, '.git');
-    const snapshots: number[] = [];
+    const headBefore = git(repo, 'rev-parse', 'HEAD').trim();
+    const snapshots: StatusCounts[] = [];
     let keeping = true;
     const kept = keep(service, agent.path, { reviewed }).finally(() => {
       keeping = false;
@@ -57,7 +59,9 @@ describe('concurrent operations on one repository', () => {
       const main = snapshot.worktrees.find((entry) => entry.worktree.path === repo);
       assert.equal(main?.statusError, undefined, 'the refresh during the keep did not fail');
       assert.ok(main?.status, 'and read a status');
-      snapshots.push(main.status.untracked);
+      assert.equal(main.status.headOid, headBefore, 'a keep never commits in the target');
+      const { staged, unstaged, untracked, conflicted } = main.status;
+      snapshots.push({ staged, unstaged, untracked, conflicted });
     }
     await kept;
     // Reads take no locks (GIT_OPTIONAL_LOCKS=0), so a refresh never fails or blocks the keep; it
@@ -66,7 +70,15 @@ describe('concurrent operations on one repository', () => {
     const main = final.worktrees.find((entry) => entry.worktree.path === repo);
     assert.equal(main?.status?.untracked, count);
     assert.ok(snapshots.length > 0, 'at least one refresh ran during the keep');
-    assert.ok(snapshots.every((untracked) => untracked >= 0 && untracked <= count));
+    // Consistent means: only the kept files arriving as new files, never more of them than were
+    // kept, never fewer than a read before saw, and never a stage or conflict on the way (a keep
+    // that went through the user's index, even for a moment, would show here).
+    for (const [index, seen] of snapshots.entries()) {
+      const before = snapshots[index - 1]?.untracked ?? 0;
+      const context = `read ${index + 1} of ${snapshots.length}: ${JSON.stringify(seen)}`;
+      assert.deepEqual({ ...seen, untracked: 0 }, { staged: 0, unstaged: 0, untracked: 0, conflicted: 0 }, context);
+      assert.ok(seen.untracked >= before && seen.untracked <= count, context);
+    }
   });
 
   test('two windows removing the same worktree: one removes it, the other gets a clear error', async () => {

@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
+import type { GitRunner } from '../../src/git';
 import type { WorktreesNode } from '../../src/views/worktreesTree';
 import { waitFor } from './waitFor';
 
@@ -108,12 +109,68 @@ describe('Agent Worktrees in a real extension host', () => {
   });
 
   it('Refresh re-reads everything with one discovery, one list and one status per worktree', async () => {
-    const worktrees = gitWorktreePaths(workspaceFolder()).length;
-    const before = api.testing.service.runner.spawnCount;
-    await vscode.commands.executeCommand('agentWorktrees.refresh');
-    // The watchers may add their own reads meanwhile; the Refresh itself is exactly this many.
-    assert.ok(api.testing.service.runner.spawnCount - before >= 1 + 1 + worktrees);
+    const folder = realpathSync(workspaceFolder());
+    const worktrees = gitWorktreePaths(folder);
+    await withAutoRefreshOff(async () => {
+      await api.testing.model.refreshAll(); // reads the watchers started before they stopped finish first
+      const runner = api.testing.service.runner;
+      const before = runner.spawnCount;
+      const calls = await recordGitCalls(runner, () => vscode.commands.executeCommand('agentWorktrees.refresh'));
+      assert.deepEqual(
+        calls.sort(),
+        [
+          `rev-parse in ${folder}`,
+          `worktree in ${path.join(folder, '.git')}`,
+          ...worktrees.map((worktreePath) => `status in ${worktreePath}`),
+        ].sort(),
+      );
+      assert.equal(runner.spawnCount - before, calls.length, 'no git ran that the recording missed');
+    });
     assert.equal(api.testing.model.state, 'ready');
-    assert.equal(rows().length, worktrees);
+    assert.equal(rows().length, worktrees.length);
   });
 });
+
+/** Every git call (`<subcommand> in <cwd>`) the runner starts while `action` runs. */
+async function recordGitCalls(runner: GitRunner, action: () => Thenable<unknown>): Promise<string[]> {
+  const calls: string[] = [];
+  const original = runner.run;
+  runner.run = (args, options) => {
+    calls.push(`${args[0]} in ${options.cwd}`);
+    return original.call(runner, args, options);
+  };
+  try {
+    await action();
+  } finally {
+    runner.run = original;
+  }
+  return calls;
+}
+
+/**
+ * Runs `action` with the file watchers off, so the only git calls are the ones it causes. Waits
+ * for the configuration event: the extension's own listener (registered first) has run by then.
+ */
+async function withAutoRefreshOff(action: () => Promise<void>): Promise<void> {
+  const settings = () => vscode.workspace.getConfiguration('agentWorktrees');
+  assert.equal(settings().get('autoRefresh'), true, 'the harness runs with the default: watchers on');
+  const previous = settings().inspect<boolean>('autoRefresh')?.globalValue;
+  const setAutoRefresh = async (value: boolean | undefined) => {
+    const applied = new Promise<void>((resolve) => {
+      const listener = vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!event.affectsConfiguration('agentWorktrees.autoRefresh')) return;
+        listener.dispose();
+        resolve();
+      });
+    });
+    // User settings: a workspace setting would write .vscode/settings.json into the fixture repo.
+    await settings().update('autoRefresh', value, vscode.ConfigurationTarget.Global);
+    await applied;
+  };
+  await setAutoRefresh(false);
+  try {
+    await action();
+  } finally {
+    await setAutoRefresh(previous);
+  }
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, type FixtureRepo, git } from '../harness/fixtures';
 import { useWorkbench } from './session';
@@ -16,6 +17,22 @@ describe('Worktrees view in the real workbench', () => {
       return fixture.repo;
     },
   });
+
+  let markers = 0;
+  /**
+   * A positive signal that the watchers have dealt with every earlier event: one more untracked
+   * file in the main worktree, and its row showing git's new untracked count. Watcher events are
+   * read in batches, in order, and reads of one repository queue behind each other, so once this
+   * shows, so does anything the watchers made of what happened before it.
+   */
+  const watchersCaughtUp = async (sidebar: Locator) => {
+    writeFileSync(path.join(fixture.repo, `watcher-marker-${++markers}.txt`), 'marker\n');
+    const untracked = git(fixture.repo, ['status', '--porcelain'])
+      .split('\n')
+      .filter((line) => line.startsWith('??')).length;
+    const shown = new RegExp(`\\?${untracked}(\\s|$)`);
+    await waitUntil(async () => shown.test(await row(sidebar, 'shop').innerText()), `the main worktree to show ?${untracked}`);
+  };
 
   test('shows the main worktree and both linked ones, with the dirty badge only on the dirty one', async () => {
     const sidebar = await openWorktreesView(session.page);
@@ -40,17 +57,18 @@ describe('Worktrees view in the real workbench', () => {
 
   test('the toolbar Refresh re-reads what no watcher reports', async () => {
     const sidebar = await openWorktreesView(session.page);
-    const clean = row(sidebar, 'fix-tax');
+    const behind = row(sidebar, 'fix-tax');
+    await behind.waitFor({ timeout: 30_000 });
     // Move main ahead, then make it fix-tax's upstream. Setting an upstream only writes .git/config,
     // which is not watched, so the "behind" count can only appear through Refresh.
     git(fixture.repo, ['commit', '--quiet', '--allow-empty', '-m', 'main moves on']);
-    await sleep(1_500); // let the watcher-driven refresh of the commit settle
+    await watchersCaughtUp(sidebar); // whatever the watchers make of the commit is on screen now
     git(fixture.clean, ['branch', '--quiet', '--set-upstream-to=main']);
-    await sleep(1_500);
-    assert.doesNotMatch(await clean.innerText(), /↓1/, 'nothing reported the config change yet');
+    await watchersCaughtUp(sidebar); // and had their chance to react to the config change
+    assert.doesNotMatch(await behind.innerText(), /↓1/, 'nothing reported the config change yet');
     await sidebar.hover();
     await session.page.locator('.part.sidebar .actions-container .action-label[aria-label^="Refresh"]').first().click();
-    await waitUntil(async () => /↓1/.test(await clean.innerText()), 'fix-tax shows it is one commit behind main');
+    await waitUntil(async () => /↓1/.test(await behind.innerText()), 'fix-tax shows it is one commit behind main');
   });
 
   test('context menu: Copy Worktree Path puts the path on the clipboard', async () => {

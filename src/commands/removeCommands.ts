@@ -138,7 +138,11 @@ export async function confirmAndRemove(
     const replanned = await planRemoval(deps.service, requests, keeping);
     return finish(deps, replanned, await executeRemoval(deps.service, replanned, keeping), report);
   }
-  if (choice !== action) return undefined;
+  if (choice !== action) {
+    // Every outcome leaves a line in the log, a declined one too (the UI tests wait for it).
+    deps.logger.info(`${noun}: not confirmed, nothing was removed`);
+    return undefined;
+  }
   const outcomes = await executeRemoval(deps.service, plan, { ...base, force: plan.losesWork });
   return finish(deps, plan, outcomes, report);
 }

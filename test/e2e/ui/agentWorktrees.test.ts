@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { createAgentWorktree, GitRunner, GitService } from '../../../src/git';
 import { createFixtureRepo, type FixtureRepo, git } from '../harness/fixtures';
 import { useWorkbench } from './session';
 import { actOnRows, openWorktreesView, row, waitUntil } from './workbench';
@@ -16,6 +17,9 @@ describe('Agent worktrees in the real workbench', () => {
     },
   });
   const folderOf = (name: string) => path.join(session.parent, 'shop.worktrees', name);
+  /** A test's own agent worktree, made the way the extension makes them (the view picks it up by itself). */
+  const addAgentWorktree = async (name: string) =>
+    (await createAgentWorktree(new GitService(new GitRunner()), { repoPath: fixture.repo, name })).path;
 
   test('New Agent Worktree from the view toolbar: type a task, the agent worktree appears', async () => {
     const sidebar = await openWorktreesView(session.page);
@@ -65,6 +69,10 @@ describe('Agent worktrees in the real workbench', () => {
     assert.match(text, /permanently loses 1 uncommitted file/);
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
+    await waitUntil(
+      async () => session.server.extensionLog().includes('Discard agent work: not confirmed, nothing was removed'),
+      'the extension to log that the discard was declined',
+    );
 
     assert.ok(existsSync(path.join(dirtyFolder, 'agent-output.txt')), 'the agent’s work is still there');
     assert.ok(existsSync(folderOf('discard-a')));
@@ -74,30 +82,47 @@ describe('Agent worktrees in the real workbench', () => {
 
   test('a batch with a locked worktree is refused with the reason, and nothing is removed', async () => {
     const sidebar = await openWorktreesView(session.page);
-    git(fixture.repo, ['worktree', 'lock', '--reason', 'agent still running', folderOf('discard-a')]);
-    await waitUntil(async () => (await row(sidebar, 'discard-a').locator('.codicon-lock').count()) === 1, 'the lock icon');
-    await actOnRows(session.page, sidebar, ['speed-up-the-search-page', 'discard-a'], 'Discard Agent Work');
+    const idle = await addAgentWorktree('idle-agent');
+    const running = await addAgentWorktree('still-running');
+    git(fixture.repo, ['worktree', 'lock', '--reason', 'agent still running', running]);
+    await row(sidebar, 'idle-agent').waitFor({ timeout: 30_000 });
+    await waitUntil(async () => (await row(sidebar, 'still-running').locator('.codicon-lock').count()) === 1, 'the lock icon');
+    await actOnRows(session.page, sidebar, ['idle-agent', 'still-running'], 'Discard Agent Work');
     const dialog = session.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
-    assert.match(await dialog.innerText(), /Nothing was removed[\s\S]*discard-a: it is locked \(agent still running\)/);
+    // The refusal is the outcome itself: it is shown instead of a confirmation, before anything runs.
+    assert.match(await dialog.innerText(), /Nothing was removed[\s\S]*still-running: it is locked \(agent still running\)/);
     await session.page.keyboard.press('Escape');
-    assert.ok(existsSync(folderOf('discard-a')));
-    assert.ok(existsSync(folderOf('speed-up-the-search-page')));
+    await dialog.waitFor({ state: 'detached' });
+    assert.ok(existsSync(idle));
+    assert.ok(existsSync(running));
+    git(fixture.repo, ['worktree', 'unlock', running]);
+    await waitUntil(
+      async () => (await row(sidebar, 'still-running').locator('.codicon-lock').count()) === 0,
+      'the lock icon to go',
+    );
   });
 
   test('confirming the discard removes both worktrees and their branches', async () => {
     const sidebar = await openWorktreesView(session.page);
-    git(fixture.repo, ['worktree', 'unlock', folderOf('discard-a')]);
-    await waitUntil(async () => (await row(sidebar, 'discard-a').locator('.codicon-lock').count()) === 0, 'the lock icon to go');
-    await actOnRows(session.page, sidebar, ['discard-a', 'discard-b'], 'Discard Agent Work');
+    const clean = await addAgentWorktree('confirm-clean');
+    const dirty = await addAgentWorktree('confirm-dirty');
+    writeFileSync(path.join(dirty, 'agent-output.txt'), 'unsaved agent work');
+    await waitUntil(
+      async () => /\?1/.test(await row(sidebar, 'confirm-dirty').innerText()),
+      'confirm-dirty shows its untracked file',
+    );
+    await row(sidebar, 'confirm-clean').waitFor();
+    await actOnRows(session.page, sidebar, ['confirm-clean', 'confirm-dirty'], 'Discard Agent Work');
     const dialog = session.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     await dialog.locator('.monaco-button', { hasText: 'Discard and Lose Work' }).click();
     await waitUntil(
-      async () => (await row(sidebar, 'discard-a').count()) === 0 && (await row(sidebar, 'discard-b').count()) === 0,
+      async () => (await row(sidebar, 'confirm-clean').count()) === 0 && (await row(sidebar, 'confirm-dirty').count()) === 0,
       'both rows to go',
     );
-    assert.equal(existsSync(folderOf('discard-b')), false);
-    assert.equal(git(fixture.repo, ['branch', '--list', 'agent/discard-*']).trim(), '');
+    assert.equal(existsSync(clean), false);
+    assert.equal(existsSync(dirty), false);
+    assert.equal(git(fixture.repo, ['branch', '--list', 'agent/confirm-*']).trim(), '');
   });
 });

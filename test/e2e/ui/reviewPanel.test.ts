@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { createAgentWorktree, GitRunner, GitService } from '../../../src/git';
+import { createAgentWorktree, GitRunner, GitService, keep } from '../../../src/git';
 import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, screenshotsDir, waitUntil } from './workbench';
+import { openWorktreesView, row, runCommand, screenshotsDir, waitUntil } from './workbench';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>.txt';
 const HOSTILE_CONTENT = '</script><script>alert(1)</script>\n';
@@ -43,20 +43,31 @@ describe('Review panel in the real workbench', () => {
 
   const panel = (): FrameLocator => session.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
 
+  /**
+   * Opens the review of one agent worktree from its row, with every other editor closed first so
+   * that `panel()` is this review's page (a test that opens its own review needs no earlier test).
+   */
+  const openReview = async (name: string): Promise<FrameLocator> => {
+    await runCommand(session.page, 'View: Close All Editors');
+    await waitUntil(async () => (await session.page.locator('iframe.webview').count()) === 0, 'no review open');
+    const sidebar = await openWorktreesView(session.page);
+    const agentRow = row(sidebar, name);
+    await agentRow.waitFor({ timeout: 30_000 });
+    await agentRow.hover();
+    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
+    await panel()
+      .locator('h1', { hasText: `Review ${name}` })
+      .waitFor({ timeout: 30_000 });
+    return panel();
+  };
+
   test('open from the tree, untick a file and a hunk, Keep Selected: exactly those changes land', async () => {
     const dialogs: string[] = [];
     session.page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
     });
-    const sidebar = await openWorktreesView(session.page);
-    const agentRow = row(sidebar, 'tidy-the-shop');
-    await agentRow.waitFor({ timeout: 30_000 });
-    await agentRow.hover();
-    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-
-    const frame = panel();
-    await frame.locator('h1', { hasText: 'Review tidy-the-shop' }).waitFor({ timeout: 30_000 });
+    const frame = await openReview('tidy-the-shop');
     await frame.locator('.task', { hasText: 'Tidy the shop' }).waitFor();
     const listed = await frame.locator('.file-list .path').allTextContents();
     assert.deepEqual([...listed].sort(), [HOSTILE_NAME, 'coupons.ts', 'docs/notes.md', 'long.txt'].sort());
@@ -163,25 +174,28 @@ describe('Review panel in the real workbench', () => {
   });
 
   test('Discard removes the agent worktree and its branch after the confirmation', async () => {
-    const frame = panel();
+    // Its own agent worktree, part of whose work was already kept (as after a partial keep).
+    const service = new GitService(new GitRunner());
+    const discarded = await createAgentWorktree(service, { repoPath: repo, name: 'discard-from-panel' });
+    writeFileSync(path.join(discarded.path, 'kept-part.txt'), 'kept into the main worktree\n');
+    writeFileSync(path.join(discarded.path, 'agent-notes.txt'), 'work the user will throw away\n');
+    await keep(service, discarded.path, { files: ['kept-part.txt'] });
+    const frame = await openReview('discard-from-panel');
+    await frame.locator('.file-list .path', { hasText: 'agent-notes.txt' }).waitFor();
     await frame.locator('#discard').click();
     const dialog = session.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     assert.match(await dialog.innerText(), /uncommitted file/);
     await dialog.locator('.monaco-button', { hasText: 'Discard and Lose Work' }).click();
-    await waitUntil(async () => !existsSync(agentPath), 'the worktree folder to go', 20_000);
-    await waitUntil(async () => git(repo, ['branch', '--list', 'agent/tidy-the-shop']).trim() === '', 'the branch to go');
+    await waitUntil(async () => !existsSync(discarded.path), 'the worktree folder to go', 20_000);
+    await waitUntil(async () => git(repo, ['branch', '--list', 'agent/discard-from-panel']).trim() === '', 'the branch to go');
     await waitUntil(async () => (await session.page.locator('iframe.webview.ready').count()) === 0, 'the panel to close');
+    assert.equal(readFileSync(path.join(repo, 'kept-part.txt'), 'utf8'), 'kept into the main worktree\n', 'what was kept stays');
+    rmSync(path.join(repo, 'kept-part.txt'));
   });
 
   test('an empty review keeps Keep disabled after a Discard the user cancelled', async () => {
-    const sidebar = await openWorktreesView(session.page);
-    const emptyRow = row(sidebar, 'nothing-yet');
-    await emptyRow.waitFor({ timeout: 30_000 });
-    await emptyRow.hover();
-    await emptyRow.locator('.action-label[aria-label="Review Changes"]').click();
-    const frame = panel();
-    await frame.locator('h1', { hasText: 'Review nothing-yet' }).waitFor({ timeout: 30_000 });
+    const frame = await openReview('nothing-yet');
     await frame.locator('.empty', { hasText: 'Nothing to review' }).waitFor();
     assert.equal(await frame.locator('#keep-all').isDisabled(), true);
 

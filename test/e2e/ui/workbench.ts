@@ -139,6 +139,19 @@ export async function setColorTheme(page: Page, theme: string): Promise<void> {
   await exactly(theme).first().click();
 }
 
+/** Runs a command from the palette the way a user does: F1, its exact title, Enter. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  const exactly = page.locator('.quick-input-list .monaco-list-row', {
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+  });
+  await exactly.first().click();
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+}
+
 /** Selects the rows (Ctrl-click after the first) and runs a context-menu action on the selection. */
 export async function actOnRows(page: Page, sidebar: Locator, labels: readonly string[], action: string): Promise<void> {
   const [first, ...rest] = labels;

@@ -16,7 +16,6 @@ const LONG = Array.from({ length: 40 }, (_, index) => `line ${index + 1}`);
 
 describe('Review panel in the real workbench', () => {
   let repo: string;
-  let agentPath: string;
   const session = useWorkbench({
     label: 'review',
     settings: { 'agentWorktrees.afterKeep': 'keep' },
@@ -28,7 +27,7 @@ describe('Review panel in the real workbench', () => {
       const service = new GitService(new GitRunner());
       await createAgentWorktree(service, { repoPath: repo, name: 'nothing-yet' });
       const created = await createAgentWorktree(service, { repoPath: repo, task: 'Tidy the shop' });
-      agentPath = created.path;
+      const agentPath = created.path;
       const edited = [...LONG];
       edited[2] = 'line 3 — first hunk (left out)';
       edited[36] = 'line 37 — second hunk (kept)';
@@ -59,6 +58,33 @@ describe('Review panel in the real workbench', () => {
       .locator('h1', { hasText: `Review ${name}` })
       .waitFor({ timeout: 30_000 });
     return panel();
+  };
+
+  /**
+   * The state a user reaches in the first test, for a test of its own: an agent worktree `name`
+   * with a two-hunk edit of long.txt and a hostile file; in its review the user unticked the file
+   * and hunk 1 and kept the rest. The main worktree's earlier kept changes are committed first (as
+   * the user would), so this keep is not refused over them.
+   */
+  const reviewAfterPartialKeep = async (name: string) => {
+    if (git(repo, ['status', '--porcelain']).trim() !== '') {
+      git(repo, ['add', '--all']);
+      git(repo, ['commit', '--quiet', '-m', `kept before ${name}`]);
+    }
+    const created = await createAgentWorktree(new GitService(new GitRunner()), { repoPath: repo, name });
+    const lines = readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n');
+    const firstHunk = `line 3 — ${name}, first hunk (left out)`;
+    lines[2] = firstHunk;
+    lines[36] = `line 37 — ${name}, second hunk (kept)`;
+    writeFileSync(path.join(created.path, 'long.txt'), lines.join('\n'));
+    writeFileSync(path.join(created.path, HOSTILE_NAME), HOSTILE_CONTENT);
+    const frame = await openReview(name);
+    await frame.locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).uncheck();
+    await frame.locator('input.hunk-check[aria-label="Keep hunk 1 of long.txt"]').uncheck();
+    await frame.locator('#keep-selected').click();
+    await frame.locator('#status', { hasText: '1 of 2 hunks of long.txt into' }).waitFor({ timeout: 30_000 });
+    await waitUntil(async () => (await frame.locator('.file-list .path').count()) === 2, 'the list to show only what is left');
+    return { agentPath: created.path, frame, firstHunk };
   };
 
   test('open from the tree, untick a file and a hunk, Keep Selected: exactly those changes land', async () => {
@@ -109,7 +135,7 @@ describe('Review panel in the real workbench', () => {
   });
 
   test('live: new agent work appears by itself; Open in Diff Editor; a reload restores the panel', async () => {
-    const frame = panel();
+    const { agentPath, frame } = await reviewAfterPartialKeep('live-review');
     writeFileSync(path.join(agentPath, 'late-arrival.txt'), 'written while the panel is open\n');
     await frame.locator('.file-list .path', { hasText: 'late-arrival.txt' }).waitFor({ timeout: 15_000 });
     assert.equal(
@@ -122,10 +148,14 @@ describe('Review panel in the real workbench', () => {
     await session.page.locator('.tabs-container .tab', { hasText: 'long.txt (agent changes)' }).waitFor({ timeout: 15_000 });
     await session.page.locator('.monaco-diff-editor').first().waitFor();
 
-    await session.page.reload();
+    // Reload the way the workbench does it: its open editors are saved before the page goes. A bare
+    // page.reload() only finds the panel again if a periodic save happened to run in between.
+    const reloaded = session.page.waitForEvent('load', { timeout: 60_000 });
+    await runCommand(session.page, 'Developer: Reload Window');
+    await reloaded;
     await session.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-    await session.page.locator('.tabs-container .tab', { hasText: 'Review: tidy-the-shop' }).first().click();
-    await panel().locator('h1', { hasText: 'Review tidy-the-shop' }).waitFor({ timeout: 30_000 });
+    await session.page.locator('.tabs-container .tab', { hasText: 'Review: live-review' }).first().click();
+    await panel().locator('h1', { hasText: 'Review live-review' }).waitFor({ timeout: 30_000 });
     await panel().locator('.file-list .path', { hasText: 'late-arrival.txt' }).waitFor();
     assert.equal(
       await panel().locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).isChecked(),
@@ -140,7 +170,9 @@ describe('Review panel in the real workbench', () => {
   });
 
   test('Change… keeps into another worktree of the repository', async () => {
-    const frame = panel();
+    const { agentPath, frame, firstHunk } = await reviewAfterPartialKeep('change-target');
+    writeFileSync(path.join(agentPath, 'late-arrival.txt'), 'written while the panel is open\n');
+    await frame.locator('.file-list .path', { hasText: 'late-arrival.txt' }).waitFor({ timeout: 15_000 });
     await frame.locator('#choose-target').click();
     const input = session.page.locator('.quick-input-widget input');
     await input.waitFor();
@@ -168,7 +200,7 @@ describe('Review panel in the real workbench', () => {
     await frame.locator('input.file-check[aria-label="Keep long.txt (file list)"]').check();
     await frame.locator('#keep-selected').click();
     await waitUntil(
-      async () => readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n')[2] === 'line 3 — first hunk (left out)',
+      async () => readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n')[2] === firstHunk,
       'the remaining hunk in the main worktree',
     );
   });

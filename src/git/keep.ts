@@ -12,7 +12,8 @@ import {
 } from './agentChanges';
 import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
 import { failureReason, firstMeaningfulLine, GitError } from './errors';
-import { selectHunks } from './hunks';
+import { selectHunks, splitPatch } from './hunks';
+import { restoreIndex, snapshotIndex } from './indexSnapshot';
 import { pathsHoldingKeptContent } from './keptContent';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
@@ -122,18 +123,21 @@ async function choosePatch(
   // Keeping everything: the captured patch is exactly it (no second diff).
   if (everything) return { patch: changes.patch, everything, touched: chosen };
   const wholePaths = [...new Set(selected.filter((file) => hunksOf(file) === undefined).flatMap(pathsOf))];
-  const parts: Buffer[] = [];
-  const touched = new Set(chosen);
-  if (wholePaths.length > 0) {
-    parts.push((await git(['diff', ...PATCH_FLAGS], wholePaths)).stdoutBytes);
-    // Without rename detection both sides of every change are listed.
-    const listed = (await git(['diff', '--name-only', '-z', '--no-renames'], wholePaths)).stdout.split('\0');
-    for (const name of listed) if (name) touched.add(name);
-  }
+  const parts: Buffer[] = wholePaths.length > 0 ? [(await git(['diff', ...PATCH_FLAGS], wholePaths)).stdoutBytes] : [];
   for (const file of selected) {
     const hunks = hunksOf(file);
-    if (hunks !== undefined)
-      parts.push(selectHunks((await git(['diff', ...PATCH_FLAGS], pathsOf(file))).stdoutBytes, hunks, file.path));
+    if (hunks === undefined) continue;
+    const sections = splitPatch((await git(['diff', ...PATCH_FLAGS], pathsOf(file))).stdoutBytes);
+    if (sections.length !== 1) {
+      // Its path names a folder's files too (it replaced a folder, or became one): no hunks of its own.
+      throw new WorktreeOperationError('invalid', `${file.path} replaced a folder or became one: keep it whole.`);
+    }
+    parts.push(selectHunks(sections[0] as Buffer, hunks, file.path));
+  }
+  // Without rename detection both sides of every change are listed.
+  const touched = new Set(chosen);
+  for (const name of (await git(['diff', '--name-only', '-z', '--no-renames'], chosen)).stdout.split('\0')) {
+    if (name) touched.add(name);
   }
   return { patch: Buffer.concat(parts), everything, touched: [...touched] };
 }
@@ -207,16 +211,20 @@ async function applyAllOrNothing(
   afterApply: () => Promise<void>,
 ): Promise<string[]> {
   const before = await snapshotPaths(target, paths);
+  const indexBefore = await snapshotIndex(service, target, paths);
   /** Puts the paths back (and their index entries when `index`); returns what could not be. */
   const restore = async (index: boolean) => {
     const { problems, rewritten } = await restorePaths(before);
-    const git = (args: string[]) =>
-      service.runner.run(args, { cwd: target, acceptExitCodes: [0, 1] }).catch((failed: unknown) => {
+    const inIndex = (step: Promise<unknown>) =>
+      step.catch((failed: unknown) => {
         problems.push(`the index: ${failureReason(failed)}`);
       });
-    if (index) await git(['reset', '--quiet', '--', ...paths]);
-    // Rewritten files have new times: refresh the index's stat cache, or git sees them as modified.
-    if (rewritten > 0) await git(['update-index', '-q', '--refresh']);
+    if (index) await inIndex(restoreIndex(service, target, indexBefore));
+    // Rewritten files (and restored entries) have new times: refresh the index's stat cache, or
+    // git sees them as modified.
+    if (index || rewritten > 0) {
+      await inIndex(service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] }));
+    }
     return problems;
   };
   let applied = false;

@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { AgentCommit, AgentEdit, Create, Discard, Fault, Keep, Refresh, Remove, UserEdit } from '../fuzz/commands';
+import { AgentCommit, AgentEdit, Create, Discard, Fault, Keep, Refresh, Remove, UserCommit, UserEdit } from '../fuzz/commands';
 import { replay } from '../fuzz/lifecycle';
 
 // Counterexamples the lifecycle fuzzer found (`npm run fuzz`), shrunk, kept as they were printed.
@@ -105,5 +105,35 @@ test('an incremental keep replaces what the last keep put in the target once the
     new AgentCommit(0, false),
     new AgentEdit(0, 'modify', 0, 0),
     new Keep(0, 'all', false, false, 0, true),
+  ]);
+});
+
+test('hunks of a file that became a folder are refused; a failed keep never leaves a folder where a file was', async () => {
+  // The agent turned README.md into a folder README.md/ and the user kept hunks of README.md under
+  // a stale kept-up-to lock: the diff for the pathspec README.md also held README.md/inside.txt,
+  // whose addition was applied but not snapshotted, so the rollback hit EISDIR and left the folder.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'file-to-folder', 0, 0),
+    new Fault('ref-lock', 0, true),
+    new Keep(0, 'hunks', false, false, 0, true),
+    new AgentCommit(0, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Fault('ref-lock', 0, false),
+  ]);
+});
+
+test('a failed keep puts back the exact index entry of a kept file the user staged, not HEAD’s', async () => {
+  // After a partial keep and a user commit, the kept file was staged in the target (not HEAD's
+  // entry). The next keep failed on a stale ref lock and its rollback reset the entry to HEAD.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 7, 0),
+    new Keep(0, 'hunks', false, false, 0, true),
+    new UserCommit(true),
+    new Fault('ref-lock', 0, true),
+    new Keep(0, 'all', false, false, 0, true),
+    new Remove([0], 'none', false, false, false),
+    new AgentCommit(0, false),
   ]);
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { createStep, type Step, stepArbitraries } from './commands';
+import { createStep, stepArbitraries } from './arbitraries';
+import type { Step } from './commands';
 import { Violation, World } from './world';
 
 export interface FuzzOptions {

@@ -6,7 +6,7 @@ import { keptRefName } from './agentMetadata';
 import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
-import { isInsideOrSame, samePath } from './paths';
+import { comparablePath, isInsideOrSame, samePath } from './paths';
 import type { GitService } from './service';
 import type { Worktree } from './types';
 
@@ -80,10 +80,15 @@ export async function planRemoval(
   options: RemovalOptions = {},
 ): Promise<RemovalPlan> {
   const unique = new Map<string, RemovalRequest>();
-  for (const request of requests) unique.set(path.resolve(request.path), request);
+  for (const request of requests) {
+    // A duplicate that names the repository wins over one that does not (a gone folder needs it).
+    const key = comparablePath(request.path);
+    if (!unique.get(key)?.commonDir || request.commonDir) unique.set(key, { ...request, path: path.resolve(request.path) });
+  }
   const listings = new Map<string, Promise<Worktree[]>>();
   const targets: RemovalTarget[] = [];
-  for (const [resolvedPath, request] of unique) {
+  for (const request of unique.values()) {
+    const resolvedPath = request.path;
     const found = request.commonDir ?? (await commonDirOf(service, resolvedPath));
     if (typeof found !== 'string') {
       targets.push(blockedTarget(resolvedPath, '', found.reason));

@@ -128,7 +128,7 @@ export interface RemovalExpectation {
   /** The linked worktrees requested (duplicates merged): all removed when nothing is blocked. */
   readonly removable: readonly string[];
   /**
-   * A worktree whose folder was deleted, requested (also) without its repository: from the path
+   * A worktree whose folder was deleted, requested only without its repository: from the path
    * alone it cannot be found, so refusing it as blocked is as right as removing it (when the batch
    * goes through, it must have been found, and then it must be removed).
    */
@@ -152,7 +152,8 @@ export function expectRemoval(
     else if (listed.gone && !request.commonDir) unnamed.add(resolved);
     else removable.add(resolved);
   }
-  return { blocked, removable: [...removable].filter((worktree) => !unnamed.has(worktree)), unnamed: [...unnamed] };
+  // Named once with its repository is enough: that request wins over its duplicates.
+  return { blocked, removable: [...removable], unnamed: [...unnamed].filter((worktree) => !removable.has(worktree)) };
 }
 
 /**

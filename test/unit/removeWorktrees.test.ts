@@ -206,6 +206,18 @@ describe('removing worktrees', () => {
     assert.match(list, /gone-two/, 'no global prune');
   });
 
+  test('a gone worktree named twice, once with its repository: the one that names it counts, in either order', async () => {
+    const { service, created, commonDir } = await setup(['gone-a', 'gone-b']);
+    for (const worktree of created) rmSync(worktree.path, { recursive: true, force: true });
+    const [a, b] = created.map((worktree) => worktree.path) as [string, string];
+    const first = await planRemoval(service, [{ path: a, commonDir }, { path: a }]);
+    const last = await planRemoval(service, [{ path: `${b}/` }, { path: b, commonDir }]);
+    for (const plan of [first, last]) {
+      assert.equal(plan.blocked, false, plan.targets[0]?.blocked);
+      assert.equal(plan.targets.length, 1);
+    }
+  });
+
   test('duplicates are merged and unknown paths are blocked', async () => {
     const { service, created } = await setup(['dup']);
     const target = created[0]?.path as string;

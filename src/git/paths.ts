@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /**
@@ -35,4 +36,16 @@ export function relativeInside(folder: string, file: string, caseInsensitive = C
 /** `folder` is `other` or contains it. */
 export function isInsideOrSame(folder: string, other: string, caseInsensitive = CASE_INSENSITIVE): boolean {
   return relativeInside(folder, other, caseInsensitive) !== undefined;
+}
+
+/**
+ * A path with its symlinks resolved (git lists real paths; a window may have opened a link). A
+ * part that does not exist (yet) is kept as written below its nearest existing folder.
+ */
+export async function realOrResolved(target: string): Promise<string> {
+  const resolved = path.resolve(target);
+  const real = await realpath(resolved).catch(() => undefined);
+  if (real !== undefined) return real;
+  const parent = path.dirname(resolved);
+  return parent === resolved ? resolved : path.join(await realOrResolved(parent), path.basename(resolved));
 }

@@ -6,7 +6,7 @@ import { keptRefName } from './agentMetadata';
 import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
-import { comparablePath, isInsideOrSame, samePath } from './paths';
+import { comparablePath, isInsideOrSame, realOrResolved, samePath } from './paths';
 import type { GitService } from './service';
 import type { Worktree } from './types';
 
@@ -38,11 +38,14 @@ export interface RemovalTarget {
   readonly uncommittedFiles: number;
   /**
    * Files git sees as uncommitted, lost or not. When everything was kept these are accounted for,
-   * yet git still needs `--force` to remove them; `keptTree` is the state that made them so.
+   * yet git still needs `--force` to remove them.
    */
   readonly dirtyFiles: number;
-  /** Set when the worktree's whole state equals its kept-up-to tree (nothing to lose): that tree. */
-  readonly keptTree: string | undefined;
+  /**
+   * The worktree's whole state (a tree of everything in it) when it was planned, set when it had
+   * uncommitted files: what the confirmation counted. Checked again just before git is forced.
+   */
+  readonly plannedState: string | undefined;
   /** Commits reachable only from this worktree's branch (or its detached HEAD). */
   readonly uniqueCommits: number;
   readonly branch: string | undefined;
@@ -135,7 +138,7 @@ function blockedTarget(targetPath: string, commonDir: string, reason: string, wo
     blocked: reason,
     uncommittedFiles: 0,
     dirtyFiles: 0,
-    keptTree: undefined,
+    plannedState: undefined,
     uniqueCommits: 0,
     branch: worktree?.branch,
     branchTip: worktree?.head,
@@ -155,7 +158,13 @@ async function classify(
   if (worktree.isMain || worktree.bare) {
     return blockedTarget(targetPath, commonDir, 'it is the main worktree, which is never removed', worktree);
   }
-  const open = (options.protectedPaths ?? []).find((folder) => isInsideOrSame(targetPath, folder));
+  // Compared as given and with symlinks resolved: git lists real paths, a window may have opened a link.
+  const [realTarget, ...protectedPaths] = await Promise.all(
+    [targetPath, ...(options.protectedPaths ?? [])].map((folder) => realOrResolved(folder)),
+  );
+  const open = [...(options.protectedPaths ?? []), ...protectedPaths].find(
+    (folder) => isInsideOrSame(targetPath, folder) || isInsideOrSame(realTarget as string, folder),
+  );
   if (open) return blockedTarget(targetPath, commonDir, 'it is open in this window', worktree);
   if (worktree.locked && !options.forceLocked) {
     return blockedTarget(
@@ -185,18 +194,18 @@ async function classify(
       throw new GitError('Unexpected rev-list output', { code: 'ParseError', args: count.args });
   }
   const dirtyFiles = uncommittedFiles;
-  let keptTree: string | undefined;
-  if ((uncommittedFiles > 0 || uniqueCommits > 0) && worktree.agent?.keptUpTo && worktree.gitDir && !worktree.gone) {
+  const gitDir = worktree.gone ? undefined : worktree.gitDir;
+  const plannedState = dirtyFiles > 0 && gitDir ? await snapshotTree(service, targetPath, gitDir) : undefined;
+  if ((uncommittedFiles > 0 || uniqueCommits > 0) && worktree.agent?.keptUpTo && gitDir) {
     // Everything the agent has was kept already (its whole state equals the kept-up-to tree):
     // removing it loses nothing, even though its commits are on no other branch.
     const [now, kept] = await Promise.all([
-      snapshotTree(service, targetPath, worktree.gitDir),
+      plannedState ?? snapshotTree(service, targetPath, gitDir),
       keptTreeOf(service, commonDir, worktree.agent.keptUpTo),
     ]);
     if (now === kept) {
       uncommittedFiles = 0;
       uniqueCommits = 0;
-      keptTree = kept;
     }
   }
   return {
@@ -206,7 +215,7 @@ async function classify(
     blocked: undefined,
     uncommittedFiles,
     dirtyFiles,
-    keptTree,
+    plannedState,
     uniqueCommits,
     branch: worktree.branch,
     branchTip: tip,
@@ -258,7 +267,7 @@ async function removeOne(
   const claimed = await claimRemoval(target.worktree?.gitDir);
   if (claimed !== true) return notRemoved(claimed);
   try {
-    const changed = await changedSinceKept(service, target, options);
+    const changed = await changedSincePlanned(service, target);
     if (changed) throw new WorktreeOperationError('blocked', changed);
     await git(['worktree', 'remove', ...force, '--', target.path]);
   } catch (error) {
@@ -314,25 +323,27 @@ function branchNotOurs(worktree: Worktree): string | undefined {
 }
 
 /**
- * Nothing was confirmed as lost because everything had been kept: if the agent wrote more since
- * the plan, forcing would lose that. Checked again under the repository's mutation lock.
+ * The confirmation counted what the worktree held when it was planned (or counted nothing, as all
+ * of it was kept). If anything was written since, forcing git would lose work nobody was told
+ * about, in this worktree or — with one confirmation for a batch — in another: refuse instead.
+ * Checked under the repository's mutation lock, just before git runs.
  */
-async function changedSinceKept(
-  service: GitService,
-  target: RemovalTarget,
-  options: RemovalOptions,
-): Promise<string | undefined> {
-  if (!target.keptTree || options.force || !target.worktree?.gitDir) return undefined;
+async function changedSincePlanned(service: GitService, target: RemovalTarget): Promise<string | undefined> {
+  if (!target.plannedState || !target.worktree?.gitDir) return undefined;
   const now = await snapshotTree(service, target.path, target.worktree.gitDir);
-  return now === target.keptTree ? undefined : 'It changed since everything was kept (new work would be lost): review it again.';
+  return now === target.plannedState
+    ? undefined
+    : 'It changed since the removal was planned (new work would be lost without being counted): review it and try again.';
 }
 
-async function keptTreeOf(service: GitService, commonDir: string, keptUpTo: string): Promise<string> {
-  const result = await service.runner.run(['rev-parse', '--verify', '--end-of-options', `${keptUpTo}^{tree}`], {
+/** The kept-up-to commit's tree; undefined when that commit is gone (then nothing counts as kept). */
+async function keptTreeOf(service: GitService, commonDir: string, keptUpTo: string): Promise<string | undefined> {
+  const result = await service.runner.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${keptUpTo}^{tree}`], {
     cwd: commonDir,
     readOnly: true,
+    acceptExitCodes: [0, 1],
   });
-  return result.stdout.trim();
+  return result.exitCode === 0 ? result.stdout.trim() : undefined;
 }
 
 /** Made in the worktree's admin dir for the time of a removal; goes with the admin dir. */

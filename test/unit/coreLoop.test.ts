@@ -50,8 +50,32 @@ describe('the core loop: keep, then discard', () => {
     write(agent.path, 'late.ts', 'written after the plan\n');
     const [outcome] = await executeRemoval(service, plan, options);
     assert.equal(outcome?.removed, false);
-    assert.match(outcome?.error ?? '', /changed since everything was kept/);
+    assert.match(outcome?.error ?? '', /changed since the removal was planned/);
     assert.equal(readFileSync(path.join(agent.path, 'late.ts'), 'utf8'), 'written after the plan\n');
+  });
+
+  test('one confirmation for a batch: a worktree written to after the plan is refused, the others go', async () => {
+    const { repo, service, agent: kept } = await agentWithWork('kept');
+    await keep(service, kept.path);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '--quiet', '-m', 'the user commits what was kept');
+    const unkept = await createAgentWorktree(service, { repoPath: repo, name: 'unkept' });
+    write(unkept.path, 'lost.ts', 'confirmed as lost\n');
+    const options = { deleteBranch: true, force: true };
+    const plan = await planRemoval(service, [{ path: kept.path }, { path: unkept.path }], options);
+    assert.equal(plan.totals.uncommittedFiles, 1, 'only the unkept file is counted');
+    write(kept.path, 'new.ts', 'written while the dialog was open\n');
+    write(unkept.path, 'also-new.ts', 'not counted either\n');
+    const outcomes = await executeRemoval(service, plan, options);
+    assert.deepEqual(
+      outcomes.map(({ removed }) => removed),
+      [false, false],
+    );
+    for (const outcome of outcomes) assert.match(outcome.error ?? '', /changed since the removal was planned/);
+    assert.equal(readFileSync(path.join(kept.path, 'new.ts'), 'utf8'), 'written while the dialog was open\n');
+    assert.equal(readFileSync(path.join(unkept.path, 'also-new.ts'), 'utf8'), 'not counted either\n');
+    const again = await planRemoval(service, [{ path: unkept.path }], options);
+    assert.equal((await executeRemoval(service, again, options))[0]?.removed, true, 'unchanged since its plan: it goes');
   });
 
   test('a partial keep, then a confirmed discard: removed with its branch', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/git';
@@ -127,6 +127,13 @@ describe('removing worktrees', () => {
         inside,
       );
     }
+    // A window that opened the worktree through a symlink (macOS /tmp, a linked home folder).
+    const link = path.join(path.dirname(repo), 'link-to-worktree');
+    symlinkSync(created[0]?.path as string, link);
+    await assert.rejects(
+      remove(service, [created[0]?.path as string], { protectedPaths: [path.join(link, 'src')], force: true }),
+      isOperationError('blocked'),
+    );
     assert.deepEqual(snapshot(repo), before);
   });
 

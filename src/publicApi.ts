@@ -63,11 +63,16 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     ),
     keep: documented(async (worktreePath: string, options = {}) => {
       const result = await keep(service, requireString(worktreePath, 'worktreePath'), options);
-      await deps.refreshRepositoryOf(worktreePath);
+      await afterSuccess(deps, () => deps.refreshRepositoryOf(worktreePath));
       return result;
     }),
     discard: documented(async (worktreePath: string, options: { force?: boolean; repoPath?: string } = {}) => {
-      const [outcome] = await remove(deps, [requireString(worktreePath, 'worktreePath')], { ...options, deleteBranch: true });
+      const [outcome] = await remove(
+        deps,
+        [requireString(worktreePath, 'worktreePath')],
+        { ...options, deleteBranch: true },
+        { agentOnly: true },
+      );
       if (!outcome) throw new WorktreeOperationError('invalid', `Nothing to discard at ${worktreePath}`);
       rejectRefusals([outcome]);
       return outcome;
@@ -77,7 +82,12 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
 }
 
 /** Plan and remove with every guard; the review panels of removed worktrees close. */
-async function remove(deps: ApiDeps, paths: readonly string[], request: RemoveWorktreesRequest): Promise<RemovalOutcome[]> {
+async function remove(
+  deps: ApiDeps,
+  paths: readonly string[],
+  request: RemoveWorktreesRequest,
+  { agentOnly = false } = {},
+): Promise<RemovalOutcome[]> {
   const options = {
     force: request.force,
     forceLocked: request.forceLocked,
@@ -85,10 +95,20 @@ async function remove(deps: ApiDeps, paths: readonly string[], request: RemoveWo
     protectedPaths: openFolders(),
   };
   const plan = await planRemoval(deps.service, await requestsFor(deps, paths, request.repoPath), options);
+  // Discard is for agent worktrees: a plain worktree (and its branch, maybe the user's) is not one.
+  const plain = agentOnly ? plan.targets.find((target) => !target.blocked && !target.worktree?.agent) : undefined;
+  if (plain)
+    throw new WorktreeOperationError('invalid', `${plain.path} is not an agent worktree: remove it with removeWorktrees.`);
   const outcomes = await executeRemoval(deps.service, plan, options);
-  await deps.model.refreshRepositories(repositoriesOf(plan));
+  // The refresh first: on it, the panels of removed worktrees close together with their diff tabs.
+  await afterSuccess(deps, () => deps.model.refreshRepositories(repositoriesOf(plan)));
   for (const outcome of outcomes) if (outcome.removed) deps.panels.get(outcome.path)?.dispose();
   return outcomes;
+}
+
+/** The operation succeeded: a refresh failing afterwards is logged, not reported as its failure. */
+async function afterSuccess(deps: ApiDeps, refresh: () => Promise<unknown>): Promise<void> {
+  await refresh().catch((error: unknown) => deps.logger.warn(`Refresh after an API call failed: ${(error as Error).message}`));
 }
 
 /** With `repoPath`, every path is looked for in that repository (a missing folder cannot say which). */

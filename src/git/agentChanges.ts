@@ -75,7 +75,9 @@ export type AgentWorktreeLocation = Extract<RepositoryDiscovery, { kind: 'worktr
 
 /** Its agent metadata; read it afresh inside a mutation (a keep moves `keptUpTo`). */
 export async function requireAgentMetadata(found: AgentWorktreeLocation): Promise<AgentMetadata> {
-  const metadata = await readAgentMetadata(found.gitDir);
+  const metadata = await readAgentMetadata(found.gitDir).catch((error: Error) => {
+    throw new WorktreeOperationError('invalid', `${found.topLevel}: ${error.message}.`);
+  });
   if (!metadata) {
     throw new WorktreeOperationError('invalid', `${found.topLevel} was not created as an agent worktree (no metadata).`);
   }

@@ -48,8 +48,16 @@ export async function readAgentMetadata(adminDir: string): Promise<AgentMetadata
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const parsed: unknown = JSON.parse(text);
-  return isAgentMetadata(parsed) ? parsed : undefined;
+  // Damaged is not absent: an agent worktree with unreadable metadata must not pass for a plain one
+  // (whose branch a removal would delete).
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`its agent metadata (${METADATA_FILE}) is not valid JSON`);
+  }
+  if (!isAgentMetadata(parsed)) throw new Error(`its agent metadata (${METADATA_FILE}) is damaged`);
+  return parsed;
 }
 
 /** Written to a temp file and renamed, so a crash never leaves half a file behind. */

@@ -23,10 +23,8 @@ export async function pathsHoldingKeptContent(
   if (paths.length === 0) return own;
   const git = (args: string[]) => service.runner.run(args, { cwd: target, readOnly: true });
   const [kept, head, index] = await Promise.all([
-    git(['ls-tree', '-z', '--full-tree', '--end-of-options', keptUpTo, '--', ...paths]).then((r) =>
-      parseEntries(r.stdout, 'tree'),
-    ),
-    git(['ls-tree', '-z', '--full-tree', '--end-of-options', 'HEAD', '--', ...paths]).then((r) => parseEntries(r.stdout, 'tree')),
+    git(['ls-tree', '-z', '--full-tree', '--end-of-options', keptUpTo, ...paths]).then((r) => parseEntries(r.stdout, 'tree')),
+    git(['ls-tree', '-z', '--full-tree', '--end-of-options', 'HEAD', ...paths]).then((r) => parseEntries(r.stdout, 'tree')),
     git(['ls-files', '-s', '-z', '--', ...paths]).then((r) => parseEntries(r.stdout, 'index')),
   ]);
   const present: string[] = [];

@@ -314,6 +314,9 @@ async function removeOne(
  * agent (or the user) may have checked out another branch there, such as the user's `feature-y`.
  */
 function branchNotOurs(worktree: Worktree): string | undefined {
+  if (worktree.agentMetadataProblem && worktree.branch) {
+    return `${worktree.branch} may not be the agent's: ${worktree.agentMetadataProblem}`;
+  }
   if (!worktree.agent || !worktree.branch) return undefined;
   if (worktree.agent.branch === undefined) return `${worktree.branch} was not recorded as the branch created for the agent`;
   if (worktree.agent.branch !== worktree.branch) {

@@ -52,13 +52,22 @@ export class GitService {
       records.map(async (record): Promise<Worktree> => {
         const gone = record.bare ? false : !(await directoryExists(record.path));
         const gitDir = record.isMain ? repo.commonDir : adminDirs.get(path.resolve(record.path));
+        // A damaged metadata file must not hide the worktree: it is shown as a plain one, and the
+        // problem is kept (a removal then never deletes its branch).
+        const metadata =
+          !record.isMain && gitDir
+            ? await readAgentMetadata(gitDir).then(
+                (agent) => ({ agent, problem: undefined }),
+                (error: Error) => ({ agent: undefined, problem: error.message }),
+              )
+            : { agent: undefined, problem: undefined };
         return {
           ...record,
           branch: record.branchRef?.replace(/^refs\/heads\//, ''),
           gone,
           gitDir,
-          // A damaged metadata file must not hide the worktree: it is then shown as a plain one.
-          agent: !record.isMain && gitDir ? await readAgentMetadata(gitDir).catch(() => undefined) : undefined,
+          agent: metadata.agent,
+          agentMetadataProblem: metadata.problem,
         };
       }),
     );

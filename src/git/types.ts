@@ -45,6 +45,8 @@ export interface Worktree extends WorktreeRecord {
   readonly gitDir: string | undefined;
   /** Set for worktrees this extension created for an agent (read from the admin dir, no git process). */
   readonly agent: AgentMetadata | undefined;
+  /** Why its agent metadata could not be read, when there is a file but a damaged one. */
+  readonly agentMetadataProblem?: string;
 }
 
 export interface StatusCounts {

@@ -48,6 +48,13 @@ describe('The core loop through the API, in a real extension host', () => {
     await assert.rejects(api.getAgentChanges(repo), documentedRejection('invalid', /not an agent worktree/));
     await assert.rejects(api.keep(path.join(repo, 'no such folder')), documentedRejection('invalid', /missing/));
     await assert.rejects(api.discard(repo), documentedRejection('blocked', /main worktree/));
+    // Discard is for agent worktrees: a plain one (and its branch) is left alone.
+    const plain = path.join(path.dirname(repo), 'loop-plain-worktree');
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'loop-plain', plain);
+    await assert.rejects(api.discard(plain, { force: true }), documentedRejection('invalid', /not an agent worktree/));
+    assert.ok(existsSync(plain));
+    assert.equal((await api.removeWorktrees([plain], { deleteBranch: false }))[0]?.removed, true);
+    git(repo, 'branch', '-D', 'loop-plain');
     await assert.rejects(api.removeWorktrees('not an array' as never), documentedRejection('invalid'));
     await assert.rejects(api.createAgentWorktree({ repoPath: repo, baseRef: '--output=/tmp/x' }), documentedRejection('invalid'));
 

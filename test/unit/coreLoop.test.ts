@@ -245,3 +245,21 @@ describe('a file that replaced a folder', () => {
     assert.equal(readFileSync(path.join(repo, 'src/deep/code.txt'), 'utf8'), 'the user’s uncommitted edit\n');
   });
 });
+
+describe('an agent worktree whose metadata is damaged', () => {
+  test('is listed as a plain worktree, and removing it keeps its branch', async () => {
+    const { repo, service, agent } = await agentWithWork('damaged');
+    const metadataFile = path.join(repo, '.git', 'worktrees', 'damaged', 'agent-worktrees.json');
+    write(path.dirname(metadataFile), path.basename(metadataFile), '{"version": 1, "baseCommit": "not a sha"}\n');
+    const listed = (await service.listWorktrees({ commonDir: path.join(repo, '.git') })).find(
+      (worktree) => worktree.path === agent.path,
+    );
+    assert.equal(listed?.agent, undefined);
+    assert.match(listed?.agentMetadataProblem ?? '', /damaged/);
+    const { outcomes } = await discard(service, agent.path, true);
+    assert.equal(outcomes[0]?.removed, true, outcomes[0]?.error);
+    assert.equal(outcomes[0]?.branchDeleted, false);
+    assert.match(outcomes[0]?.branchKept ?? '', /may not be the agent's: its agent metadata .* is damaged/);
+    assert.notEqual(git(repo, 'branch', '--list', agent.branch).trim(), '');
+  });
+});

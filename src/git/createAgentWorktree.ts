@@ -132,9 +132,15 @@ async function createLocked(
 
   // 4. Create; from here on, a failure undoes exactly what was created.
   const createdFolder = await mkdir(path.dirname(target), { recursive: true });
+  // What this call made, and only that, is undone on failure: another window may be creating the
+  // same branch or folder at the same moment, and its worktree is not ours to remove.
+  let branchCreated = false;
   let worktreeAdded = false;
   try {
-    await git(['worktree', 'add', '--quiet', '-b', branch, '--', target, baseCommit]);
+    // `git branch` refuses a branch that exists (also one made by another window since the check).
+    await git(['branch', '--no-track', branch, baseCommit]);
+    branchCreated = true;
+    await git(['worktree', 'add', '--quiet', '--', target, branch]);
     worktreeAdded = true;
     const adminDir = await adminDirOf(target);
     const metadata: AgentMetadata = {
@@ -152,7 +158,7 @@ async function createLocked(
     const copiedFiles = await copyIncludedIgnoredFiles(git, invoking, target, options.copyIncludes ?? []);
     return { path: target, branch, slug, commonDir, metadata, copiedFiles };
   } catch (error) {
-    const leftovers = await rollback(git, { target, branch, worktreeAdded, createdFolder });
+    const leftovers = await rollback(git, { target, branch, branchCreated, worktreeAdded, createdFolder });
     const reason = failureReason(error);
     const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
     throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason}.${tail}`, { cause: error });
@@ -333,19 +339,22 @@ async function copyIncludedIgnoredFiles(
 /** Undo what this call created, and only that. Returns what could not be undone. */
 async function rollback(
   git: Git,
-  created: { target: string; branch: string; worktreeAdded: boolean; createdFolder: string | undefined },
+  created: {
+    target: string;
+    branch: string;
+    branchCreated: boolean;
+    worktreeAdded: boolean;
+    createdFolder: string | undefined;
+  },
 ): Promise<string[]> {
   const leftovers: string[] = [];
-  if (created.worktreeAdded || (await pathExists(path.join(created.target, '.git')))) {
+  if (created.worktreeAdded) {
     // A worktree this call just made holds nothing but what it put there: forcing is safe.
     await git(['worktree', 'remove', '--force', '--force', '--', created.target]).catch(() =>
       leftovers.push(`worktree ${created.target}`),
     );
   }
-  const branch = await git(['show-ref', '--verify', '--quiet', `refs/heads/${created.branch}`], { accept: [0, 1] }).catch(
-    () => undefined,
-  );
-  if (branch?.exitCode === 0) {
+  if (created.branchCreated) {
     await git(['branch', '-D', '--', created.branch]).catch(() => leftovers.push(`branch ${created.branch}`));
   }
   if (created.createdFolder) {

@@ -262,3 +262,27 @@ describe('createAgentWorktree', () => {
     assert.equal(git(repo, 'branch', '--list', 'agent/second').trim(), '');
   });
 });
+
+describe('two windows creating the same agent worktree at once', () => {
+  test('the one that loses the race removes nothing of the winner’s (worktree, branch, work)', async () => {
+    const repo = createRepo('race');
+    const { service, runner } = recordingService();
+    const target = path.join(path.dirname(repo), 'race.worktrees', 'same-task');
+    // The other window creates the same branch and folder between this call's checks and its writes.
+    const run = runner.run.bind(runner);
+    let raced = false;
+    runner.run = (args, options) => {
+      const writes = (args[0] === 'branch' && args[1] === '--no-track') || (args[0] === 'worktree' && args[1] === 'add');
+      if (writes && !raced) {
+        raced = true;
+        git(repo, 'worktree', 'add', '--quiet', '-b', 'agent/same-task', target);
+        write(target, 'winner.txt', 'the other window’s agent is working here\n');
+      }
+      return run(args, options);
+    };
+    await assert.rejects(createAgentWorktree(service, { repoPath: repo, name: 'same-task' }), isOperationError('failed'));
+    assert.equal(readFileSync(path.join(target, 'winner.txt'), 'utf8'), 'the other window’s agent is working here\n');
+    assert.equal(git(repo, 'branch', '--list', '--format=%(refname:short)', 'agent/same-task').trim(), 'agent/same-task');
+    assert.match(git(repo, 'worktree', 'list', '--porcelain'), /same-task/);
+  });
+});

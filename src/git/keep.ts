@@ -11,7 +11,7 @@ import {
   requireAgentMetadata,
 } from './agentChanges';
 import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
-import { failureReason, firstMeaningfulLine, GitError } from './errors';
+import { failureReason, firstMeaningfulLine } from './errors';
 import { selectHunks, splitPatch } from './hunks';
 import { restoreIndex, snapshotIndex } from './indexSnapshot';
 import { pathsHoldingKeptContent } from './keptContent';
@@ -229,7 +229,13 @@ async function applyAllOrNothing(
   };
   let applied = false;
   try {
-    const conflicts = await applyPatch(service, target, patchFile, paths, options, restore);
+    // --3way stages what merged cleanly: those paths get back the index entries they had.
+    const unstage = (clean: readonly string[]) =>
+      restoreIndex(service, target, {
+        paths: clean,
+        entries: new Map([...indexBefore.entries].filter(([relative]) => clean.includes(relative))),
+      });
+    const conflicts = await applyPatch(service, target, patchFile, paths, options, { restore, unstage });
     applied = true;
     await afterApply();
     return conflicts;
@@ -256,14 +262,19 @@ async function applyPatch(
   patchFile: string,
   paths: readonly string[],
   options: KeepOptions,
-  restore: (index: boolean) => Promise<string[]>,
+  undo: {
+    /** Puts the paths back (and their index entries when asked); returns what could not be. */
+    readonly restore: (index: boolean) => Promise<string[]>;
+    /** Gives these paths back the index entries they had before the keep. */
+    readonly unstage: (paths: readonly string[]) => Promise<void>;
+  },
 ): Promise<string[]> {
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
   // No separate --check first: a patch that does not apply is refused before anything is written.
   const plain = await git(['apply', '--recount', ...(options.staged ? ['--index'] : []), patchFile], [0, 1, 128]);
   if (plain.exitCode === 0) return [];
   // A write that failed half-way (not a check) left part of the patch: undo it before trying a merge.
-  if ((await restore(options.staged === true)).length > 0) {
+  if ((await undo.restore(options.staged === true)).length > 0) {
     // The caller's own restore tries once more and says what is still not back.
     throw new WorktreeOperationError('failed', `The changes do not apply to ${target}: ${firstMeaningfulLine(plain.stderr)}`);
   }
@@ -284,13 +295,11 @@ async function applyPatch(
     );
   }
   await git(['apply', '--3way', '--recount', patchFile], [0, 1]);
-  // --3way stages what merged cleanly; leave it unstaged unless asked, like a plain apply.
+  // --3way stages what merged cleanly; leave it unstaged unless asked, like a plain apply. A
+  // failure here is the keep's failure (the caller puts everything back), never ignored.
   if (!options.staged) {
     const clean = paths.filter((file) => !conflicted.includes(file));
-    if (clean.length > 0)
-      await git(['reset', '--quiet', '--', ...clean]).catch((error: unknown) => {
-        if (!(error instanceof GitError)) throw error;
-      });
+    if (clean.length > 0) await undo.unstage(clean);
   }
   return conflicted;
 }

@@ -263,3 +263,31 @@ describe('an agent worktree whose metadata is damaged', () => {
     assert.notEqual(git(repo, 'branch', '--list', agent.branch).trim(), '');
   });
 });
+
+describe('a keep that needs a three-way merge', () => {
+  test('leaves the merged files unstaged as they were: a kept file the user staged keeps its staged entry', async () => {
+    const repo = createRepo('threeway');
+    const lines = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`);
+    commitFile(repo, 'b.txt', `${lines.join('\n')}\n`);
+    const { service } = recordingService();
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'merge' });
+    write(agent.path, 'a.txt', 'kept first\n');
+    await keep(service, agent.path);
+    git(repo, 'add', 'a.txt'); // the user stages what was kept
+    const stagedKept = git(repo, 'ls-files', '-s', 'a.txt');
+    const ours = [...lines];
+    ours[6] = 'line 7, the user’s';
+    write(repo, 'b.txt', `${ours.join('\n')}\n`);
+    git(repo, 'commit', '--quiet', '-m', 'the user edits b.txt near the agent’s change', '--', 'b.txt'); // a.txt stays staged
+    const theirs = [...lines];
+    theirs[8] = 'line 9, the agent’s';
+    write(agent.path, 'b.txt', `${theirs.join('\n')}\n`);
+    write(agent.path, 'a.txt', 'kept first\nrefined\n');
+    const result = await keep(service, agent.path);
+    assert.deepEqual(result.conflicts, []);
+    assert.match(readFileSync(path.join(repo, 'b.txt'), 'utf8'), /line 7, the user’s\nline 8\nline 9, the agent’s/);
+    assert.equal(readFileSync(path.join(repo, 'a.txt'), 'utf8'), 'kept first\nrefined\n');
+    assert.equal(git(repo, 'ls-files', '-s', 'a.txt'), stagedKept, 'the staged entry is the user’s, as before');
+    assert.equal(git(repo, 'diff', '--cached', '--name-only', '--', 'b.txt'), '', 'b.txt is not staged');
+  });
+});

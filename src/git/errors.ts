@@ -1,6 +1,6 @@
 /**
  * The one error type the git service throws. Callers switch on `code`;
- * `args`, `exitCode` and `stderr` are kept so a message can say exactly what git refused and why.
+ * `args`, `exitCode`, `stderr` and `stdoutBytes` are kept so a message can say exactly what git refused and why.
  */
 export type GitErrorCode =
   | 'GitNotFound'
@@ -24,6 +24,8 @@ export interface GitErrorDetails {
   readonly cwd?: string;
   readonly exitCode?: number | null;
   readonly stderr?: string;
+  /** What git wrote to stdout before failing, byte for byte. */
+  readonly stdoutBytes?: Buffer;
   readonly cause?: unknown;
 }
 
@@ -33,6 +35,7 @@ export class GitError extends Error {
   readonly cwd: string | undefined;
   readonly exitCode: number | null | undefined;
   readonly stderr: string;
+  readonly stdoutBytes: Buffer;
 
   constructor(message: string, details: GitErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -42,6 +45,7 @@ export class GitError extends Error {
     this.cwd = details.cwd;
     this.exitCode = details.exitCode;
     this.stderr = details.stderr ?? '';
+    this.stdoutBytes = details.stdoutBytes ?? Buffer.alloc(0);
   }
 
   /** git's own words, first `fatal:`/`error:` line preferred, for user-facing messages. */

@@ -1,7 +1,8 @@
 // `npm run bench`: ours against a floor measured in the same run, alternating, ≥ 5 rounds after a
 // warm-up. Absolute times depend on the machine; the ratio ours/floor is the result.
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
-// that run in the real VS Code: review panel paint and activation).
+// that run in the real VS Code: review panel paint and activation), --runner-only (only the rows
+// "runner vs direct spawn").
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -24,6 +25,9 @@ const SIZE = quick
 /** Every line of each file changed: 100 removed + 100 added, so 500 files ≈ 100,000 diff lines. */
 const PAINT_LINES_PER_FILE = 100;
 const withVsCode = !process.argv.includes('--no-vscode');
+const runnerOnly = process.argv.includes('--runner-only');
+/** Calls of each kind (direct spawn, runner) for the runner rows, alternating. */
+const RUNNER_CALLS = quick ? 50 : 200;
 const CORES = availableParallelism();
 /** Writing 2,000 files varies a lot from run to run (here 450–1,900 ms): more rounds for keep. */
 const KEEP_ROUNDS = 2 * ROUNDS + 1;
@@ -107,8 +111,61 @@ function fmt(s: Stats): string {
   return `${s.median.toFixed(1)} ms [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
 }
 
+/** A plain spawn of git, reading all of stdout: the floor under the runner. */
+function spawnGit(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} → ${code}`))));
+  });
+}
+
+/**
+ * The runner (simple-git underneath: one instance per call, the errors option, the empty-chunk
+ * completion) against a direct spawn of the same command with the same variables, one call at a time.
+ */
+async function runnerVsDirectSpawn(repo: string): Promise<Row[]> {
+  const runner = new GitRunner();
+  const env = { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_LITERAL_PATHSPECS: '1', GIT_OPTIONAL_LOCKS: '0' };
+  const status = ['status', '--porcelain=v2', '-z'];
+  const silent = ['diff', '--cached', '--quiet'];
+  const files = Number(git(repo, ['ls-files', '-z']).split('\0').length - 1).toLocaleString('en');
+  return [
+    await compare(
+      'runner vs direct spawn: status',
+      `\`git ${status.join(' ')}\`, ${files} files, ${RUNNER_CALLS} calls each`,
+      1.1,
+      () => spawnGit(status, repo, env),
+      () => runner.run(status, { cwd: repo, readOnly: true }),
+      undefined,
+      RUNNER_CALLS,
+    ),
+    await compare(
+      'runner vs direct spawn: silent',
+      `\`git ${silent.join(' ')}\` (prints nothing), same repository, ${RUNNER_CALLS} calls each`,
+      1.25,
+      () => spawnGit(silent, repo, env),
+      () => runner.run(silent, { cwd: repo, readOnly: true }),
+      undefined,
+      RUNNER_CALLS,
+    ),
+  ];
+}
+
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'agent-worktrees-bench-'));
+  if (runnerOnly) {
+    try {
+      console.log(`Runner rows only: a repository of ${SIZE.files} files…`);
+      printRows(await runnerVsDirectSpawn(createRepo(path.join(root, 'runner'), SIZE.files)));
+    } finally {
+      cleanup(root);
+    }
+    return;
+  }
   const rows: Row[] = [];
   const memory: Record<string, number> = {};
   const scaling: Array<{ worktrees: number; medianMs: number; perWorktreeMs: number }> = [];
@@ -119,6 +176,7 @@ async function main(): Promise<void> {
     const commonDir = path.join(repo, '.git');
     const service = new GitService(new GitRunner());
     const readOnly = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
+    rows.push(...(await runnerVsDirectSpawn(repo)));
 
     const floorRefresh = [
       'set -e',
@@ -247,13 +305,7 @@ async function main(): Promise<void> {
     vscode,
   };
   writeFileSync(path.join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log('\n| benchmark | fixture | floor median (min–max) | ours median (min–max) | ours/floor | target |');
-  console.log('|---|---|---|---|---|---|');
-  for (const row of rows) {
-    console.log(
-      `| ${row.name} | ${row.fixture} | ${fmt(row.floor)} | ${fmt(row.ours)} | **${row.ratio.toFixed(2)}** | ${row.target} ${row.met === undefined ? '' : row.met ? '✓' : '✗'} |`,
-    );
-  }
+  printRows(rows);
   console.log(
     `\nScaling (full refresh): ${scaling.map((s) => `${s.worktrees} → ${s.perWorktreeMs.toFixed(2)} ms/worktree`).join(', ')}`,
   );
@@ -262,6 +314,16 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} MiB`)
       .join(', ')}`,
   );
+}
+
+function printRows(rows: readonly Row[]): void {
+  console.log('\n| benchmark | fixture | floor median (min–max) | ours median (min–max) | ours/floor | target |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(
+      `| ${row.name} | ${row.fixture} | ${fmt(row.floor)} | ${fmt(row.ours)} | **${row.ratio.toFixed(2)}** | ${row.target} ${row.met === undefined ? '' : row.met ? '✓' : '✗'} |`,
+    );
+  }
 }
 
 /**

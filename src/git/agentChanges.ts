@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type AgentMetadata, readAgentMetadata } from './agentMetadata';
@@ -133,7 +133,7 @@ export async function snapshotTree(service: GitService, cwd: string, gitDir: str
   try {
     const index = path.join(scratch, 'index');
     try {
-      await copyFile(path.join(gitDir, 'index'), index); // its stat cache makes `add --all` fast
+      await copyIndex(path.join(gitDir, 'index'), index); // its stat cache makes `add --all` fast
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await service.runner.run(['read-tree', 'HEAD'], { cwd, env: { GIT_INDEX_FILE: index } });
@@ -144,6 +144,18 @@ export async function snapshotTree(service: GitService, cwd: string, gitDir: str
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Copies an index file with its modification time. Git trusts an entry's cached stat data only
+ * when the entry is older than the index file ("racy git"): a copy with a new time would make a
+ * file edited in the same second as the index was written (same size) look unchanged, and the
+ * capture would miss the edit.
+ */
+export async function copyIndex(from: string, to: string): Promise<void> {
+  await copyFile(from, to);
+  const { atime, mtime } = await stat(from);
+  await utimes(to, atime, mtime);
 }
 
 const STATUS_NAMES: Record<string, ChangeStatus> = {

@@ -1,7 +1,7 @@
-import { copyFile, cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { snapshotTree } from './agentChanges';
+import { copyIndex, snapshotTree } from './agentChanges';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
 import { failureReason, firstMeaningfulLine } from './errors';
 import { WorktreeOperationError } from './operationErrors';
@@ -264,7 +264,7 @@ async function stagedTree(service: GitService, invoking: string, invokingGitDir:
   try {
     const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
     try {
-      await copyFile(path.join(invokingGitDir, 'index'), env.GIT_INDEX_FILE);
+      await copyIndex(path.join(invokingGitDir, 'index'), env.GIT_INDEX_FILE);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       await service.runner.run(['read-tree', 'HEAD'], { cwd: invoking, env });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, keep, planRemoval, WorktreeOperationError } from '../../src/git';
+import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 /** The whole loop: create → agent edits → keep (all or part) → discard, as the user ran it. */
@@ -289,5 +289,20 @@ describe('a keep that needs a three-way merge', () => {
     assert.equal(readFileSync(path.join(repo, 'a.txt'), 'utf8'), 'kept first\nrefined\n');
     assert.equal(git(repo, 'ls-files', '-s', 'a.txt'), stagedKept, 'the staged entry is the user’s, as before');
     assert.equal(git(repo, 'diff', '--cached', '--name-only', '--', 'b.txt'), '', 'b.txt is not staged');
+  });
+});
+
+describe('capturing an edit made in the same second as the agent’s index was written', () => {
+  test('a same-size edit in the second of the index’s write is seen (git’s racy-clean rule holds on the copy)', async () => {
+    const { service, agent } = await agentWithWork('racy');
+    const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+    await nextSecond(); // the add and the edit then fall in one second (git compares seconds)
+    write(agent.path, 'same.txt', 'aaaa\n');
+    git(agent.path, 'add', 'same.txt');
+    write(agent.path, 'same.txt', 'bbbb\n'); // same size, same second: its cached stat data matches
+    await nextSecond(); // the capture's copy of the index is made in a later second
+    const changes = await getAgentChanges(service, agent.path);
+    assert.match(changes.patch.toString('utf8'), /\+bbbb/);
+    assert.doesNotMatch(changes.patch.toString('utf8'), /\+aaaa/);
   });
 });

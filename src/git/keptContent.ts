@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { snapshotIndex } from './indexSnapshot';
 import type { GitService } from './service';
 
 /** One path's entry in a tree or index: mode and object id. */
@@ -22,10 +23,11 @@ export async function pathsHoldingKeptContent(
   const own = new Set<string>();
   if (paths.length === 0) return own;
   const git = (args: string[]) => service.runner.run(args, { cwd: target, readOnly: true });
-  const [kept, head, index] = await Promise.all([
-    git(['ls-tree', '-z', '--full-tree', '--end-of-options', keptUpTo, ...paths]).then((r) => parseEntries(r.stdout, 'tree')),
-    git(['ls-tree', '-z', '--full-tree', '--end-of-options', 'HEAD', ...paths]).then((r) => parseEntries(r.stdout, 'tree')),
-    git(['ls-files', '-s', '-z', '--', ...paths]).then((r) => parseEntries(r.stdout, 'index')),
+  // The index's stage-0 entries (a conflicted path has none, so it is never the keep's own).
+  const [kept, head, { entries: index }] = await Promise.all([
+    git(['ls-tree', '-z', '--full-tree', '--end-of-options', keptUpTo, ...paths]).then((r) => parseTreeEntries(r.stdout)),
+    git(['ls-tree', '-z', '--full-tree', '--end-of-options', 'HEAD', ...paths]).then((r) => parseTreeEntries(r.stdout)),
+    snapshotIndex(service, target, paths),
   ]);
   const present: string[] = [];
   for (const relative of paths) {
@@ -54,14 +56,13 @@ function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {
   return a === undefined || b === undefined ? a === b : a.mode === b.mode && a.oid === b.oid;
 }
 
-/** `ls-tree -z` (`<mode> <type> <oid>\t<path>`) or `ls-files -s -z` (`<mode> <oid> <stage>\t<path>`). */
-function parseEntries(output: string, kind: 'tree' | 'index'): Map<string, Entry> {
+/** `ls-tree -z`: `<mode> <type> <oid>\t<path>` records. */
+function parseTreeEntries(output: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   for (const record of output.split('\0')) {
     const tab = record.indexOf('\t');
     if (tab < 0) continue;
-    const fields = record.slice(0, tab).split(' ');
-    const [mode = '', oid = ''] = kind === 'tree' ? [fields[0], fields[2]] : [fields[0], fields[1]];
+    const [mode = '', , oid = ''] = record.slice(0, tab).split(' ');
     entries.set(record.slice(tab + 1), { mode, oid });
   }
   return entries;

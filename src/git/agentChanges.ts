@@ -131,14 +131,7 @@ export async function captureAgentChanges(
 export async function snapshotTree(service: GitService, cwd: string, gitDir: string): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-capture-'));
   try {
-    const index = path.join(scratch, 'index');
-    try {
-      await copyIndex(path.join(gitDir, 'index'), index); // its stat cache makes `add --all` fast
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await service.runner.run(['read-tree', 'HEAD'], { cwd, env: { GIT_INDEX_FILE: index } });
-    }
-    const env = { GIT_INDEX_FILE: index };
+    const env = { GIT_INDEX_FILE: await temporaryIndex(service, cwd, gitDir, scratch) }; // its stat cache makes `add --all` fast
     await service.runner.run(['add', '--all', '--', '.'], { cwd, env });
     return (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim();
   } finally {
@@ -147,12 +140,27 @@ export async function snapshotTree(service: GitService, cwd: string, gitDir: str
 }
 
 /**
+ * A copy of a worktree's index in `scratch` (HEAD's tree when it has none yet), for git to work on
+ * with `GIT_INDEX_FILE` while the worktree's own index is only read.
+ */
+export async function temporaryIndex(service: GitService, cwd: string, gitDir: string, scratch: string): Promise<string> {
+  const index = path.join(scratch, 'index');
+  try {
+    await copyIndex(path.join(gitDir, 'index'), index);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await service.runner.run(['read-tree', 'HEAD'], { cwd, env: { GIT_INDEX_FILE: index } });
+  }
+  return index;
+}
+
+/**
  * Copies an index file with its modification time. Git trusts an entry's cached stat data only
  * when the entry is older than the index file ("racy git"): a copy with a new time would make a
  * file edited in the same second as the index was written (same size) look unchanged, and the
  * capture would miss the edit.
  */
-export async function copyIndex(from: string, to: string): Promise<void> {
+async function copyIndex(from: string, to: string): Promise<void> {
   await copyFile(from, to);
   const { atime, mtime } = await stat(from);
   await utimes(to, atime, mtime);

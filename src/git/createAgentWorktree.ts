@@ -1,7 +1,7 @@
 import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { copyIndex, snapshotTree } from './agentChanges';
+import { snapshotTree, temporaryIndex } from './agentChanges';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
 import { failureReason, firstMeaningfulLine } from './errors';
 import { WorktreeOperationError } from './operationErrors';
@@ -262,13 +262,7 @@ async function readUncommittedState(
 async function stagedTree(service: GitService, invoking: string, invokingGitDir: string): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-staged-'));
   try {
-    const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
-    try {
-      await copyIndex(path.join(invokingGitDir, 'index'), env.GIT_INDEX_FILE);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await service.runner.run(['read-tree', 'HEAD'], { cwd: invoking, env });
-    }
+    const env = { GIT_INDEX_FILE: await temporaryIndex(service, invoking, invokingGitDir, scratch) };
     const written = await service.runner.run(['write-tree'], { cwd: invoking, env, acceptExitCodes: [0, 128] });
     if (written.exitCode === 0) return written.stdout.trim();
     if (/unmerged/i.test(written.stderr)) {

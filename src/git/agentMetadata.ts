@@ -28,6 +28,12 @@ export interface AgentMetadata {
    * on the agent's branch). The next review and keep start from it; removal counts work beyond it.
    */
   readonly keptUpTo?: string;
+  /**
+   * The worktrees the keeps wrote into (newest last). The kept copy lives there, so the agent's work
+   * counts as kept only while every one of them is still a worktree (undefined before it was
+   * recorded: then the worktree it was created from, the default target).
+   */
+  readonly keptInto?: readonly string[];
   /** The agent's HEAD and the time of the last Keep: cheap hints for "has unkept work" in the view. */
   readonly keptAtHead?: string;
   readonly keptAt?: string;
@@ -81,6 +87,8 @@ function isAgentMetadata(value: unknown): value is AgentMetadata {
     (record.branch === undefined || typeof record.branch === 'string') &&
     (record.task === undefined || typeof record.task === 'string') &&
     (record.agentCommand === undefined || typeof record.agentCommand === 'string') &&
+    (record.keptInto === undefined ||
+      (Array.isArray(record.keptInto) && record.keptInto.every((entry) => typeof entry === 'string'))) &&
     (record.keptUpTo === undefined || (typeof record.keptUpTo === 'string' && /^[0-9a-f]{40,64}$/.test(record.keptUpTo)))
   );
 }

@@ -18,6 +18,7 @@ import { pathsHoldingKeptContent } from './keptContent';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
 import { restorePaths, snapshotPaths } from './pathSnapshot';
+import { samePath } from './paths';
 import type { GitService } from './service';
 
 const BOOKKEEPING_IDENTITY = {
@@ -89,7 +90,7 @@ export async function keep(service: GitService, worktreePath: string, options: K
       // written after the apply, and a failure there takes the applied changes back out.
       const keptUpTo = await keptCommit(service, found.topLevel, changes.from, keptTree);
       const conflicts = await applyAllOrNothing(service, target, patchFile, touched, options, () =>
-        recordKept(service, found, metadata, keptUpTo),
+        recordKept(service, found, metadata, keptUpTo, target),
       );
       return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
     } finally {
@@ -347,6 +348,7 @@ async function recordKept(
   found: AgentWorktreeLocation,
   metadata: AgentMetadata,
   keptUpTo: string,
+  target: string,
 ): Promise<void> {
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: found.topLevel, acceptExitCodes: accept });
   const ref = keptRefName(found.gitDir);
@@ -354,7 +356,8 @@ async function recordKept(
   await git(['update-ref', ref, keptUpTo]);
   try {
     const keptAtHead = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
-    await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptAtHead, keptAt: new Date().toISOString() });
+    const keptInto = [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target)), target];
+    await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptInto, keptAtHead, keptAt: new Date().toISOString() });
   } catch (error) {
     await git(previous ? ['update-ref', ref, previous, keptUpTo] : ['update-ref', '-d', ref, keptUpTo]).catch((undo: unknown) => {
       throw new WorktreeOperationError(

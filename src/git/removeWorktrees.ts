@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rmdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { snapshotTree } from './agentChanges';
-import { keptRefName } from './agentMetadata';
+import { type AgentMetadata, keptRefName } from './agentMetadata';
 import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
 import { parseStatusV2 } from './parsers';
@@ -99,8 +99,11 @@ export async function planRemoval(
     }
     const commonDir = found;
     if (!listings.has(commonDir)) listings.set(commonDir, service.listWorktrees({ commonDir }));
-    const worktree = (await listings.get(commonDir))?.find((candidate) => samePath(candidate.path, resolvedPath));
-    targets.push(await classify(service, resolvedPath, commonDir, worktree, options));
+    const listing = (await listings.get(commonDir)) ?? [];
+    const worktree = listing.find((candidate) => samePath(candidate.path, resolvedPath));
+    const removing = [...unique.values()].map((other) => other.path);
+    const keptCopiesSurvive = worktree?.agent ? keptCopiesRemain(worktree.agent, listing, removing) : false;
+    targets.push(await classify(service, resolvedPath, commonDir, worktree, { ...options, keptCopiesSurvive }));
   }
   const deleteBranch = options.deleteBranch ?? true;
   // Commits are lost with a detached HEAD, or with a branch that goes too.
@@ -116,6 +119,19 @@ export async function planRemoval(
       uniqueCommits: targets.reduce((sum, target) => sum + (losesCommits(target) ? target.uniqueCommits : 0), 0),
     },
   };
+}
+
+/**
+ * Whether every worktree the agent's work was kept into is still there and stays (is not removed in
+ * the same batch): only then is the kept copy a copy, and removing the agent worktree loses nothing.
+ */
+function keptCopiesRemain(agent: AgentMetadata, listing: readonly Worktree[], removing: readonly string[]): boolean {
+  const keptInto = agent.keptInto ?? [agent.createdFrom];
+  return keptInto.every(
+    (target) =>
+      listing.some((candidate) => !candidate.gone && samePath(candidate.path, target)) &&
+      !removing.some((other) => samePath(other, target)),
+  );
 }
 
 /** The repository of a path, or why there is none to remove it from. */
@@ -152,7 +168,7 @@ async function classify(
   targetPath: string,
   commonDir: string,
   worktree: Worktree | undefined,
-  options: RemovalOptions,
+  options: RemovalOptions & { readonly keptCopiesSurvive: boolean },
 ): Promise<RemovalTarget> {
   if (!worktree) return blockedTarget(targetPath, commonDir, 'git does not list it as a worktree of this repository');
   if (worktree.isMain || worktree.bare) {
@@ -196,7 +212,7 @@ async function classify(
   const dirtyFiles = uncommittedFiles;
   const gitDir = worktree.gone ? undefined : worktree.gitDir;
   const plannedState = dirtyFiles > 0 && gitDir ? await snapshotTree(service, targetPath, gitDir) : undefined;
-  if ((uncommittedFiles > 0 || uniqueCommits > 0) && worktree.agent?.keptUpTo && gitDir) {
+  if ((uncommittedFiles > 0 || uniqueCommits > 0) && worktree.agent?.keptUpTo && options.keptCopiesSurvive && gitDir) {
     // Everything the agent has was kept already (its whole state equals the kept-up-to tree):
     // removing it loses nothing, even though its commits are on no other branch.
     const [now, kept] = await Promise.all([

@@ -41,6 +41,23 @@ describe('the core loop: keep, then discard', () => {
     assert.equal(readFileSync(path.join(repo, 'cart.ts'), 'utf8'), 'export const total = 2;\n');
   });
 
+  test('kept into another agent worktree: counts as kept while that one stays, not when it goes too', async () => {
+    const { service, agent } = await agentWithWork();
+    const other = await createAgentWorktree(service, { repoPath: agent.path, name: 'other' });
+    await keep(service, agent.path, { target: other.path });
+    const alone = await planRemoval(service, [{ path: agent.path }]);
+    assert.equal(alone.losesWork, false, 'the kept copy stays in the other agent worktree');
+    const both = await planRemoval(service, [{ path: agent.path }, { path: other.path }]);
+    const [agentTarget, otherTarget] = both.targets;
+    assert.equal(both.losesWork, true);
+    assert.equal(agentTarget?.uncommittedFiles, 3, 'its only kept copy goes in the same batch');
+    assert.equal(otherTarget?.uncommittedFiles, 3, 'cart.ts, untracked.ts, staged.ts as kept (made from the agent commit)');
+    await discard(service, other.path, true);
+    const after = await planRemoval(service, [{ path: agent.path }]);
+    assert.equal(after.losesWork, true, 'the worktree it was kept into is gone');
+    assert.equal(after.targets[0]?.uncommittedFiles, 3);
+  });
+
   test('Keep All, then the agent writes more before the removal runs: refused, the new work stays', async () => {
     const { service, agent } = await agentWithWork();
     await keep(service, agent.path);

@@ -137,3 +137,19 @@ test('a failed keep puts back the exact index entry of a kept file the user stag
     new AgentCommit(0, false),
   ]);
 });
+
+test('work kept into another agent worktree counts as kept only while that worktree stays', async () => {
+  // a1 was kept into a2; a2 was discarded (its one uncommitted file confirmed lost: the kept copy);
+  // then a1 was discarded without asking, since its plan said "everything was kept": the last copy
+  // of the work went unconfirmed. Reachable once kept, dirty worktrees were forced (#11 item 1).
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Create(false, false),
+    new Keep(0, 'all', false, false, 0, true),
+    new Discard(1),
+    new Keep(0, 'all', false, false, 0, true),
+    new UserEdit('modify', false, 0, 0),
+    new Discard(0),
+  ]);
+});

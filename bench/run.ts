@@ -7,12 +7,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { getAgentChanges } from '../src/git/agentChanges';
-import { readAgentMetadata, writeAgentMetadata } from '../src/git/agentMetadata';
-import { createAgentWorktree } from '../src/git/createAgentWorktree';
-import { keep } from '../src/git/keep';
+import { getAgentChanges } from '../src/agents/agentChanges';
+import { readAgentMetadata, writeAgentMetadata } from '../src/agents/agentMetadata';
+import { createAgentWorktree } from '../src/agents/createAgentWorktree';
+import { keep } from '../src/agents/keep';
+import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
-import { GitService } from '../src/git/service';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
 import type { VsCodeResult } from './vscodeResult';
 

@@ -3,10 +3,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { getAgentChanges } from '../src/git/agentChanges';
-import { createAgentWorktree } from '../src/git/createAgentWorktree';
+import { getAgentChanges } from '../src/agents/agentChanges';
+import { createAgentWorktree } from '../src/agents/createAgentWorktree';
+import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
-import { GitService } from '../src/git/service';
 import { EMPTY_SELECTION, type HostMessage } from '../src/webview/protocol';
 import { buildReviewData } from '../src/webview/reviewData';
 import { launchBrowser, openWorkbench, type Page, runCommand } from '../test/e2e/harness/browser';

@@ -7,7 +7,7 @@ import type {
   KeepResult,
   RemovalOutcome,
   WorktreeSnapshot,
-} from './git';
+} from './agents';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
 import type { ReviewPanels } from './webview/reviewPanel';

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
+import { GitService } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
 import { confirmAndRemove, maybeNotifyStale, registerRemoveCommands } from './commands/removeCommands';
 import { afterKeep, registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
-import { GitRunner, GitService, type Logger } from './git';
+import { GitRunner, type Logger } from './git';
 import { createApi } from './publicApi';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';

@@ -1,20 +1,20 @@
 import type * as vscode from 'vscode';
-import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
-import { createWithSettings } from './commands/agentCommands';
-import { openFolders, removalRequests } from './commands/removeCommands';
 import {
   asOperationError,
   executeRemoval,
   type GitService,
   getAgentChanges,
   keep,
-  type Logger,
   planRemoval,
   type RemovalOutcome,
   type RemovalRequest,
   repositoriesOf,
   WorktreeOperationError,
-} from './git';
+} from './agents';
+import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
+import { createWithSettings } from './commands/agentCommands';
+import { openFolders, removalRequests } from './commands/removeCommands';
+import type { Logger } from './git';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
 import type { ReviewPanels } from './webview/reviewPanel';

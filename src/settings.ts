@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WorktreeLocation } from './git';
+import type { WorktreeLocation } from './agents';
 
 /** The extension's settings, read in one place with their defaults. */
 export interface AgentWorktreesSettings {

@@ -1,17 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { WorktreeSnapshot } from '../agents';
 import {
   type CreateAgentWorktreeOptions,
   type CreatedAgentWorktree,
   createAgentWorktree,
   type GitService,
-  type Logger,
   slugify,
   WorktreeOperationError,
   writeAgentMetadata,
-} from '../git';
-import type { WorktreeSnapshot } from '../git/types';
+} from '../agents';
+import type { Logger } from '../git';
 import { readSettings } from '../settings';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { WorktreesNode } from '../views/worktreesTree';

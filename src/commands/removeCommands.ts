@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { WorktreeSnapshot } from '../agents';
 import {
   describeBlocked,
   describeLossOf,
   executeRemoval,
   findStaleWorktrees,
   type GitService,
-  type Logger,
   planRemoval,
   type RemovalOptions,
   type RemovalOutcome,
@@ -15,8 +15,8 @@ import {
   repositoriesOf,
   type StaleCandidate,
   WorktreeOperationError,
-} from '../git';
-import type { WorktreeSnapshot } from '../git/types';
+} from '../agents';
+import type { Logger } from '../git';
 import { readSettings } from '../settings';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { WorktreesNode } from '../views/worktreesTree';

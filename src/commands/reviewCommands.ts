@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GitService, Logger } from '../git';
+import type { GitService } from '../agents';
+import type { Logger } from '../git';
 import { hasUnkeptWork } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { ReviewPanel, ReviewPanels } from '../webview/reviewPanel';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { WorktreeSnapshot } from '../agents';
 import type { Logger } from '../git';
-import type { WorktreeSnapshot } from '../git/types';
 import { changeSentence } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { WorktreesNode } from '../views/worktreesTree';

@@ -1,17 +1,29 @@
-export * from './agentChanges';
-export * from './agentMetadata';
+// Git plumbing: how git runs, what its output means, where repositories and worktrees are. No
+// product rules and no `vscode` here (lint-enforced); the product's operations live in src/agents.
 export { createLimiter, KeyedQueue } from './concurrency';
-export * from './createAgentWorktree';
-export * from './errors';
-export * from './hunks';
-export * from './keep';
-export * from './logger';
-export * from './operationErrors';
-export * from './parsers';
-export * from './paths';
-export * from './removeWorktrees';
-export * from './runner';
-export * from './service';
-export * from './slug';
-export * from './staleSweep';
-export * from './types';
+export { discoverRepository } from './discovery';
+export {
+  classifyGitFailure,
+  failureReason,
+  firstMeaningfulLine,
+  GitError,
+  type GitErrorCode,
+  type GitErrorDetails,
+  isGitError,
+} from './errors';
+export { GitClient, type GitClientOptions, type RepositoryRef } from './gitClient';
+export { type IndexSnapshot, restoreIndex, snapshotIndex } from './indexSnapshot';
+export { type Logger, silentLogger } from './logger';
+export { parseStatusV2, parseWorktreeList } from './parsers';
+export { type PathSnapshot, restorePaths, snapshotPaths } from './pathSnapshot';
+export { comparablePath, isInsideOrSame, realOrResolved, relativeInside, samePath } from './paths';
+export { formatArgs, type GitResult, GitRunner, type GitRunnerOptions, type GitRunOptions } from './runner';
+export type {
+  RepositoryDiscovery,
+  StatusCounts,
+  StatusReport,
+  WorktreeEntry,
+  WorktreeRecord,
+  WorktreeStatus,
+} from './types';
+export { parseLastReflogTime } from './worktreeFiles';

@@ -1,4 +1,4 @@
-import type { GitService } from './service';
+import type { GitClient } from './gitClient';
 
 /** The index entries (mode and object id) some paths of a worktree have now; absent paths have none. */
 export interface IndexSnapshot {
@@ -10,7 +10,7 @@ export interface IndexSnapshot {
  * Reads the index entries of `paths`. A keep restores them exactly on failure: they are not always
  * HEAD's (a kept file the user staged, or a keep into a target whose copy is the last keep's).
  */
-export async function snapshotIndex(service: GitService, cwd: string, paths: readonly string[]): Promise<IndexSnapshot> {
+export async function snapshotIndex(service: GitClient, cwd: string, paths: readonly string[]): Promise<IndexSnapshot> {
   const entries = new Map<string, { mode: string; oid: string }>();
   if (paths.length === 0) return { paths, entries };
   const listed = await service.runner.run(['ls-files', '-s', '-z', '--', ...paths], { cwd, readOnly: true });
@@ -25,7 +25,7 @@ export async function snapshotIndex(service: GitService, cwd: string, paths: rea
 }
 
 /** Puts the entries back exactly: paths that had none are dropped, the others get theirs again. */
-export async function restoreIndex(service: GitService, cwd: string, snapshot: IndexSnapshot): Promise<void> {
+export async function restoreIndex(service: GitClient, cwd: string, snapshot: IndexSnapshot): Promise<void> {
   const git = (args: string[]) => service.runner.run(args, { cwd });
   const absent = snapshot.paths.filter((relative) => !snapshot.entries.has(relative));
   if (absent.length > 0) await git(['update-index', '--force-remove', '--', ...absent]);

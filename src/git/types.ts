@@ -1,6 +1,4 @@
-/** Plain data shared by the git service and its callers. No behaviour, no `vscode`. */
-
-import type { AgentMetadata } from './agentMetadata';
+/** Plain data of git's facts, shared by the plumbing and its callers. No behaviour, no `vscode`. */
 
 /** Where a workspace folder sits in git terms. */
 export type RepositoryDiscovery =
@@ -36,17 +34,14 @@ export interface WorktreeRecord {
   readonly prunableReason: string | undefined;
 }
 
-export interface Worktree extends WorktreeRecord {
+/** A listed worktree as git and its admin files describe it. */
+export interface WorktreeEntry extends WorktreeRecord {
   /** Short branch name (`feature/x`), undefined when detached or bare. */
   readonly branch: string | undefined;
   /** The worktree's directory is missing on disk. */
   readonly gone: boolean;
   /** This worktree's own git dir (`<common>/worktrees/<id>` for linked, the common dir for main). */
   readonly gitDir: string | undefined;
-  /** Set for worktrees this extension created for an agent (read from the admin dir, no git process). */
-  readonly agent: AgentMetadata | undefined;
-  /** Why its agent metadata could not be read, when there is a file but a damaged one. */
-  readonly agentMetadataProblem?: string;
 }
 
 export interface StatusCounts {
@@ -77,19 +72,4 @@ export interface WorktreeStatus extends StatusReport {
   readonly newestChangeAt: number | undefined;
   /** The later of the two: what the view shows as age. */
   readonly lastActivityAt: number | undefined;
-}
-
-/** Everything known about one worktree after a refresh. `status` is absent for gone/bare entries. */
-export interface WorktreeSnapshot {
-  readonly worktree: Worktree;
-  readonly status: WorktreeStatus | undefined;
-  /** Why status could not be read (kept, never turned into "clean"). */
-  readonly statusError: Error | undefined;
-}
-
-export interface RepositorySnapshot {
-  readonly commonDir: string;
-  /** Display name: the main worktree's folder name (or the bare repo's). */
-  readonly name: string;
-  readonly worktrees: readonly WorktreeSnapshot[];
 }

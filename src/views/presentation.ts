@@ -1,4 +1,4 @@
-import type { WorktreeSnapshot } from '../git/types';
+import type { WorktreeSnapshot } from '../agents';
 
 /**
  * How a worktree reads in the view: pure functions over a snapshot (no `vscode` import),

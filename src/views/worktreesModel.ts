@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { GitError, type GitService, KeyedQueue, type Logger, samePath } from '../git';
-import type { RepositorySnapshot, WorktreeSnapshot } from '../git/types';
+import type { GitService, RepositorySnapshot, WorktreeSnapshot } from '../agents';
+import { GitError, KeyedQueue, type Logger, samePath } from '../git';
 
 /** What the view shows when it has no rows; mirrored into the `agentWorktrees.state` context key. */
 export type ViewState = 'untrusted' | 'no-folder' | 'loading' | 'git-missing' | 'no-repository' | 'ready';

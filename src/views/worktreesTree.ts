@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GitService } from '../git';
-import type { WorktreeSnapshot } from '../git/types';
+import type { GitService, WorktreeSnapshot } from '../agents';
 import { worktreeDecorationUri } from './decorations';
 import {
   changeSentence,

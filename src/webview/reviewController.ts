@@ -1,4 +1,5 @@
-import { type AgentChanges, type KeepResult, type Logger, WorktreeOperationError } from '../git';
+import { type AgentChanges, type KeepResult, WorktreeOperationError } from '../agents';
+import type { Logger } from '../git';
 import type { HostMessage, PageMessage, ReviewData } from './protocol';
 import { parsePageMessage } from './protocol';
 import { captureId } from './reviewData';

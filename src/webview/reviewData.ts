@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AgentChanges, splitHunks, splitPatch } from '../git';
+import { type AgentChanges, splitHunks, splitPatch } from '../agents';
 
 import type { ReviewData, ReviewFile } from './protocol';
 

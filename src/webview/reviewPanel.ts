@@ -1,15 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import {
-  type AgentChanges,
-  type GitService,
-  getAgentChanges,
-  keep,
-  type Logger,
-  locateAgentWorktree,
-  requireAgentMetadata,
-} from '../git';
+import { type AgentChanges, type GitService, getAgentChanges, keep, locateAgentWorktree, requireAgentMetadata } from '../agents';
+import type { Logger } from '../git';
 import { isInsideOrSame, samePath } from '../git/paths';
 import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';

@@ -14,7 +14,7 @@ import {
   type RemovalRequest,
   splitHunks,
   splitPatch,
-} from '../../src/git';
+} from '../../src/agents';
 import { git } from '../unit/helpers/gitFixture';
 import { applyEdit, type EditKind } from './edits';
 import { adminIdOf, clearFault, type FaultKind, injectFault } from './faults';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { RemovalOutcome, RemovalRequest } from '../../src/git';
+import type { RemovalOutcome, RemovalRequest } from '../../src/agents';
 import { git } from '../unit/helpers/gitFixture';
 import { adminIdOf, type FaultKind, faultsInTheWayOfKeep } from './faults';
 import { workingFiles } from './scan';

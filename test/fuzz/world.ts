@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { GitRunner, GitService, type RemovalPlan, WorktreeOperationError } from '../../src/git';
+import { GitService, type RemovalPlan, WorktreeOperationError } from '../../src/agents';
+import { GitRunner } from '../../src/git';
 import { createRepo, git, write } from '../unit/helpers/gitFixture';
 import { type ListedWorktree, type Scan, Scanner, type Source } from './scan';
 

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
+import {
+  createAgentWorktree,
+  executeRemoval,
+  getAgentChanges,
+  keep,
+  planRemoval,
+  WorktreeOperationError,
+} from '../../src/agents';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 /** The agent's state, byte for byte: index entries, HEAD, and every file's content. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval } from '../../src/git';
+import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval } from '../../src/agents';
 import type { StatusCounts } from '../../src/git/types';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, getAgentChanges, keep, planRemoval, WorktreeOperationError } from '../../src/git';
+import {
+  createAgentWorktree,
+  executeRemoval,
+  getAgentChanges,
+  keep,
+  planRemoval,
+  WorktreeOperationError,
+} from '../../src/agents';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 /** The whole loop: create → agent edits → keep (all or part) → discard, as the user ran it. */

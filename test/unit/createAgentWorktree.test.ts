@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, WorktreeOperationError } from '../../src/git';
+import { createAgentWorktree, WorktreeOperationError } from '../../src/agents';
 import { commitFile, createRepo, failGitSubcommand, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 /** Everything a failed create must leave exactly as it was. */

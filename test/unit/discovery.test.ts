@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, WorktreeOperationError } from '../../src/git';
+import { createAgentWorktree, WorktreeOperationError } from '../../src/agents';
 import { createRepo, git, recordingService, tempDir } from './helpers/gitFixture';
 
 describe('discoverRepository', () => {

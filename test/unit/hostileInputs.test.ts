@@ -19,14 +19,13 @@ import { describe, test } from 'node:test';
 import {
   createAgentWorktree,
   executeRemoval,
-  GitError,
-  GitRunner,
   GitService,
   getAgentChanges,
   keep,
   planRemoval,
   WorktreeOperationError,
-} from '../../src/git';
+} from '../../src/agents';
+import { GitError, GitRunner } from '../../src/git';
 import { commitFile, createRepo, divergeOnFile, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 /** Everything a mistaken operation could change: refs, worktrees, index, files of every worktree. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, WorktreeOperationError } from '../../src/git';
+import { createAgentWorktree, WorktreeOperationError } from '../../src/agents';
 import { commitFile, createRepo, divergeOnFile, git, recordingService, write } from './helpers/gitFixture';
 
 /** The invoking worktree's git files that bringing its changes along must never write. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { asOperationError, classifyGitFailure, GitError, WorktreeOperationError } from '../../src/git';
+import { asOperationError, WorktreeOperationError } from '../../src/agents';
+import { classifyGitFailure, GitError } from '../../src/git';
 
 describe('errors as the API documents them', () => {
   test('a ref lock is a ref lock, not the index’s', () => {

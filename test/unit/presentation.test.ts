@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Worktree, WorktreeSnapshot, WorktreeStatus } from '../../src/git/types';
+import type { Worktree, WorktreeSnapshot } from '../../src/agents';
+import type { WorktreeStatus } from '../../src/git/types';
 import {
   changeSummary,
   formatAge,

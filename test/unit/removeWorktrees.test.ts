@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/git';
+import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/agents';
 import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 const isOperationError = (code: string) => (error: unknown) => error instanceof WorktreeOperationError && error.code === code;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type AgentChanges, type KeepResult, WorktreeOperationError } from '../../src/git';
+import { type AgentChanges, type KeepResult, WorktreeOperationError } from '../../src/agents';
 import type { HostMessage, ReviewData, ReviewFile } from '../../src/webview/protocol';
 import { describeKept, ReviewController, type ReviewControllerDeps } from '../../src/webview/reviewController';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { selectHunks, splitHunks, splitPatch } from '../../src/git';
+import { selectHunks, splitHunks, splitPatch } from '../../src/agents';
 import { parsePageMessage, parsePageState, parseSelection } from '../../src/webview/protocol';
 
 const CAPTURE = `${'a'.repeat(40)}:${'b'.repeat(40)}`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, getAgentChanges, keep } from '../../src/git';
+import { createAgentWorktree, getAgentChanges, keep } from '../../src/agents';
 import { PageSelection } from '../../src/webview/app/selection';
 import { buildReviewData } from '../../src/webview/reviewData';
 import { commitFile, createRepo, recordingService, write } from './helpers/gitFixture';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { generateSlug, SLUG_PATTERN, slugify, slugProblem } from '../../src/git';
+import { generateSlug, SLUG_PATTERN, slugify, slugProblem } from '../../src/agents';
 
 describe('slugs', () => {
   test('accepts plain lower-case names', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, findStaleWorktrees } from '../../src/git';
+import { createAgentWorktree, findStaleWorktrees } from '../../src/agents';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
 
 const DAY = 24 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeAgentMetadata } from '../../../src/git/agentMetadata';
+import { writeAgentMetadata } from '../../../src/agents/agentMetadata';
 
 /** Fixed identity and dates so fixtures do not depend on the machine's git config. */
 function gitEnv(date?: Date): NodeJS.ProcessEnv {

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import type { FrameLocator } from 'playwright-core';
-import { createAgentWorktree, GitRunner, GitService, keep } from '../../../src/git';
+import { createAgentWorktree, GitService, keep } from '../../../src/agents';
+import { GitRunner } from '../../../src/git';
 import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';

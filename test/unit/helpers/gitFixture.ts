@@ -3,7 +3,8 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after } from 'node:test';
-import { GitRunner, GitService, type Logger } from '../../../src/git';
+import { GitService } from '../../../src/agents';
+import { GitRunner, type Logger } from '../../../src/git';
 
 /**
  * Real temporary git repositories for tests, isolated from the machine's git config:

@@ -1,11 +1,10 @@
 import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { failureReason, firstMeaningfulLine, parseWorktreeList } from '../git';
 import { snapshotTree, temporaryIndex } from './agentChanges';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
-import { failureReason, firstMeaningfulLine } from './errors';
 import { WorktreeOperationError } from './operationErrors';
-import { parseWorktreeList } from './parsers';
 import type { GitService } from './service';
 import { generateSlug, slugify, slugProblem } from './slug';
 

@@ -1,6 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { snapshotIndex } from './indexSnapshot';
+import { snapshotIndex } from '../git';
 import type { GitService } from './service';
 
 /** One path's entry in a tree or index: mode and object id. */

@@ -1,12 +1,12 @@
 import { copyFile, mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { RepositoryDiscovery } from '../git';
+import { GitError } from '../git';
 import { type AgentMetadata, readAgentMetadata } from './agentMetadata';
-import { GitError } from './errors';
 import { countSection, splitPatch } from './hunks';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
-import type { RepositoryDiscovery } from './types';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type-changed';
 

@@ -2,6 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
+  failureReason,
+  firstMeaningfulLine,
+  parseStatusV2,
+  restoreIndex,
+  restorePaths,
+  samePath,
+  snapshotIndex,
+  snapshotPaths,
+} from '../git';
+import {
   type AgentChanges,
   type AgentWorktreeLocation,
   type ChangedFile,
@@ -11,14 +21,9 @@ import {
   requireAgentMetadata,
 } from './agentChanges';
 import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
-import { failureReason, firstMeaningfulLine } from './errors';
 import { selectHunks, splitPatch } from './hunks';
-import { restoreIndex, snapshotIndex } from './indexSnapshot';
 import { pathsHoldingKeptContent } from './keptContent';
 import { WorktreeOperationError } from './operationErrors';
-import { parseStatusV2 } from './parsers';
-import { restorePaths, snapshotPaths } from './pathSnapshot';
-import { samePath } from './paths';
 import type { GitService } from './service';
 
 const BOOKKEEPING_IDENTITY = {

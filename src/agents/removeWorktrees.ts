@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rmdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { comparablePath, failureReason, GitError, isInsideOrSame, parseStatusV2, realOrResolved, samePath } from '../git';
 import { snapshotTree } from './agentChanges';
 import { type AgentMetadata, keptRefName } from './agentMetadata';
-import { failureReason, GitError } from './errors';
 import { WorktreeOperationError } from './operationErrors';
-import { parseStatusV2 } from './parsers';
-import { comparablePath, isInsideOrSame, realOrResolved, samePath } from './paths';
 import type { GitService } from './service';
-import type { Worktree } from './types';
+import type { Worktree } from './worktrees';
 
 export interface RemovalRequest {
   readonly path: string;

@@ -1,6 +1,6 @@
 import { planRemoval } from './removeWorktrees';
 import type { GitService } from './service';
-import type { RepositorySnapshot, WorktreeSnapshot } from './types';
+import type { RepositorySnapshot, WorktreeSnapshot } from './worktrees';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,4 +1,4 @@
-import { GitError, type GitErrorCode } from './errors';
+import { GitError, type GitErrorCode } from '../git';
 
 /**
  * Errors of the agent-worktree operations (create, remove), as the API reports them. Each says,

@@ -1,0 +1,47 @@
+// The product's operations on agent worktrees: create, capture what an agent changed, keep,
+// remove, sweep, and the metadata behind them. A new product rule goes here. Built only on the
+// plumbing in src/git (lint-enforced: never the other way round) and never on `vscode`, so the
+// extension, its API and a command line share every rule.
+export {
+  type AgentChanges,
+  type AgentWorktreeLocation,
+  type ChangedFile,
+  type ChangeStatus,
+  captureAgentChanges,
+  getAgentChanges,
+  locateAgentWorktree,
+  PATCH_FLAGS,
+  parseRaw,
+  requireAgentMetadata,
+  snapshotTree,
+  temporaryIndex,
+} from './agentChanges';
+export { type AgentMetadata, keptRefName, METADATA_FILE, readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+export {
+  type CreateAgentWorktreeOptions,
+  type CreatedAgentWorktree,
+  createAgentWorktree,
+  INSIDE_FOLDER,
+  targetPath,
+  type WorktreeLocation,
+} from './createAgentWorktree';
+export { countSection, selectHunks, splitHunks, splitPatch } from './hunks';
+export { type KeepOptions, type KeepResult, keep } from './keep';
+export { asOperationError, type OperationErrorCode, WorktreeOperationError } from './operationErrors';
+export {
+  describeBlocked,
+  describeLoss,
+  describeLossOf,
+  executeRemoval,
+  planRemoval,
+  type RemovalOptions,
+  type RemovalOutcome,
+  type RemovalPlan,
+  type RemovalRequest,
+  type RemovalTarget,
+  repositoriesOf,
+} from './removeWorktrees';
+export { GitService, repositoryName } from './service';
+export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';
+export { findStaleWorktrees, type StaleCandidate, type StaleOptions } from './staleSweep';
+export type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';

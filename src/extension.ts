@@ -31,10 +31,6 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const treeDataProvider = new WorktreesTreeProvider(model, service);
   const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true, canSelectMany: true });
   const commandDeps = { service, model, logger, showLog, state: context.globalState };
-  const refreshRepositoryOf = async (worktreePath: string) => {
-    const entry = model.findWorktree(worktreePath)?.repository;
-    if (entry) await model.refreshRepository(entry.commonDir);
-  };
   const reviewDeps = { ...commandDeps, panels: () => panels };
   const panels: ReviewPanels = new ReviewPanels({
     service,
@@ -48,7 +44,6 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
         (outcome) => outcome.removed,
       ),
     afterKeep: (worktreePath, summary) => afterKeep(reviewDeps, worktreePath, summary),
-    refreshView: refreshRepositoryOf,
     onDidChangeWorktrees: model.onDidChange,
   });
   // The view's badge: agent worktrees that look like they have work not yet kept.
@@ -122,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
   }
 
-  return createApi({ ...commandDeps, treeDataProvider, panels, refreshRepositoryOf });
+  return createApi({ ...commandDeps, treeDataProvider, panels });
 }
 
 export function deactivate(): void {

@@ -8,7 +8,6 @@ import {
   planRemoval,
   type RemovalOutcome,
   type RemovalRequest,
-  repositoriesOf,
   WorktreeOperationError,
 } from './agents';
 import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
@@ -27,7 +26,6 @@ export interface ApiDeps {
   readonly state: vscode.Memento;
   readonly treeDataProvider: WorktreesTreeProvider;
   readonly panels: ReviewPanels;
-  readonly refreshRepositoryOf: (worktreePath: string) => Promise<void>;
 }
 
 /**
@@ -61,11 +59,7 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     getAgentChanges: documented((worktreePath: string, options?: { since?: 'kept' | 'base' }) =>
       getAgentChanges(service, requireString(worktreePath, 'worktreePath'), options),
     ),
-    keep: documented(async (worktreePath: string, options = {}) => {
-      const result = await keep(service, requireString(worktreePath, 'worktreePath'), options);
-      await afterSuccess(deps, () => deps.refreshRepositoryOf(worktreePath));
-      return result;
-    }),
+    keep: documented((worktreePath: string, options = {}) => keep(service, requireString(worktreePath, 'worktreePath'), options)),
     discard: documented(async (worktreePath: string, options: { force?: boolean; repoPath?: string } = {}) => {
       const [outcome] = await remove(
         deps,
@@ -99,16 +93,10 @@ async function remove(
   const plain = agentOnly ? plan.targets.find((target) => !target.blocked && !target.worktree?.agent) : undefined;
   if (plain)
     throw new WorktreeOperationError('invalid', `${plain.path} is not an agent worktree: remove it with removeWorktrees.`);
+  // The view has re-read the repositories when this settles: on that, panels and diff tabs close.
   const outcomes = await executeRemoval(deps.service, plan, options);
-  // The refresh first: on it, the panels of removed worktrees close together with their diff tabs.
-  await afterSuccess(deps, () => deps.model.refreshRepositories(repositoriesOf(plan)));
   for (const outcome of outcomes) if (outcome.removed) deps.panels.get(outcome.path)?.dispose();
   return outcomes;
-}
-
-/** The operation succeeded: a refresh failing afterwards is logged, not reported as its failure. */
-async function afterSuccess(deps: ApiDeps, refresh: () => Promise<unknown>): Promise<void> {
-  await refresh().catch((error: unknown) => deps.logger.warn(`Refresh after an API call failed: ${(error as Error).message}`));
 }
 
 /** With `repoPath`, every path is looked for in that repository (a missing folder cannot say which). */

@@ -61,7 +61,7 @@ export async function createAgentWorktree(
     throw new WorktreeOperationError('invalid', `${options.repoPath} is a bare repository: run this from one of its worktrees.`);
   }
   const { topLevel: invoking, commonDir, gitDir } = discovery;
-  return service.mutations.run(commonDir, () => createLocked(service, options, invoking, commonDir, gitDir));
+  return service.mutate(commonDir, () => createLocked(service, options, invoking, commonDir, gitDir));
 }
 
 async function createLocked(

@@ -39,7 +39,6 @@ export {
   type RemovalPlan,
   type RemovalRequest,
   type RemovalTarget,
-  repositoriesOf,
 } from './removeWorktrees';
 export { GitService, repositoryName } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';

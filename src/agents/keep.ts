@@ -70,7 +70,7 @@ export interface KeepResult {
  */
 export async function keep(service: GitService, worktreePath: string, options: KeepOptions = {}): Promise<KeepResult> {
   const found = await locateAgentWorktree(service, worktreePath);
-  return service.mutations.run(found.commonDir, async () => {
+  return service.mutate(found.commonDir, async () => {
     const metadata = await requireAgentMetadata(found);
     const target = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
     const changes = options.reviewed ?? (await captureAgentChanges(service, found, metadata));

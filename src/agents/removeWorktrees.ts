@@ -251,11 +251,15 @@ export async function executeRemoval(
   if (plan.blocked) throw new WorktreeOperationError('blocked', describeBlocked(plan));
   if (plan.losesWork && !options.force) throw new WorktreeOperationError('needs-confirmation', describeLoss(plan));
   const deleteBranch = options.deleteBranch ?? true;
-  const outcomes: RemovalOutcome[] = [];
-  for (const target of plan.targets) {
-    outcomes.push(await service.mutations.run(target.commonDir, () => removeOne(service, target, options, deleteBranch)));
+  // One mutation per repository (so the view re-reads each once), the outcomes in the plan's order.
+  const outcomes = new Map<RemovalTarget, RemovalOutcome>();
+  for (const commonDir of new Set(plan.targets.map((target) => target.commonDir))) {
+    await service.mutate(commonDir, async () => {
+      for (const target of plan.targets.filter((candidate) => candidate.commonDir === commonDir))
+        outcomes.set(target, await removeOne(service, target, options, deleteBranch));
+    });
   }
-  return outcomes;
+  return plan.targets.map((target) => outcomes.get(target) as RemovalOutcome);
 }
 
 async function removeOne(
@@ -414,9 +418,4 @@ export function describeLossOf(totals: RemovalPlan['totals']): string {
 
 export function describeLoss(plan: RemovalPlan): string {
   return `Removing would permanently lose ${describeLossOf(plan.totals)}. Nothing was removed; confirm (force) to proceed.`;
-}
-
-/** The repositories a plan touches (each to be re-read once afterwards). */
-export function repositoriesOf(plan: RemovalPlan): string[] {
-  return [...new Set(plan.targets.map((target) => target.commonDir))];
 }

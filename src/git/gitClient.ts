@@ -18,13 +18,17 @@ export interface GitClientOptions {
   readonly parallelism?: number;
 }
 
+/** Told after a mutation of a repository settled; must not reject (it handles its own errors). */
+export type MutationListener = (commonDir: string) => Promise<void> | void;
+
 /**
  * Git's facts about repositories and worktrees, read through the one runner with bounded
  * parallelism. Plumbing only: it knows nothing of agents (the product's service builds on it).
  */
 export class GitClient {
   /** One mutation at a time per repository. */
-  readonly mutations = new KeyedQueue();
+  private readonly mutations = new KeyedQueue();
+  private readonly mutationListeners = new Set<MutationListener>();
   private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
 
   constructor(
@@ -32,6 +36,26 @@ export class GitClient {
     options: GitClientOptions = {},
   ) {
     this.limit = createLimiter(options.parallelism ?? availableParallelism());
+  }
+
+  /**
+   * Runs an operation that changes a repository: one at a time per repository, then every
+   * listener is told (the view re-reads it) before the caller's promise settles, success or not —
+   * a refused operation that rolled back still had the repository in motion. The one place a
+   * change is announced, so no caller has to remember to refresh.
+   */
+  async mutate<T>(commonDir: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await this.mutations.run(commonDir, operation);
+    } finally {
+      await Promise.all([...this.mutationListeners].map((listener) => listener(commonDir)));
+    }
+  }
+
+  /** Called after every mutation, with the repository's common dir. A listener handles its own errors. */
+  onDidMutate(listener: MutationListener): { dispose(): void } {
+    this.mutationListeners.add(listener);
+    return { dispose: () => this.mutationListeners.delete(listener) };
   }
 
   discover(folder: string, signal?: AbortSignal): Promise<RepositoryDiscovery> {

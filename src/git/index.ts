@@ -11,7 +11,7 @@ export {
   type GitErrorDetails,
   isGitError,
 } from './errors';
-export { GitClient, type GitClientOptions, type RepositoryRef } from './gitClient';
+export { GitClient, type GitClientOptions, type MutationListener, type RepositoryRef } from './gitClient';
 export { type IndexSnapshot, restoreIndex, snapshotIndex } from './indexSnapshot';
 export { type Logger, silentLogger } from './logger';
 export { parseStatusV2, parseWorktreeList } from './parsers';

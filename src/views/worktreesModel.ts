@@ -28,12 +28,19 @@ export class WorktreesModel implements vscode.Disposable {
   private currentState: ViewState = 'loading';
   private readonly entries = new Map<string, RepositoryEntry>();
   private readonly reads = new KeyedQueue();
+  private readonly mutationSubscription: { dispose(): void };
 
   constructor(
     private readonly service: GitService,
     private readonly logger: Logger,
     private readonly workspaceFolders: () => readonly string[],
-  ) {}
+  ) {
+    // Every create, keep and removal ends here (the service's one mutation path): a repository of
+    // this workspace is re-read before the operation's promise settles, so no caller refreshes.
+    this.mutationSubscription = service.onDidMutate((commonDir) =>
+      this.entries.has(commonDir) ? this.refreshRepository(commonDir) : undefined,
+    );
+  }
 
   get state(): ViewState {
     return this.currentState;
@@ -104,11 +111,6 @@ export class WorktreesModel implements vscode.Disposable {
     return this.readRepository(commonDir).then(() => this.changed.fire());
   }
 
-  /** Re-lists each of these repositories once (after an operation that touched them). */
-  async refreshRepositories(commonDirs: Iterable<string>): Promise<void> {
-    for (const commonDir of new Set(commonDirs)) await this.refreshRepository(commonDir);
-  }
-
   /** Re-reads only the given worktrees (one `git status` each). */
   refreshWorktrees(commonDir: string, worktreePaths: readonly string[]): Promise<void> {
     return this.reads.run(commonDir, async () => {
@@ -152,6 +154,7 @@ export class WorktreesModel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.mutationSubscription.dispose();
     this.changed.dispose();
   }
 }

@@ -20,8 +20,6 @@ export interface ReviewControllerDeps {
   confirmConflicts(detail: string): Promise<boolean>;
   /** The guarded removal: true when removed, false when the user cancelled; rejects when refused. */
   discard(): Promise<boolean>;
-  /** After a keep: the view re-reads the worktrees. */
-  refreshView(): Promise<void>;
   /** After a keep that wrote something: `agentWorktrees.afterKeep`. */
   afterKeep(result: KeepResult, summary: string): Promise<void>;
   /** Messages without a reply (open a diff, choose a target, layout, selection). */
@@ -139,7 +137,6 @@ export class ReviewController {
         ok: true,
         message: summary,
         afterwards: async () => {
-          await this.deps.refreshView();
           await this.refresh();
           if (result.keptFiles.length > 0) await this.deps.afterKeep(result, summary);
         },

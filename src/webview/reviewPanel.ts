@@ -28,7 +28,6 @@ export interface ReviewDeps {
   readonly discard: (worktreePath: string) => Promise<boolean>;
   /** After a keep, per `agentWorktrees.afterKeep`; `summary` says what was kept. */
   readonly afterKeep: (worktreePath: string, summary: string) => Promise<void>;
-  readonly refreshView: (worktreePath: string) => Promise<void>;
   /** The view's data changed: a worktree may have been removed (by the view, the API, elsewhere). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
 }
@@ -187,7 +186,6 @@ export class ReviewPanel implements vscode.Disposable {
         return choice === apply;
       },
       discard: () => this.deps.discard(worktreePath),
-      refreshView: () => this.deps.refreshView(worktreePath),
       afterKeep: (_result, summary) => this.deps.afterKeep(worktreePath, summary),
       other: (message, changes) => this.other(message, changes),
       close: () => void this.closeDiscarded(),

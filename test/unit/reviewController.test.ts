@@ -59,7 +59,6 @@ function harness(overrides: Partial<ReviewControllerDeps> = {}) {
     keep: async () => KEPT,
     confirmConflicts: async () => false,
     discard: async () => false,
-    refreshView: async () => {},
     afterKeep: async () => {},
     other: async () => {},
     close: () => {
@@ -151,17 +150,17 @@ describe('review controller', () => {
     assert.equal(controller.changes?.tree, 'd'.repeat(40), 'a keep uses the capture on screen');
   });
 
-  test('a failure after the keep (refreshing the view) is logged, and the keep gets exactly one reply', async () => {
+  test('a failure after the keep (the after-keep step) is logged, and the keep gets exactly one reply', async () => {
     const { controller, results, logged } = harness({
-      refreshView: async () => {
-        throw new Error('the view could not re-read');
+      afterKeep: async () => {
+        throw new Error('the after-keep question could not be shown');
       },
     });
     const shown = await ready(controller);
     await controller.onMessage({ type: 'keep', requestId: 3, capture: shown, files: ['src/cart.ts'], hunks: {} });
     assert.equal(results().length, 1);
     assert.equal(results()[0]?.type === 'result' && results()[0]?.ok, true);
-    assert.ok(logged.some((line) => line.includes('the view could not re-read')));
+    assert.ok(logged.some((line) => line.includes('the after-keep question could not be shown')));
   });
 
   test('a failing message without a reply (open a diff) is logged, not an unhandled rejection', async () => {

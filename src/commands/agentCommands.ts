@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { WorktreeSnapshot } from '../agents';
 import {
   type CreateAgentWorktreeOptions,
   type CreatedAgentWorktree,
@@ -14,9 +13,16 @@ import {
 import type { Logger } from '../git';
 import { readSettings } from '../settings';
 import type { WorktreesModel } from '../views/worktreesModel';
-import type { WorktreesNode } from '../views/worktreesTree';
+import {
+  type CommandArgument,
+  CreateArguments,
+  classifyArgument,
+  findShownWorktree,
+  parseArguments,
+  RunArguments,
+  resolveWorktree,
+} from './commandArguments';
 import { registerCommand, UserError } from './commandRunner';
-import { resolveWorktree } from './worktreeCommands';
 
 export interface AgentCommandDeps {
   readonly service: GitService;
@@ -54,10 +60,12 @@ export function registerAgentCommands(deps: AgentCommandDeps): vscode.Disposable
  * (from the API or another extension) it runs without any prompt and returns the result.
  */
 async function newAgentWorktreeCommand(deps: AgentCommandDeps, arg: unknown): Promise<CreatedAgentWorktree | undefined> {
-  if (isCreateArgs(arg))
-    return createWithSettings(deps, { ...arg, repoPath: arg.repoPath ?? invokingFolder(deps.model, undefined) });
-
-  const repoPath = invokingFolder(deps.model, arg) ?? (await pickRepository(deps.model));
+  const argument = classifyArgument(arg);
+  if (argument.kind === 'object') {
+    const args = parseArguments(CreateArguments, argument.value, 'New Agent Worktree');
+    return createWithSettings(deps, { ...args, repoPath: args.repoPath ?? invokingFolder(deps.model, { kind: 'none' }) });
+  }
+  const repoPath = invokingFolder(deps.model, argument) ?? (await pickRepository(deps.model));
   if (!repoPath) return undefined;
   const task = await vscode.window.showInputBox({
     title: 'New Agent Worktree',
@@ -118,17 +126,22 @@ export async function createWithSettings(deps: AgentCommandDeps, args: CreateArg
     repoPath: args.repoPath,
   });
   deps.logger.info(`Created agent worktree ${created.path} on ${created.branch} from ${created.metadata.baseCommit}`);
-  await deps.model.refreshRepository(created.commonDir);
   return created;
 }
 
-/** The worktree to branch from: the clicked row, else the active editor's folder, else the only folder. */
-function invokingFolder(model: WorktreesModel, arg: unknown): string | undefined {
-  const node = arg as WorktreesNode | undefined;
-  if (node?.type === 'worktree' && !node.snapshot.worktree.gone && !node.snapshot.worktree.bare)
-    return node.snapshot.worktree.path;
-  if (node?.type === 'repository') {
-    return node.repository.snapshot?.worktrees.find(({ worktree }) => !worktree.bare && !worktree.gone)?.worktree.path;
+/**
+ * The worktree to branch from: the clicked row (or a folder given by path or Uri), else the active
+ * editor's folder, else the only folder; undefined → the user picks.
+ */
+function invokingFolder(model: WorktreesModel, argument: CommandArgument): string | undefined {
+  if (argument.kind === 'path') return argument.path;
+  if (argument.kind === 'row') {
+    const { worktree } = argument.row.snapshot;
+    if (worktree.gone || worktree.bare) throw new UserError(`The worktree ${worktree.path} has no folder to branch from.`);
+    return worktree.path;
+  }
+  if (argument.kind === 'repository') {
+    return argument.row.repository.snapshot?.worktrees.find(({ worktree }) => !worktree.bare && !worktree.gone)?.worktree.path;
   }
   const active = vscode.window.activeTextEditor?.document.uri;
   const activeFolder = active ? vscode.workspace.getWorkspaceFolder(active) : undefined;
@@ -158,11 +171,14 @@ async function pickRepository(model: WorktreesModel): Promise<string | undefined
 
 async function runAgentCommand(deps: AgentCommandDeps, arg: unknown): Promise<vscode.Terminal | undefined> {
   // With an argument object it never prompts (API-style); from the view it may ask which agent.
-  const options = isRunArgs(arg) ? { ...arg, noPrompt: true } : {};
-  const worktreeArg = isRunArgs(arg) ? arg.worktreePath : arg;
-  const target = await resolveWorktree(deps.model, worktreeArg, 'Run Agent in Worktree', { needsFolder: true });
+  const argument = classifyArgument(arg);
+  const options = argument.kind === 'object' ? parseArguments(RunArguments, argument.value, 'Run Agent in Worktree') : undefined;
+  const target = await resolveWorktree(deps.model, options ? options.worktreePath : arg, {
+    title: 'Run Agent in Worktree',
+    needsFolder: true,
+  });
   if (!target) return undefined;
-  return runAgent(deps, target.worktree.path, options);
+  return runAgent(deps, target.worktree.path, options ? { ...options, noPrompt: true } : {});
 }
 
 /**
@@ -175,8 +191,7 @@ export async function runAgent(
   worktreePath: string,
   options: { agentCommand?: string; setupCommand?: string; noPrompt?: boolean },
 ): Promise<vscode.Terminal | undefined> {
-  const found = deps.model.findWorktree(worktreePath)?.snapshot ?? (await refreshedSnapshot(deps, worktreePath));
-  if (!found) throw new UserError(`Not a worktree shown in Agent Worktrees: ${worktreePath}`);
+  const found = await findShownWorktree(deps.model, worktreePath);
   const settings = readSettings();
   const agentCommand =
     options.agentCommand ?? (settings.agentCommand || (options.noPrompt ? undefined : await pickAgentCommand(deps.state)));
@@ -205,11 +220,6 @@ export async function runAgent(
   terminal.sendText(setup ? `${setup} && ${launch}` : launch, true);
   deps.logger.info(`Started "${launch}" in ${worktreePath}`);
   return terminal;
-}
-
-async function refreshedSnapshot(deps: AgentCommandDeps, worktreePath: string): Promise<WorktreeSnapshot | undefined> {
-  await deps.model.refreshAll();
-  return deps.model.findWorktree(worktreePath)?.snapshot;
 }
 
 /** For presets that accept a prompt: pass the task by variable reference, never by value. */
@@ -243,18 +253,4 @@ async function pickAgentCommand(state: vscode.Memento): Promise<string | undefin
     )?.trim();
   if (command) await state.update(LAST_AGENT_KEY, command);
   return command || undefined;
-}
-
-function isCreateArgs(arg: unknown): arg is CreateArgs {
-  if (typeof arg !== 'object' || arg === null || 'type' in arg) return false;
-  const record = arg as Record<string, unknown>;
-  const optionalString = (key: string) => record[key] === undefined || typeof record[key] === 'string';
-  return (
-    ['repoPath', 'task', 'name', 'baseRef', 'branchPrefix', 'agentCommand'].every(optionalString) &&
-    (record.includeUncommitted === undefined || typeof record.includeUncommitted === 'boolean')
-  );
-}
-
-function isRunArgs(arg: unknown): arg is { worktreePath: string; agentCommand?: string; setupCommand?: string } {
-  return typeof arg === 'object' && arg !== null && typeof (arg as { worktreePath?: unknown }).worktreePath === 'string';
 }

@@ -18,15 +18,19 @@ export function registerCommand(
         deps.logger.info(`${id}: cancelled`);
         return undefined;
       }
+      // The message is shown, not awaited: the command settles now (a caller of executeCommand
+      // is not held until someone closes a notification).
       if (error instanceof GitError && error.code === 'Disabled') {
-        const choice = await vscode.window.showWarningMessage(error.message, 'Manage Workspace Trust');
-        if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+        void vscode.window.showWarningMessage(error.message, 'Manage Workspace Trust').then((choice) => {
+          if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+        });
         return undefined;
       }
       const message = userMessage(error);
       deps.logger.error(`${id} failed: ${message}`);
-      const choice = await vscode.window.showErrorMessage(message, 'Show Log');
-      if (choice === 'Show Log') deps.showLog();
+      void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+        if (choice === 'Show Log') deps.showLog();
+      });
       return undefined;
     }
   });

@@ -12,14 +12,20 @@ import {
   type RemovalOutcome,
   type RemovalPlan,
   type RemovalRequest,
-  repositoriesOf,
   type StaleCandidate,
   WorktreeOperationError,
 } from '../agents';
 import type { Logger } from '../git';
 import { readSettings } from '../settings';
 import type { WorktreesModel } from '../views/worktreesModel';
-import type { WorktreesNode } from '../views/worktreesTree';
+import {
+  type CommandArgument,
+  classifyArgument,
+  findShownWorktree,
+  parseArguments,
+  RemoveArguments,
+  selectedRows,
+} from './commandArguments';
 import { registerCommand, UserError } from './commandRunner';
 
 export interface RemoveCommandDeps {
@@ -64,15 +70,16 @@ async function removeCommand(
   clicked: unknown,
   selected: unknown,
 ): Promise<RemovalOutcome[] | undefined> {
-  if (isRemoveArgs(clicked)) {
-    const { paths, ...options } = clicked;
+  const argument = classifyArgument(clicked);
+  if (argument.kind === 'object') {
+    const { paths, ...options } = parseArguments(RemoveArguments, argument.value, 'Remove Worktrees');
     const plan = await planRemoval(deps.service, removalRequests(deps.model, paths), {
       ...options,
       protectedPaths: openFolders(),
     });
-    return finish(deps, plan, await executeRemoval(deps.service, plan, { ...options, protectedPaths: openFolders() }));
+    return finish(deps, await executeRemoval(deps.service, plan, { ...options, protectedPaths: openFolders() }));
   }
-  const targets = selectedWorktrees(clicked, selected) ?? (await pickWorktrees(deps.model));
+  const targets = await chosenWorktrees(deps.model, argument, selectedRows(clicked, selected));
   if (!targets || targets.length === 0) return undefined;
   return confirmAndRemove(
     deps,
@@ -136,7 +143,7 @@ export async function confirmAndRemove(
   if (choice === keepBranches) {
     const keeping = { ...base, deleteBranch: false };
     const replanned = await planRemoval(deps.service, requests, keeping);
-    return finish(deps, replanned, await executeRemoval(deps.service, replanned, keeping), report);
+    return finish(deps, await executeRemoval(deps.service, replanned, keeping), report);
   }
   if (choice !== action) {
     // Every outcome leaves a line in the log, a declined one too (the UI tests wait for it).
@@ -144,7 +151,7 @@ export async function confirmAndRemove(
     return undefined;
   }
   const outcomes = await executeRemoval(deps.service, plan, { ...base, force: plan.losesWork });
-  return finish(deps, plan, outcomes, report);
+  return finish(deps, outcomes, report);
 }
 
 function describeTarget(target: RemovalPlan['targets'][number]): string {
@@ -160,11 +167,9 @@ function describeTarget(target: RemovalPlan['targets'][number]): string {
 
 async function finish(
   deps: RemoveCommandDeps,
-  plan: RemovalPlan,
   outcomes: RemovalOutcome[],
   report: 'toasts' | 'caller' = 'toasts',
 ): Promise<RemovalOutcome[]> {
-  await deps.model.refreshRepositories(repositoriesOf(plan));
   const failed = outcomes.filter((outcome) => !outcome.removed);
   const kept = outcomes.filter((outcome) => outcome.branchKept);
   for (const outcome of outcomes) {
@@ -195,12 +200,19 @@ async function finish(
 
 type PickedWorktree = { readonly snapshot: WorktreeSnapshot; readonly commonDir: string | undefined };
 
-function selectedWorktrees(clicked: unknown, selected: unknown): PickedWorktree[] | undefined {
-  const nodes = Array.isArray(selected) && selected.length > 0 ? selected : clicked ? [clicked] : [];
-  const picked = (nodes as WorktreesNode[])
-    .filter((node): node is Extract<WorktreesNode, { type: 'worktree' }> => node?.type === 'worktree')
-    .map((node) => ({ snapshot: node.snapshot, commonDir: node.repository.commonDir }));
-  return picked.length > 0 ? picked : undefined;
+/** The view's selection, a worktree given by path or Uri, or the user's pick. */
+async function chosenWorktrees(
+  model: WorktreesModel,
+  argument: CommandArgument,
+  rows: ReturnType<typeof selectedRows>,
+): Promise<PickedWorktree[] | undefined> {
+  if (rows.length > 0) return rows.map((row) => ({ snapshot: row.snapshot, commonDir: row.repository.commonDir }));
+  if (argument.kind === 'path') {
+    const snapshot = await findShownWorktree(model, argument.path);
+    return [{ snapshot, commonDir: model.findWorktree(snapshot.worktree.path)?.repository.commonDir }];
+  }
+  if (argument.kind === 'repository') throw new UserError('Remove Worktrees acts on worktrees, not on a repository row.');
+  return pickWorktrees(model);
 }
 
 async function pickWorktrees(model: WorktreesModel): Promise<PickedWorktree[] | undefined> {
@@ -277,15 +289,4 @@ export async function maybeNotifyStale(deps: RemoveCommandDeps, now = Date.now()
       .getConfiguration('agentWorktrees')
       .update('staleNotification', false, vscode.ConfigurationTarget.Global);
   }
-}
-
-function isRemoveArgs(arg: unknown): arg is { paths: string[] } & Pick<RemovalOptions, 'force' | 'forceLocked' | 'deleteBranch'> {
-  if (typeof arg !== 'object' || arg === null || 'type' in arg) return false;
-  const record = arg as Record<string, unknown>;
-  const optionalBoolean = (key: string) => record[key] === undefined || typeof record[key] === 'boolean';
-  return (
-    Array.isArray(record.paths) &&
-    record.paths.every((entry) => typeof entry === 'string') &&
-    ['force', 'forceLocked', 'deleteBranch'].every(optionalBoolean)
-  );
 }

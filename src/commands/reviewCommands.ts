@@ -1,13 +1,12 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GitService } from '../agents';
 import type { Logger } from '../git';
 import { hasUnkeptWork } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { ReviewPanel, ReviewPanels } from '../webview/reviewPanel';
-import { registerCommand, UserError } from './commandRunner';
+import { resolveWorktree } from './commandArguments';
+import { registerCommand } from './commandRunner';
 import { confirmAndRemove } from './removeCommands';
-import { resolveWorktree } from './worktreeCommands';
 
 export interface ReviewCommandDeps {
   readonly service: GitService;
@@ -26,30 +25,21 @@ export function registerReviewCommands(deps: ReviewCommandDeps): vscode.Disposab
   ];
 }
 
-/** From a row, a path, `{ worktreePath }`, or a pick among agent worktrees (those with unkept work first). */
+/**
+ * From a row, a path, `{ worktreePath }`, else the only agent worktree, else a pick among them
+ * (those with unkept work first).
+ */
 async function openReview(deps: ReviewCommandDeps, arg: unknown): Promise<ReviewPanel | undefined> {
-  const given = typeof arg === 'object' && arg !== null && typeof (arg as { worktreePath?: unknown }).worktreePath === 'string';
-  let worktreePath: string | undefined;
-  if (given) worktreePath = (arg as { worktreePath: string }).worktreePath;
-  else if (arg !== undefined)
-    worktreePath = (await resolveWorktree(deps.model, arg, 'Review Agent Changes', { needsFolder: true }))?.worktree.path;
-  else {
-    const agents = deps.model.allWorktrees().filter(({ worktree }) => worktree.agent && !worktree.gone);
-    if (agents.length === 0) throw new UserError('There is no agent worktree to review. Create one with "New Agent Worktree…".');
-    agents.sort((a, b) => Number(hasUnkeptWork(b)) - Number(hasUnkeptWork(a)));
-    const picked = await vscode.window.showQuickPick(
-      agents.map((snapshot) => ({
-        label: path.basename(snapshot.worktree.path),
-        description: `${hasUnkeptWork(snapshot) ? '$(circle-filled) ' : ''}${snapshot.worktree.agent?.task ?? snapshot.worktree.branch ?? ''}`,
-        detail: snapshot.worktree.path,
-        snapshot,
-      })),
-      { title: 'Review Agent Changes', placeHolder: 'Which agent worktree?' },
-    );
-    worktreePath = picked?.snapshot.worktree.path;
-  }
-  if (!worktreePath) return undefined;
-  return deps.panels().open(worktreePath);
+  const target = await resolveWorktree(deps.model, arg, {
+    title: 'Review Agent Changes',
+    needsFolder: true,
+    candidates: ({ worktree }) => worktree.agent !== undefined && !worktree.gone,
+    order: (a, b) => Number(hasUnkeptWork(b)) - Number(hasUnkeptWork(a)),
+    noneMessage: 'There is no agent worktree to review. Create one with "New Agent Worktree…".',
+    describe: (snapshot) =>
+      `${hasUnkeptWork(snapshot) ? '$(circle-filled) ' : ''}${snapshot.worktree.agent?.task ?? snapshot.worktree.branch ?? ''}`,
+  });
+  return target ? deps.panels().open(target.worktree.path) : undefined;
 }
 
 /** `agentWorktrees.afterKeep`: ask (default), remove, or keep the agent worktree after a keep. */

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { GitService } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
-import { confirmAndRemove, maybeNotifyStale, registerRemoveCommands } from './commands/removeCommands';
+import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
 import { afterKeep, registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger } from './git';
@@ -22,16 +22,54 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const channel = vscode.window.createOutputChannel('Agent Worktrees', { log: true });
   const logger: Logger = channel;
   const showLog = () => channel.show(true);
-
   const runner = new GitRunner({ gitPath: configuredGitPath(), logger, enabled: vscode.workspace.isTrusted });
   const service = new GitService(runner);
   const model = new WorktreesModel(service, logger, () =>
     (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
   );
+  const commandDeps = { service, model, logger, showLog, state: context.globalState };
+  context.subscriptions.push(channel, model);
+  const treeDataProvider = createView(context, model, service);
+  const panels = createReviewPanels(context, commandDeps);
+  context.subscriptions.push(
+    ...registerWorktreeCommands({ model, logger, showLog }),
+    ...registerAgentCommands(commandDeps),
+    ...registerRemoveCommands(commandDeps),
+    ...registerReviewCommands({ ...commandDeps, panels: () => panels }),
+  );
+  // Restricted Mode: no git at all until the user trusts the folder.
+  const start = () => startGit(context, { runner, model, logger, commandDeps });
+  if (vscode.workspace.isTrusted) start();
+  else {
+    model.setUntrusted();
+    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
+  }
+  return createApi({ ...commandDeps, treeDataProvider, panels });
+}
+
+/** The Worktrees view, its badge (agent worktrees with work not yet kept) and its file decorations. */
+function createView(context: vscode.ExtensionContext, model: WorktreesModel, service: GitService): WorktreesTreeProvider {
   const treeDataProvider = new WorktreesTreeProvider(model, service);
   const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true, canSelectMany: true });
-  const commandDeps = { service, model, logger, showLog, state: context.globalState };
-  const reviewDeps = { ...commandDeps, panels: () => panels };
+  const updateBadge = () => {
+    const count = model.allWorktrees().filter(hasUnkeptWork).length;
+    treeView.badge =
+      count > 0
+        ? { value: count, tooltip: `${count} agent worktree${count === 1 ? '' : 's'} with changes to review` }
+        : undefined;
+  };
+  context.subscriptions.push(
+    treeDataProvider,
+    treeView,
+    model.onDidChange(updateBadge),
+    vscode.window.registerFileDecorationProvider(new WorktreeDecorationProvider(model)),
+  );
+  return treeDataProvider;
+}
+
+/** Review panels (restored after a reload), and the read-only documents their diffs open. */
+function createReviewPanels(context: vscode.ExtensionContext, commandDeps: RemoveCommandDeps): ReviewPanels {
+  const { service, logger, model } = commandDeps;
   const panels: ReviewPanels = new ReviewPanels({
     service,
     logger,
@@ -43,29 +81,11 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       ((await confirmAndRemove(commandDeps, [worktreePath], true, { report: 'caller' })) ?? []).some(
         (outcome) => outcome.removed,
       ),
-    afterKeep: (worktreePath, summary) => afterKeep(reviewDeps, worktreePath, summary),
+    afterKeep: (worktreePath, summary) => afterKeep({ ...commandDeps, panels: () => panels }, worktreePath, summary),
     onDidChangeWorktrees: model.onDidChange,
   });
-  // The view's badge: agent worktrees that look like they have work not yet kept.
-  const updateBadge = () => {
-    const count = model.allWorktrees().filter(hasUnkeptWork).length;
-    treeView.badge =
-      count > 0
-        ? { value: count, tooltip: `${count} agent worktree${count === 1 ? '' : 's'} with changes to review` }
-        : undefined;
-  };
   context.subscriptions.push(
-    channel,
-    model,
-    treeDataProvider,
-    treeView,
-    vscode.window.registerFileDecorationProvider(new WorktreeDecorationProvider(model)),
-    ...registerWorktreeCommands({ model, logger, showLog }),
-    ...registerAgentCommands(commandDeps),
-    ...registerRemoveCommands(commandDeps),
-    ...registerReviewCommands(reviewDeps),
     panels,
-    model.onDidChange(updateBadge),
     vscode.workspace.registerTextDocumentContentProvider(
       GIT_CONTENT_SCHEME,
       new GitContentProvider({
@@ -78,7 +98,19 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),
   );
+  return panels;
+}
 
+/** Once the workspace is trusted: git on, first read, the stale notice, and the settings that matter. */
+function startGit(
+  context: vscode.ExtensionContext,
+  {
+    runner,
+    model,
+    logger,
+    commandDeps,
+  }: { runner: GitRunner; model: WorktreesModel; logger: Logger; commandDeps: RemoveCommandDeps },
+): void {
   let autoRefresh: AutoRefresh | undefined;
   const applyAutoRefreshSetting = () => {
     const enabled = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('autoRefresh', true);
@@ -88,36 +120,24 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       autoRefresh = undefined;
     }
   };
-  context.subscriptions.push({ dispose: () => autoRefresh?.dispose() });
-
   const refresh = () => model.refreshAll().catch((error: unknown) => logger.error(`Refresh failed: ${(error as Error).message}`));
-
-  // Restricted Mode: no git at all until the user trusts the folder.
-  const start = () => {
-    runner.setEnabled(true);
-    model.setTrusted();
-    applyAutoRefreshSetting();
-    void refresh().then(() =>
-      maybeNotifyStale(commandDeps).catch((error: unknown) => logger.warn(`Stale check failed: ${(error as Error).message}`)),
-    );
-    context.subscriptions.push(
-      vscode.workspace.onDidChangeWorkspaceFolders(() => void refresh()),
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('git.path')) {
-          runner.setGitPath(configuredGitPath());
-          void refresh();
-        }
-        if (event.affectsConfiguration('agentWorktrees.autoRefresh')) applyAutoRefreshSetting();
-      }),
-    );
-  };
-  if (vscode.workspace.isTrusted) start();
-  else {
-    model.setUntrusted();
-    context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
-  }
-
-  return createApi({ ...commandDeps, treeDataProvider, panels });
+  runner.setEnabled(true);
+  model.setTrusted();
+  applyAutoRefreshSetting();
+  void refresh().then(() =>
+    maybeNotifyStale(commandDeps).catch((error: unknown) => logger.warn(`Stale check failed: ${(error as Error).message}`)),
+  );
+  context.subscriptions.push(
+    { dispose: () => autoRefresh?.dispose() },
+    vscode.workspace.onDidChangeWorkspaceFolders(() => void refresh()),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('git.path')) {
+        runner.setGitPath(configuredGitPath());
+        void refresh();
+      }
+      if (event.affectsConfiguration('agentWorktrees.autoRefresh')) applyAutoRefreshSetting();
+    }),
+  );
 }
 
 export function deactivate(): void {

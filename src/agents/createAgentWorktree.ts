@@ -1,12 +1,17 @@
-import { cp, lstat, mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { failureReason, firstMeaningfulLine, parseWorktreeList } from '../git';
-import { snapshotTree, temporaryIndex } from './agentChanges';
+import { failureReason, parseWorktreeList, pathExists } from '../git';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 import { generateSlug, slugify, slugProblem } from './slug';
+import {
+  applyUncommittedState,
+  copyIncludedIgnoredFiles,
+  type Git,
+  readUncommittedState,
+  type UncommittedState,
+} from './startingState';
 
 /** Where new agent worktrees go (setting `agentWorktrees.location`). */
 export type WorktreeLocation = 'sibling' | 'inside' | { readonly folder: string };
@@ -41,7 +46,6 @@ export interface CreatedAgentWorktree {
 
 const BRANCH_PREFIX_PATTERN = /^([a-z0-9][a-z0-9._-]*\/)*$/i;
 export const INSIDE_FOLDER = '.worktrees';
-const INCLUDE_FILE = '.worktreeinclude';
 
 /**
  * Creates an isolated worktree for an agent in one step. Every check runs before anything is
@@ -71,10 +75,37 @@ async function createLocked(
   commonDir: string,
   invokingGitDir: string,
 ): Promise<CreatedAgentWorktree> {
-  const git = (args: string[], extra: { cwd?: string; accept?: number[]; env?: Record<string, string> } = {}) =>
+  const git: Git = (args, extra = {}) =>
     service.runner.run(args, { cwd: extra.cwd ?? invoking, acceptExitCodes: extra.accept ?? [0], env: extra.env });
+  const { slug, branch } = await chooseBranch(git, options);
+  const base = await chooseBase(git, options);
+  const target = await chooseTarget(git, options, commonDir, slug);
+  // Read before anything is written: a refusal here leaves nothing to undo.
+  const uncommitted = options.includeUncommitted ? await readUncommittedState(service, git, invoking, invokingGitDir) : undefined;
+  if (options.location === 'inside') await excludeInsideFolder(commonDir);
+  const metadata: AgentMetadata = {
+    version: 1,
+    baseCommit: base.commit,
+    branch,
+    baseBranch: base.branch,
+    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    task: options.task?.trim() || undefined,
+    createdFrom: invoking,
+    agentCommand: options.agentCommand,
+  };
+  const copiedFiles = await addWorktree(git, {
+    target,
+    branch,
+    metadata,
+    uncommitted,
+    invoking,
+    copyIncludes: options.copyIncludes,
+  });
+  return { path: target, branch, slug, commonDir, metadata, copiedFiles };
+}
 
-  // 1. Name and branch: validated before anything else.
+/** 1. Name and branch, validated before anything else; an existing branch is never reused. */
+async function chooseBranch(git: Git, options: CreateAgentWorktreeOptions): Promise<{ slug: string; branch: string }> {
   const slug = chooseSlug(options);
   const prefix = options.branchPrefix ?? 'agent/';
   if (!BRANCH_PREFIX_PATTERN.test(prefix)) {
@@ -93,8 +124,14 @@ async function createLocked(
       `Branch "${branch}" already exists. Choose another name; an existing branch is never reused.`,
     );
   }
+  return { slug, branch };
+}
 
-  // 2. Base: the invoking worktree's HEAD unless a ref was given.
+/** 2. Base: the invoking worktree's HEAD unless a ref was given. */
+async function chooseBase(
+  git: Git,
+  options: CreateAgentWorktreeOptions,
+): Promise<{ commit: string; branch: string | undefined }> {
   const baseRef = options.baseRef ?? 'HEAD';
   if (baseRef.startsWith('-')) throw new WorktreeOperationError('invalid', `"${baseRef}" is not a revision.`);
   const resolved = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${baseRef}^{commit}`], {
@@ -105,19 +142,21 @@ async function createLocked(
       baseRef === 'HEAD' ? 'The repository has no commits yet: commit something first.' : `No commit named "${baseRef}".`;
     throw new WorktreeOperationError('invalid', why);
   }
-  const baseCommit = resolved.stdout.trim();
-  const baseBranch = await baseBranchName(git, options.baseRef);
+  const commit = resolved.stdout.trim();
   if (options.includeUncommitted && options.baseRef !== undefined) {
     const head = (await git(['rev-parse', '--verify', 'HEAD^{commit}'])).stdout.trim();
-    if (head !== baseCommit) {
+    if (head !== commit) {
       throw new WorktreeOperationError(
         'invalid',
         'Uncommitted changes can only be brought along onto the invoking worktree’s own HEAD.',
       );
     }
   }
+  return { commit, branch: await baseBranchName(git, options.baseRef) };
+}
 
-  // 3. Where: next to the main worktree (never nested in an agent worktree), never an existing folder.
+/** 3. Where: next to the main worktree (never nested in an agent worktree), never an existing folder. */
+async function chooseTarget(git: Git, options: CreateAgentWorktreeOptions, commonDir: string, slug: string): Promise<string> {
   const list = parseWorktreeList((await git(['worktree', 'list', '--porcelain', '-z'])).stdout);
   const main = list[0];
   if (!main) throw new WorktreeOperationError('failed', 'git listed no worktrees for this repository.');
@@ -125,37 +164,37 @@ async function createLocked(
   if (await pathExists(target)) {
     throw new WorktreeOperationError('exists', `${target} already exists. A folder is never reused for a new worktree.`);
   }
-  // Read before anything is written: a refusal here leaves nothing to undo.
-  const uncommitted = options.includeUncommitted ? await readUncommittedState(service, git, invoking, invokingGitDir) : undefined;
-  if (options.location === 'inside') await excludeInsideFolder(commonDir);
+  return target;
+}
 
-  // 4. Create; from here on, a failure undoes exactly what was created.
+/**
+ * 4. Create. What this call made, and only that, is undone on failure: another window may be
+ * creating the same branch or folder at the same moment, and its worktree is not ours to remove.
+ */
+async function addWorktree(
+  git: Git,
+  plan: {
+    readonly target: string;
+    readonly branch: string;
+    readonly metadata: AgentMetadata;
+    readonly uncommitted: UncommittedState | undefined;
+    readonly invoking: string;
+    readonly copyIncludes: readonly string[] | undefined;
+  },
+): Promise<string[]> {
+  const { target, branch } = plan;
   const createdFolder = await mkdir(path.dirname(target), { recursive: true });
-  // What this call made, and only that, is undone on failure: another window may be creating the
-  // same branch or folder at the same moment, and its worktree is not ours to remove.
   let branchCreated = false;
   let worktreeAdded = false;
   try {
     // `git branch` refuses a branch that exists (also one made by another window since the check).
-    await git(['branch', '--no-track', branch, baseCommit]);
+    await git(['branch', '--no-track', branch, plan.metadata.baseCommit]);
     branchCreated = true;
     await git(['worktree', 'add', '--quiet', '--', target, branch]);
     worktreeAdded = true;
-    const adminDir = await adminDirOf(target);
-    const metadata: AgentMetadata = {
-      version: 1,
-      baseCommit,
-      branch,
-      baseBranch,
-      createdAt: (options.now?.() ?? new Date()).toISOString(),
-      task: options.task?.trim() || undefined,
-      createdFrom: invoking,
-      agentCommand: options.agentCommand,
-    };
-    await writeAgentMetadata(adminDir, metadata);
-    if (uncommitted) await applyUncommittedState(git, target, uncommitted);
-    const copiedFiles = await copyIncludedIgnoredFiles(git, invoking, target, options.copyIncludes ?? []);
-    return { path: target, branch, slug, commonDir, metadata, copiedFiles };
+    await writeAgentMetadata(await adminDirOf(target), plan.metadata);
+    if (plan.uncommitted) await applyUncommittedState(git, target, plan.uncommitted);
+    return await copyIncludedIgnoredFiles(git, plan.invoking, target, plan.copyIncludes ?? []);
   } catch (error) {
     const leftovers = await rollback(git, { target, branch, branchCreated, worktreeAdded, createdFolder });
     const reason = failureReason(error);
@@ -173,11 +212,6 @@ function chooseSlug(options: CreateAgentWorktreeOptions): string {
   const fromTask = options.task ? slugify(options.task) : '';
   return fromTask && !slugProblem(fromTask) ? fromTask : generateSlug();
 }
-
-type Git = (
-  args: string[],
-  extra?: { cwd?: string; accept?: number[]; env?: Record<string, string> },
-) => ReturnType<GitService['runner']['run']>;
 
 async function baseBranchName(git: Git, baseRef: string | undefined): Promise<string | undefined> {
   if (baseRef === undefined) {
@@ -227,108 +261,6 @@ async function adminDirOf(worktree: string): Promise<string> {
   return path.resolve(worktree, match[1].trim());
 }
 
-/** The invoking worktree's uncommitted state as trees: what is staged, and everything. */
-interface UncommittedState {
-  readonly staged: string;
-  readonly full: string;
-}
-
-/**
- * Reads the invoking worktree's uncommitted state without writing any of its git files: the
- * staged tree from a temporary copy of its index (`write-tree` on the real one would take
- * index.lock and rewrite it), the full tree from another copy with everything added. Undefined
- * when nothing is uncommitted.
- */
-async function readUncommittedState(
-  service: GitService,
-  git: Git,
-  invoking: string,
-  invokingGitDir: string,
-): Promise<UncommittedState | undefined> {
-  const lock = path.join(invokingGitDir, 'index.lock');
-  if (await pathExists(lock)) {
-    throw new WorktreeOperationError(
-      'blocked',
-      `Another git process is using the index of ${invoking} (${lock} exists), so its uncommitted changes are in flux. Wait for it to finish (or, if no git is running, delete that file) and try again.`,
-    );
-  }
-  const staged = await stagedTree(service, invoking, invokingGitDir);
-  const full = await snapshotTree(service, invoking, invokingGitDir);
-  const head = (await git(['rev-parse', '--verify', 'HEAD^{tree}'])).stdout.trim();
-  return full === head && staged === head ? undefined : { staged, full };
-}
-
-async function stagedTree(service: GitService, invoking: string, invokingGitDir: string): Promise<string> {
-  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-staged-'));
-  try {
-    const env = { GIT_INDEX_FILE: await temporaryIndex(service, invoking, invokingGitDir, scratch) };
-    const written = await service.runner.run(['write-tree'], { cwd: invoking, env, acceptExitCodes: [0, 128] });
-    if (written.exitCode === 0) return written.stdout.trim();
-    if (/unmerged/i.test(written.stderr)) {
-      throw new WorktreeOperationError(
-        'invalid',
-        'The invoking worktree has unresolved conflicts: resolve them before bringing its changes along.',
-      );
-    }
-    throw new WorktreeOperationError(
-      'failed',
-      `Reading the staged changes of ${invoking} failed: ${firstMeaningfulLine(written.stderr)}`,
-    );
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-/** The new worktree gets the full tree in its files and the staged tree in its index. */
-async function applyUncommittedState(git: Git, target: string, state: UncommittedState): Promise<void> {
-  await git(['read-tree', '-m', '-u', '--end-of-options', 'HEAD', state.full], { cwd: target });
-  await git(['read-tree', '--end-of-options', state.staged], { cwd: target });
-}
-
-/**
- * Copies ignored files that `.worktreeinclude` (gitignore syntax, at the invoking worktree's root)
- * or the setting names, e.g. `.env`. Only files git ignores; never over a file the checkout has.
- */
-async function copyIncludedIgnoredFiles(
-  git: Git,
-  invoking: string,
-  target: string,
-  extraPatterns: readonly string[],
-): Promise<string[]> {
-  let patterns = [...extraPatterns];
-  try {
-    patterns = [...(await readFile(path.join(invoking, INCLUDE_FILE), 'utf8')).split(/\r?\n/), ...patterns];
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  patterns = patterns.map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
-  if (patterns.length === 0) return [];
-  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-include-'));
-  try {
-    const patternFile = path.join(scratch, 'patterns');
-    await writeFile(patternFile, `${patterns.join('\n')}\n`);
-    const matching = splitNul((await git(['ls-files', '-z', '--others', '--ignored', `--exclude-from=${patternFile}`])).stdout);
-    const notIgnored = new Set(splitNul((await git(['ls-files', '-z', '--others', '--exclude-standard'])).stdout));
-    const copied: string[] = [];
-    for (const relative of matching) {
-      if (notIgnored.has(relative)) continue; // untracked but not ignored: not ours to copy
-      const destination = path.join(target, relative);
-      if (await pathExists(destination)) continue; // the checkout has it: never overwrite
-      await mkdir(path.dirname(destination), { recursive: true });
-      await cp(path.join(invoking, relative), destination, {
-        preserveTimestamps: true,
-        verbatimSymlinks: true,
-        errorOnExist: true,
-        force: false,
-      });
-      copied.push(relative);
-    }
-    return copied;
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
 /** Undo what this call created, and only that. Returns what could not be undone. */
 async function rollback(
   git: Git,
@@ -360,18 +292,4 @@ async function rollback(
     }
   }
   return leftovers;
-}
-
-async function pathExists(target: string): Promise<boolean> {
-  try {
-    await lstat(target);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
-function splitNul(output: string): string[] {
-  return output.split('\0').filter(Boolean);
 }

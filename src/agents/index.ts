@@ -32,14 +32,14 @@ export {
   describeBlocked,
   describeLoss,
   describeLossOf,
-  executeRemoval,
   planRemoval,
   type RemovalOptions,
   type RemovalOutcome,
   type RemovalPlan,
   type RemovalRequest,
   type RemovalTarget,
-} from './removeWorktrees';
+} from './removalPlan';
+export { executeRemoval } from './removeWorktrees';
 export { GitService, repositoryName } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';
 export { findStaleWorktrees, type StaleCandidate, type StaleOptions } from './staleSweep';

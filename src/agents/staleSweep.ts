@@ -1,4 +1,4 @@
-import { planRemoval } from './removeWorktrees';
+import { planRemoval } from './removalPlan';
 import type { GitService } from './service';
 import type { RepositorySnapshot, WorktreeSnapshot } from './worktrees';
 

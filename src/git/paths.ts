@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /**
@@ -48,4 +48,15 @@ export async function realOrResolved(target: string): Promise<string> {
   if (real !== undefined) return real;
   const parent = path.dirname(resolved);
   return parent === resolved ? resolved : path.join(await realOrResolved(parent), path.basename(resolved));
+}
+
+/** Whether anything (a file, folder or dangling symlink) is at this path; other errors are thrown. */
+export async function pathExists(target: string): Promise<boolean> {
+  try {
+    await lstat(target);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 }

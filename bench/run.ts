@@ -3,8 +3,8 @@
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
 // that run in the real VS Code: review panel paint and activation), --runner-only (only the rows
 // "runner vs direct spawn").
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { getAgentChanges } from '../src/agents/agentChanges';
@@ -14,14 +14,29 @@ import { keep } from '../src/agents/keep';
 import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
-import type { VsCodeResult } from './vscodeResult';
+import { benchInVsCode } from './inVsCode';
+import { compare, run, runnerVsDirectSpawn, time } from './measure';
+import { reasonOf } from './rounds';
+import { missingRows, type Row, stats, tableLines } from './stats';
+import { PAINT_ROW, type VsCodeResult } from './vscodeResult';
 
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 5 : 7;
+/** eagerFiles: the eager floor of the panel paint renders only this many of the paintFiles (it took
+ * 33 s and a Chromium renderer of several GB for all 500). */
 const SIZE = quick
-  ? { worktrees: 10, files: 500, dirty: 2, changes: 200, scaling: [5, 10, 20], scalingFiles: 200, paintFiles: 50 }
-  : { worktrees: 50, files: 5000, dirty: 5, changes: 2000, scaling: [10, 50, 200], scalingFiles: 500, paintFiles: 500 };
+  ? { worktrees: 10, files: 500, dirty: 2, changes: 200, scaling: [5, 10, 20], scalingFiles: 200, paintFiles: 50, eagerFiles: 20 }
+  : {
+      worktrees: 50,
+      files: 5000,
+      dirty: 5,
+      changes: 2000,
+      scaling: [10, 50, 200],
+      scalingFiles: 500,
+      paintFiles: 500,
+      eagerFiles: 100,
+    };
 /** Every line of each file changed: 100 removed + 100 added, so 500 files ≈ 100,000 diff lines. */
 const PAINT_LINES_PER_FILE = 100;
 const withVsCode = !process.argv.includes('--no-vscode');
@@ -32,346 +47,248 @@ const CORES = availableParallelism();
 /** Writing 2,000 files varies a lot from run to run (here 450–1,900 ms): more rounds for keep. */
 const KEEP_ROUNDS = 2 * ROUNDS + 1;
 
-interface Row {
-  readonly name: string;
-  readonly fixture: string;
-  readonly floor: Stats;
-  readonly ours: Stats;
-  readonly ratio: number;
-  readonly target: string;
-  readonly met: boolean | undefined;
-}
-interface Stats {
-  readonly median: number;
-  readonly min: number;
-  readonly max: number;
+interface RefreshFixture {
+  readonly repo: string;
+  readonly worktrees: string[];
+  readonly commonDir: string;
+  readonly service: GitService;
 }
 
-function stats(times: number[]): Stats {
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    median: sorted[Math.floor(sorted.length / 2)] as number,
-    min: sorted[0] as number,
-    max: sorted[sorted.length - 1] as number,
+function buildRefreshFixture(root: string): RefreshFixture {
+  const repo = createRepo(path.join(root, 'refresh'), SIZE.files);
+  const worktrees = addWorktrees(repo, SIZE.worktrees, SIZE.dirty);
+  return { repo, worktrees, commonDir: path.join(repo, '.git'), service: new GitService(new GitRunner()) };
+}
+
+const READ_ONLY = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
+
+async function refreshRows({ worktrees, commonDir, service }: RefreshFixture, report: Report): Promise<void> {
+  const floorRefresh = [
+    'set -e',
+    `git worktree list --porcelain -z | tr '\\0' '\\n' | sed -n 's/^worktree //p' | tr '\\n' '\\0' |`,
+    `  xargs -0 -P ${CORES} -I{} git -C {} status --porcelain=v2 -z --branch > /dev/null`,
+  ].join('\n');
+  report.rows.push(
+    await compare(
+      'full refresh',
+      `${SIZE.worktrees} linked worktrees × ${SIZE.files} files, ${SIZE.dirty} dirty`,
+      1.15,
+      () => run('bash', ['-c', floorRefresh], commonDir, READ_ONLY),
+      () => service.readRepository({ commonDir }),
+      undefined,
+      ROUNDS,
+    ),
+  );
+  report.memory['after full refresh'] = process.resourceUsage().maxRSS;
+
+  const edited = worktrees[SIZE.worktrees - 1] as string;
+  writeFileSync(path.join(edited, 'src/module-1/file-1.ts'), 'export const edited = true;\n');
+  const snapshot = await service.readRepository({ commonDir });
+  const target = snapshot.worktrees.find((entry) => entry.worktree.path === edited)?.worktree;
+  if (!target) throw new Error('edited worktree not listed');
+  report.rows.push(
+    await compare(
+      'incremental refresh',
+      'same, one file edited in one worktree',
+      1.5,
+      () => run('git', ['status', '--porcelain=v2', '-z', '--branch'], edited, READ_ONLY),
+      () => service.readWorktree(target),
+      undefined,
+      ROUNDS,
+    ),
+  );
+}
+
+/** Capture and keep: an agent worktree with a mix of every kind of change. */
+async function captureAndKeepRows(root: string, { repo, worktrees, commonDir, service }: RefreshFixture, report: Report) {
+  const agent = await createAgentWorktree(service, { repoPath: repo, name: 'bench-agent' });
+  makeAgentChanges(agent.path, SIZE.changes);
+  const scratch = path.join(root, 'scratch');
+  mkdirSync(scratch, { recursive: true });
+  const floorCapture = [
+    'set -e',
+    `export GIT_INDEX_FILE=${scratch}/floor-index`,
+    'rm -f "$GIT_INDEX_FILE"',
+    'git read-tree HEAD',
+    'git add -A',
+    `git diff --cached --binary --no-ext-diff --no-textconv -M ${agent.metadata.baseCommit} > /dev/null`,
+  ].join('\n');
+  report.rows.push(
+    await compare(
+      'capture',
+      `agent worktree, ${SIZE.changes} changed files (modified, added, deleted, renamed, binary)`,
+      1.2,
+      () => run('bash', ['-c', floorCapture], agent.path),
+      () => getAgentChanges(service, agent.path),
+      undefined,
+      ROUNDS,
+    ),
+  );
+  report.memory['after capture'] = process.resourceUsage().maxRSS;
+
+  const patchFile = path.join(scratch, 'agent.patch');
+  writeFileSync(patchFile, (await getAgentChanges(service, agent.path)).patch);
+  const keepTarget = worktrees[SIZE.worktrees - 2] as string; // a clean worktree at the same base
+  const metadataDir = path.join(commonDir, 'worktrees', 'bench-agent');
+  const metadata = await readAgentMetadata(metadataDir);
+  if (!metadata) throw new Error('no agent metadata');
+  const resetTarget = async () => {
+    git(keepTarget, ['reset', '--quiet', '--hard']);
+    git(keepTarget, ['clean', '--quiet', '-fd']);
+    // Flush the last run's 2,000 written files: otherwise their write-back lands on a random
+    // later run, floor or ours (the spread was 240–1,600 ms without this).
+    spawnSync('sync');
+    await writeAgentMetadata(metadataDir, { ...metadata, keptUpTo: undefined });
   };
+  const floorKeep = () => run('git', ['apply', '--3way', patchFile], keepTarget);
+  // The review panel keeps from the capture it shows (what the user saw); the API captures first.
+  const reviewed = await getAgentChanges(service, agent.path);
+  const fromPanel = () => keep(service, agent.path, { target: keepTarget, reviewed });
+  const fixture = 'the same patch onto a clean target (from the review panel)';
+  report.rows.push(await compare('keep', fixture, 1.2, floorKeep, fromPanel, resetTarget, KEEP_ROUNDS));
+  const throughApi = () => keep(service, agent.path, { target: keepTarget });
+  const apiFixture = 'the same, through the API (no capture to reuse)';
+  report.rows.push(
+    await compare('keep, capturing first', apiFixture, undefined, floorKeep, throughApi, resetTarget, KEEP_ROUNDS),
+  );
 }
 
-/** Runs a command line or a process and resolves when it exits 0 (anything else fails the bench). */
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} → ${code}: ${stderr}`)),
-    );
-  });
-}
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-}
-
-/** Floor and ours alternately, after one warm-up of each; optional untimed reset before each run. */
-async function compare(
-  name: string,
-  fixture: string,
-  targetRatio: number | undefined,
-  floor: () => Promise<unknown>,
-  ours: () => Promise<unknown>,
-  reset: () => Promise<unknown> = async () => undefined,
-  rounds = ROUNDS,
-): Promise<Row> {
-  await reset();
-  await floor();
-  await reset();
-  await ours();
-  const floorTimes: number[] = [];
-  const ourTimes: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    await reset();
-    floorTimes.push(await time(floor));
-    await reset();
-    ourTimes.push(await time(ours));
+/** Scaling: time per worktree should stay flat from few to many worktrees. */
+async function scalingRun(root: string, report: Report): Promise<void> {
+  const service = new GitService(new GitRunner());
+  for (const count of SIZE.scaling) {
+    const scaleRepo = createRepo(path.join(root, `scale-${count}`), SIZE.scalingFiles);
+    addWorktrees(scaleRepo, count, 0);
+    const scaleCommon = path.join(scaleRepo, '.git');
+    await service.readRepository({ commonDir: scaleCommon });
+    const times: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) times.push(await time(() => service.readRepository({ commonDir: scaleCommon })));
+    const median = stats(times).median;
+    report.scaling.push({ worktrees: count, medianMs: median, perWorktreeMs: median / (count + 1) });
+    console.log(`scaling: ${count} worktrees → ${median.toFixed(1)} ms (${(median / (count + 1)).toFixed(2)} ms per worktree)`);
+    cleanup(path.dirname(scaleRepo));
   }
-  const floorStats = stats(floorTimes);
-  const ourStats = stats(ourTimes);
-  const ratio = ourStats.median / floorStats.median;
-  const target = targetRatio === undefined ? '—' : `≤ ${targetRatio}`;
-  const met = targetRatio === undefined ? undefined : ratio <= targetRatio;
-  console.log(`${name}: floor ${fmt(floorStats)}, ours ${fmt(ourStats)}, ratio ${ratio.toFixed(2)} (target ${target})`);
-  return { name, fixture, floor: floorStats, ours: ourStats, ratio, target, met };
 }
 
-function fmt(s: Stats): string {
-  return `${s.median.toFixed(1)} ms [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
+/** The rows a full run gives, in table order, with the part that measures each. */
+const EXPECTED: ReadonlyArray<readonly [string, string]> = [
+  ['runner vs direct spawn: status', 'runner'],
+  ['runner vs direct spawn: silent', 'runner'],
+  ['full refresh', 'refresh'],
+  ['incremental refresh', 'refresh'],
+  ['capture', 'capture and keep'],
+  ['keep', 'capture and keep'],
+  ['keep, capturing first', 'capture and keep'],
+  [PAINT_ROW, 'real VS Code'],
+];
+
+interface Report {
+  readonly rows: Row[];
+  /** Part → why it failed; its rows are then missing, and the run goes on with the next part. */
+  readonly partErrors: Map<string, string>;
+  readonly memory: Record<string, number>;
+  readonly scaling: Array<{ worktrees: number; medianMs: number; perWorktreeMs: number }>;
+  vscode?: VsCodeResult;
 }
 
-/** A plain spawn of git, reading all of stdout: the floor under the runner. */
-function spawnGit(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-    child.stderr.resume();
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`git ${args[0]} → ${code}`))));
-  });
-}
-
-/**
- * The runner (simple-git underneath: one instance per call, the errors option, the empty-chunk
- * completion) against a direct spawn of the same command with the same variables, one call at a time.
- */
-async function runnerVsDirectSpawn(repo: string): Promise<Row[]> {
-  const runner = new GitRunner();
-  const env = { ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_LITERAL_PATHSPECS: '1', GIT_OPTIONAL_LOCKS: '0' };
-  const status = ['status', '--porcelain=v2', '-z'];
-  const silent = ['diff', '--cached', '--quiet'];
-  const files = Number(git(repo, ['ls-files', '-z']).split('\0').length - 1).toLocaleString('en');
-  return [
-    await compare(
-      'runner vs direct spawn: status',
-      `\`git ${status.join(' ')}\`, ${files} files, ${RUNNER_CALLS} calls each`,
-      1.1,
-      () => spawnGit(status, repo, env),
-      () => runner.run(status, { cwd: repo, readOnly: true }),
-      undefined,
-      RUNNER_CALLS,
-    ),
-    await compare(
-      'runner vs direct spawn: silent',
-      `\`git ${silent.join(' ')}\` (prints nothing), same repository, ${RUNNER_CALLS} calls each`,
-      1.25,
-      () => spawnGit(silent, repo, env),
-      () => runner.run(silent, { cwd: repo, readOnly: true }),
-      undefined,
-      RUNNER_CALLS,
-    ),
-  ];
+/** Runs one part of the bench; a failure is printed and recorded, and does not stop the others. */
+async function part(report: Report, name: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    report.partErrors.set(name, `${name}: ${reasonOf(error)}`);
+    console.error(`\n${name} failed:`, error);
+  }
 }
 
 async function main(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'agent-worktrees-bench-'));
-  if (runnerOnly) {
-    try {
-      console.log(`Runner rows only: a repository of ${SIZE.files} files…`);
-      printRows(await runnerVsDirectSpawn(createRepo(path.join(root, 'runner'), SIZE.files)));
-    } finally {
-      cleanup(root);
-    }
-    return;
-  }
-  const rows: Row[] = [];
-  const memory: Record<string, number> = {};
-  const scaling: Array<{ worktrees: number; medianMs: number; perWorktreeMs: number }> = [];
+  const report: Report = { rows: [], partErrors: new Map(), memory: {}, scaling: [] };
   try {
-    console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
-    const repo = createRepo(path.join(root, 'refresh'), SIZE.files);
-    const worktrees = addWorktrees(repo, SIZE.worktrees, SIZE.dirty);
-    const commonDir = path.join(repo, '.git');
-    const service = new GitService(new GitRunner());
-    const readOnly = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
-    rows.push(...(await runnerVsDirectSpawn(repo)));
-
-    const floorRefresh = [
-      'set -e',
-      `git worktree list --porcelain -z | tr '\\0' '\\n' | sed -n 's/^worktree //p' | tr '\\n' '\\0' |`,
-      `  xargs -0 -P ${CORES} -I{} git -C {} status --porcelain=v2 -z --branch > /dev/null`,
-    ].join('\n');
-    rows.push(
-      await compare(
-        'full refresh',
-        `${SIZE.worktrees} linked worktrees × ${SIZE.files} files, ${SIZE.dirty} dirty`,
-        1.15,
-        () => run('bash', ['-c', floorRefresh], commonDir, readOnly),
-        () => service.readRepository({ commonDir }),
-      ),
-    );
-    memory['after full refresh'] = process.resourceUsage().maxRSS;
-
-    const edited = worktrees[SIZE.worktrees - 1] as string;
-    writeFileSync(path.join(edited, 'src/module-1/file-1.ts'), 'export const edited = true;\n');
-    const snapshot = await service.readRepository({ commonDir });
-    const target = snapshot.worktrees.find((entry) => entry.worktree.path === edited)?.worktree;
-    if (!target) throw new Error('edited worktree not listed');
-    rows.push(
-      await compare(
-        'incremental refresh',
-        'same, one file edited in one worktree',
-        1.5,
-        () => run('git', ['status', '--porcelain=v2', '-z', '--branch'], edited, readOnly),
-        () => service.readWorktree(target),
-      ),
-    );
-
-    // Capture and keep: an agent worktree with a mix of every kind of change.
-    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'bench-agent' });
-    makeAgentChanges(agent.path, SIZE.changes);
-    const base = agent.metadata.baseCommit;
-    const scratch = path.join(root, 'scratch');
-    mkdirSync(scratch, { recursive: true });
-    const floorCapture = [
-      'set -e',
-      `export GIT_INDEX_FILE=${scratch}/floor-index`,
-      'rm -f "$GIT_INDEX_FILE"',
-      'git read-tree HEAD',
-      'git add -A',
-      `git diff --cached --binary --no-ext-diff --no-textconv -M ${base} > /dev/null`,
-    ].join('\n');
-    rows.push(
-      await compare(
-        'capture',
-        `agent worktree, ${SIZE.changes} changed files (modified, added, deleted, renamed, binary)`,
-        1.2,
-        () => run('bash', ['-c', floorCapture], agent.path),
-        () => getAgentChanges(service, agent.path),
-      ),
-    );
-    memory['after capture'] = process.resourceUsage().maxRSS;
-
-    const patchFile = path.join(scratch, 'agent.patch');
-    const changes = await getAgentChanges(service, agent.path);
-    writeFileSync(patchFile, changes.patch);
-    const keepTarget = worktrees[SIZE.worktrees - 2] as string; // a clean worktree at the same base
-    const metadata = await readAgentMetadata(path.join(commonDir, 'worktrees', 'bench-agent'));
-    if (!metadata) throw new Error('no agent metadata');
-    const resetTarget = async () => {
-      git(keepTarget, ['reset', '--quiet', '--hard']);
-      git(keepTarget, ['clean', '--quiet', '-fd']);
-      // Flush the last run's 2,000 written files: otherwise their write-back lands on a random
-      // later run, floor or ours (the spread was 240–1,600 ms without this).
-      spawnSync('sync');
-      await writeAgentMetadata(path.join(commonDir, 'worktrees', 'bench-agent'), { ...metadata, keptUpTo: undefined });
-    };
-    // The review panel keeps from the capture it shows (what the user saw); the API captures first.
-    const reviewed = await getAgentChanges(service, agent.path);
-    rows.push(
-      await compare(
-        'keep',
-        'the same patch onto a clean target (from the review panel)',
-        1.2,
-        () => run('git', ['apply', '--3way', patchFile], keepTarget),
-        () => keep(service, agent.path, { target: keepTarget, reviewed }),
-        resetTarget,
-        KEEP_ROUNDS,
-      ),
-    );
-    rows.push(
-      await compare(
-        'keep, capturing first',
-        'the same, through the API (no capture to reuse)',
-        undefined,
-        () => run('git', ['apply', '--3way', patchFile], keepTarget),
-        () => keep(service, agent.path, { target: keepTarget }),
-        resetTarget,
-        KEEP_ROUNDS,
-      ),
-    );
-
-    // Scaling: time per worktree should stay flat from few to many worktrees.
-    for (const count of SIZE.scaling) {
-      const scaleRepo = createRepo(path.join(root, `scale-${count}`), SIZE.scalingFiles);
-      addWorktrees(scaleRepo, count, 0);
-      const scaleCommon = path.join(scaleRepo, '.git');
-      await service.readRepository({ commonDir: scaleCommon });
-      const times: number[] = [];
-      for (let round = 0; round < ROUNDS; round++)
-        times.push(await time(() => service.readRepository({ commonDir: scaleCommon })));
-      const median = stats(times).median;
-      scaling.push({ worktrees: count, medianMs: median, perWorktreeMs: median / (count + 1) });
-      console.log(`scaling: ${count} worktrees → ${median.toFixed(1)} ms (${(median / (count + 1)).toFixed(2)} ms per worktree)`);
-      cleanup(path.dirname(scaleRepo));
+    if (runnerOnly) {
+      console.log(`Runner rows only: a repository of ${SIZE.files} files…`);
+      await part(report, 'runner', async () =>
+        report.rows.push(...(await runnerVsDirectSpawn(createRepo(path.join(root, 'runner'), SIZE.files), RUNNER_CALLS))),
+      );
+    } else {
+      await nodeParts(root, report);
     }
   } finally {
     cleanup(root);
   }
-  const vscode = withVsCode ? benchInVsCode(rows) : undefined;
+  if (withVsCode && !runnerOnly) {
+    const inVsCode = benchInVsCode({
+      files: SIZE.paintFiles,
+      linesPerFile: PAINT_LINES_PER_FILE,
+      eagerFiles: SIZE.eagerFiles,
+      rounds: ROUNDS,
+    });
+    report.rows.push(...inVsCode.rows);
+    report.vscode = inVsCode.result;
+    if (inVsCode.error) report.partErrors.set('real VS Code', `real VS Code: ${inVsCode.error}`);
+  }
+  finish(report);
+}
 
+/** Everything measured in this process: runner, refresh, capture and keep, scaling. */
+async function nodeParts(root: string, report: Report): Promise<void> {
+  let fixture: RefreshFixture | undefined;
+  console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
+  await part(report, 'fixtures', async () => {
+    fixture = buildRefreshFixture(root);
+  });
+  if (fixture) {
+    const built = fixture;
+    await part(report, 'runner', async () => report.rows.push(...(await runnerVsDirectSpawn(built.repo, RUNNER_CALLS))));
+    await part(report, 'refresh', () => refreshRows(built, report));
+    await part(report, 'capture and keep', () => captureAndKeepRows(root, built, report));
+  } else {
+    const reason = report.partErrors.get('fixtures') as string;
+    for (const name of ['runner', 'refresh', 'capture and keep']) report.partErrors.set(name, `${name}: not run (${reason})`);
+  }
+  await part(report, 'scaling', () => scalingRun(root, report));
+}
+
+/** Writes bench/results/latest.json and prints everything, missing rows included; exit 1 if anything failed. */
+function finish(report: Report): void {
+  const expected = runnerOnly
+    ? EXPECTED.filter(([, owner]) => owner === 'runner')
+    : EXPECTED.filter(([, owner]) => withVsCode || owner !== 'real VS Code');
+  const missing = missingRows(expected, report.rows, report.partErrors);
   const results = path.join(__dirname, 'results');
   mkdirSync(results, { recursive: true });
-  const report = {
+  const { rows, memory, scaling, vscode } = report;
+  const failures = [...report.partErrors.values()];
+  const json = {
     date: new Date().toISOString(),
     cores: CORES,
     rounds: ROUNDS,
     quick,
     rows,
+    missing,
+    failures,
     scaling,
     peakRssKiB: memory,
     vscode,
   };
-  writeFileSync(path.join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  printRows(rows);
+  writeFileSync(path.join(results, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   console.log(
-    `\nScaling (full refresh): ${scaling.map((s) => `${s.worktrees} → ${s.perWorktreeMs.toFixed(2)} ms/worktree`).join(', ')}`,
+    `\n${tableLines(
+      expected.map(([name]) => name),
+      rows,
+      missing,
+    ).join('\n')}`,
   );
-  console.log(
-    `Peak RSS of the bench process: ${Object.entries(memory)
-      .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} MiB`)
-      .join(', ')}`,
-  );
-}
-
-function printRows(rows: readonly Row[]): void {
-  console.log('\n| benchmark | fixture | floor median (min–max) | ours median (min–max) | ours/floor | target |');
-  console.log('|---|---|---|---|---|---|');
-  for (const row of rows) {
+  if (scaling.length > 0)
     console.log(
-      `| ${row.name} | ${row.fixture} | ${fmt(row.floor)} | ${fmt(row.ours)} | **${row.ratio.toFixed(2)}** | ${row.target} ${row.met === undefined ? '' : row.met ? '✓' : '✗'} |`,
+      `\nScaling (full refresh): ${scaling.map((s) => `${s.worktrees} → ${s.perWorktreeMs.toFixed(2)} ms/worktree`).join(', ')}`,
     );
+  const rss = Object.entries(memory).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} MiB`);
+  if (rss.length > 0) console.log(`Peak RSS of the bench process: ${rss.join(', ')}`);
+  if (failures.length > 0 || missing.length > 0) {
+    console.log(`\nFAILED (${missing.length} rows not measured):\n${failures.map((failure) => `- ${failure}`).join('\n')}`);
+    process.exitCode = 1;
   }
-}
-
-/**
- * Review panel paint and activation in code-server + Chromium, in a process of their own (the
- * harness's playwright-core resolves from there); adds the paint row to `rows`.
- */
-function benchInVsCode(rows: Row[]) {
-  const resultFile = path.join(mkdtempSync(path.join(tmpdir(), 'agent-worktrees-bench-')), 'vscode.json');
-  console.log(
-    `\nReview panel paint (${SIZE.paintFiles} files × ${PAINT_LINES_PER_FILE} changed lines) and activation in code-server…`,
-  );
-  const child = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(__dirname, 'vscode.ts'),
-      resultFile,
-      String(SIZE.paintFiles),
-      String(PAINT_LINES_PER_FILE),
-      String(ROUNDS),
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  if (child.status !== 0) throw new Error(`The benchmarks in the real VS Code failed (exit ${child.status})`);
-  const result = JSON.parse(readFileSync(resultFile, 'utf8')) as VsCodeResult;
-  cleanup(path.dirname(resultFile));
-  const eager = stats(result.paint.eagerMs);
-  const ours = stats(result.paint.oursMs);
-  const ratio = ours.median / eager.median;
-  rows.push({
-    name: 'panel first paint',
-    fixture: `${result.paint.diffLines.toLocaleString('en')}-line diff over ${result.paint.files} files, in code-server + Chromium; floor = diff2html rendering it all eagerly in the same page`,
-    floor: eager,
-    ours,
-    ratio,
-    target: '≤ 0.1 (≥ 10× faster)',
-    met: ratio <= 0.1,
-  });
-  const activation = result.activation;
-  const activationMs = stats(activation.activationMs.filter((value) => !Number.isNaN(value)));
-  console.log(
-    `panel first paint: eager ${fmt(eager)}, ours ${fmt(ours)} → ${(1 / ratio).toFixed(0)}× faster; clicking Review Changes → its file list on screen: ${result.paint.endToEndMs} ms (VS Code creating the webview and loading the page: ${result.paint.pageLoadedMs} ms)`,
-  );
-  console.log(
-    `activation (VS Code's Running Extensions, ${activation.activationMs.length} window loads): ${fmt(activationMs)} (target < 50 ms); host bundle ${(activation.hostBundleBytes / 1024).toFixed(0)} KB (target < 300 KB), page bundle ${(activation.pageBundleBytes / 1024).toFixed(0)} KB; diff2html in the host bundle: ${activation.diff2htmlInHost.length === 0 ? 'no' : activation.diff2htmlInHost.join(', ')}`,
-  );
-  return result;
 }
 
 void main().catch((error: unknown) => {

@@ -14,10 +14,18 @@ import { startCodeServer } from '../test/e2e/harness/codeServer';
 import { prepare } from '../test/e2e/harness/prepared';
 import { findFrame, openWorktreesView, row } from '../test/e2e/ui/workbench';
 import { createRepo, git } from './fixtures';
-import type { ActivationResult, VsCodeResult } from './vscodeResult';
+import { capPatch, describeFailure, type RoundFailure, reasonOf, runRounds } from './rounds';
+import {
+  ACTIVATION_PART,
+  type ActivationSample,
+  type BundleChecks,
+  PAINT_PART,
+  type PaintSample,
+  type VsCodeResult,
+} from './vscodeResult';
 
 /** Sizes of the bundles as installed from the .vsix, and whether diff2html's code is in the host's. */
-function bundleChecks(extensionDir: string): Omit<ActivationResult, 'activationText' | 'activationMs'> {
+function bundleChecks(extensionDir: string): BundleChecks {
   const hostFile = path.join(extensionDir, 'dist', 'extension.js');
   const pageFile = path.join(extensionDir, 'media', 'dist', 'review.js');
   // Class names only diff2html's templates produce; the page bundle must have them, the host not.
@@ -32,8 +40,11 @@ function bundleChecks(extensionDir: string): Omit<ActivationResult, 'activationT
   };
 }
 
-/** `files` files of `linesPerFile` lines, every line changed by the agent. */
-async function paintFixture(parent: string, files: number, linesPerFile: number) {
+/**
+ * `files` files of `linesPerFile` lines, every line changed by the agent; the eager floor gets the
+ * first `eagerFiles` of them.
+ */
+async function paintFixture(parent: string, files: number, linesPerFile: number, eagerFiles: number) {
   const repo = createRepo(parent, 1);
   for (let i = 0; i < files; i++) {
     const lines = Array.from({ length: linesPerFile }, (_, line) => `const original_${i}_${line} = ${line};`);
@@ -55,7 +66,8 @@ async function paintFixture(parent: string, files: number, linesPerFile: number)
   );
   const message: HostMessage = { type: 'review', review, layout: 'side-by-side', selection: EMPTY_SELECTION };
   const diffLines = changes.patch.toString('utf8').split('\n').length;
-  return { repo, agentPath: agent.path, message, patch: changes.patch.toString('utf8'), diffLines };
+  const eager = capPatch(changes.patch.toString('utf8'), eagerFiles);
+  return { repo, agentPath: agent.path, message, eager, diffLines, files };
 }
 
 // Page scripts, as source text: what tsx compiles would reference its own helpers (`__name`).
@@ -79,7 +91,11 @@ const RENDER_OURS = `(async () => {
   return performance.now() - start;
 })()`;
 
-/** The eager way: diff2html renders the whole patch into the same page at once. */
+/**
+ * The eager way: diff2html renders the (capped) patch into the same page at once. Also reports the
+ * page's JS heap right after, before the container is dropped (Chromium's non-standard
+ * performance.memory; undefined elsewhere).
+ */
 const RENDER_EAGER = `(async () => {
   ${PAINTED}
   const container = document.createElement('div');
@@ -87,17 +103,60 @@ const RENDER_EAGER = `(async () => {
   const start = performance.now();
   container.innerHTML = Diff2Html.html(window.__benchPatch, { outputFormat: 'side-by-side', drawFileList: true, matching: 'lines' });
   await painted();
-  const elapsed = performance.now() - start;
+  const ms = performance.now() - start;
+  const heap = performance.memory ? performance.memory.usedJSHeapSize / 1048576 : undefined;
   container.remove();
-  return elapsed;
+  return { ms, heapMiB: heap };
 })()`;
 
-export async function benchRealVsCode(
-  parent: string,
-  options: { files: number; linesPerFile: number; rounds: number },
-): Promise<VsCodeResult> {
+export interface BenchOptions {
+  readonly files: number;
+  readonly linesPerFile: number;
+  /** The eager floor renders only this many of the files (capPatch). */
+  readonly eagerFiles: number;
+  readonly rounds: number;
+}
+
+/** Retries of a failed round, and failed attempts in all (per part) before the rest is given up. */
+const RETRIES = 2;
+const MAX_FAILURES = 5;
+/** Per attempt, from launching a browser to the last measurement. */
+const PAINT_ATTEMPT_MS = 300_000;
+const ACTIVATION_ATTEMPT_MS = 180_000;
+
+type Fixture = Awaited<ReturnType<typeof paintFixture>>;
+interface Session {
+  readonly url: string;
+  readonly fixture: Fixture;
+}
+
+/**
+ * Panel paint and activation, each round in a browser (so a renderer, a window, an extension host)
+ * of its own. `save` gets the result so far after every round and every failure; a failed round is
+ * retried, and one that fails every attempt is left out (its failures say why).
+ */
+export async function benchRealVsCode(parent: string, options: BenchOptions, save: (result: VsCodeResult) => void) {
+  const result: VsCodeResult = { failures: [] };
+  const onFailure = (failure: RoundFailure) => {
+    result.failures.push(failure);
+    console.error(`  failed: ${describeFailure(failure)}${failure.attempt < RETRIES ? ' (retrying)' : ''}`);
+    save(result);
+  };
   const prepared = prepare();
-  const fixture = await paintFixture(parent, options.files, options.linesPerFile);
+  result.bundles = bundleChecks(prepared.extensionDir);
+  const fixture = await paintFixture(parent, options.files, options.linesPerFile, options.eagerFiles);
+  const paint = {
+    files: options.files,
+    diffLines: fixture.diffLines,
+    eagerFiles: fixture.eager.files,
+    eagerLines: fixture.eager.lines,
+    roundsAsked: options.rounds,
+    samples: [] as PaintSample[],
+  };
+  result.paint = paint;
+  result.activation = { roundsAsked: options.rounds, samples: [] as ActivationSample[] };
+  const activation = result.activation;
+  save(result);
   const server = await startCodeServer({
     install: prepared.install,
     folder: fixture.repo,
@@ -105,59 +164,88 @@ export async function benchRealVsCode(
     label: 'bench',
     settings: { 'workbench.colorTheme': 'Default Dark Modern', 'agentWorktrees.staleNotification': false },
   });
-  const browser = await launchBrowser();
   try {
-    const page = await openWorkbench(browser, server.url, fixture.repo);
-    const sidebar = await openWorktreesView(page);
-
-    // As a user does: the Review Changes button on the agent worktree's row.
-    const agentRow = row(sidebar, 'paint');
-    await agentRow.waitFor({ timeout: 30_000 });
-    await agentRow.hover();
-    const review = agentRow.locator('.action-label[aria-label="Review Changes"]');
-    await review.waitFor();
-    const start = Date.now();
-    await review.click();
-    await findFrame(page, '#app'); // the page's HTML is in; its script has yet to ask for data
-    const pageLoadedMs = Date.now() - start;
-    const frame = await findFrame(page, '#app .file-list');
-    const endToEndMs = Date.now() - start;
-
-    // The eager renderer: diff2html's own browser bundle, loaded into the same page.
-    await frame.evaluate(readFileSync(require.resolve('diff2html/bundles/js/diff2html.min.js'), 'utf8'));
-    const oursMs: number[] = [];
-    const eagerMs: number[] = [];
-    await frame.evaluate(([message, patch]) => Object.assign(window, { __benchMessage: message, __benchPatch: patch }), [
-      fixture.message,
-      fixture.patch,
-    ] as const);
-    await frame.evaluate<number>(RENDER_OURS); // a warm-up of each
-    await frame.evaluate<number>(RENDER_EAGER);
-    for (let round = 0; round < options.rounds; round++) {
-      oursMs.push(await frame.evaluate<number>(RENDER_OURS));
-      eagerMs.push(await frame.evaluate<number>(RENDER_EAGER));
-    }
-    // Activation: VS Code's own measurement in fresh extension hosts (one per window reload).
-    const activations = [await readActivation(page)];
-    for (let round = 1; round < options.rounds; round++) {
-      await page.keyboard.press('Escape');
-      await page.reload();
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-      await row(await openWorktreesView(page), 'paint').waitFor({ timeout: 30_000 });
-      activations.push(await readActivation(page));
-    }
-    const activation = {
-      activationText: activations.map((entry) => entry.activationText).join('; '),
-      activationMs: activations.map((entry) => entry.activationMs ?? Number.NaN),
-    };
-    return {
-      paint: { files: options.files, diffLines: fixture.diffLines, oursMs, eagerMs, pageLoadedMs, endToEndMs },
-      activation: { ...activation, ...bundleChecks(prepared.extensionDir) },
-    };
+    const session: Session = { url: server.url, fixture };
+    const common = { retries: RETRIES, maxFailures: MAX_FAILURES, onFailure, rounds: options.rounds };
+    await runRounds({
+      ...common,
+      part: PAINT_PART,
+      attempt: (round) => inFreshBrowser(session, PAINT_ATTEMPT_MS, (page) => paintRound(page, fixture, round)),
+      onResult: (sample) => {
+        console.log(
+          `  paint round ${sample.round + 1}: ours ${sample.oursMs.toFixed(0)} ms, eager ${sample.eagerMs.toFixed(0)} ms`,
+        );
+        paint.samples.push(sample);
+        save(result);
+      },
+    });
+    // Activation: VS Code's own measurement, in a fresh extension host each round (a new window).
+    await runRounds({
+      ...common,
+      part: ACTIVATION_PART,
+      attempt: (round) => inFreshBrowser(session, ACTIVATION_ATTEMPT_MS, (page) => activationRound(page, round)),
+      onResult: (sample) => {
+        console.log(`  activation round ${sample.round + 1}: ${sample.activationText || '(not read)'}`);
+        activation.samples.push(sample);
+        save(result);
+      },
+    });
   } finally {
-    await browser.close();
     await server.stop();
   }
+  result.finished = true;
+  save(result);
+  return result;
+}
+
+/** Launches a browser, opens the workbench in it, runs `fn`, closes the browser whatever happens. */
+async function inFreshBrowser<T>(session: Session, timeoutMs: number, fn: (page: Page) => Promise<T>): Promise<T> {
+  const browser = await launchBrowser();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    const work = (async () => fn(await openWorkbench(browser, session.url, session.fixture.repo)))();
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    await browser.close().catch(() => undefined);
+  }
+}
+
+/** One paint round in a fresh window: open the panel as a user does, then a warm-up and a measurement of each. */
+async function paintRound(page: Page, fixture: Fixture, round: number): Promise<PaintSample> {
+  const sidebar = await openWorktreesView(page);
+  // As a user does: the Review Changes button on the agent worktree's row.
+  const agentRow = row(sidebar, 'paint');
+  await agentRow.waitFor({ timeout: 60_000 });
+  await agentRow.hover();
+  const review = agentRow.locator('.action-label[aria-label="Review Changes"]');
+  await review.waitFor();
+  const start = Date.now();
+  await review.click();
+  await findFrame(page, '#app'); // the page's HTML is in; its script has yet to ask for data
+  const pageLoadedMs = Date.now() - start;
+  const frame = await findFrame(page, '#app .file-list');
+  const endToEndMs = Date.now() - start;
+
+  // The eager renderer: diff2html's own browser bundle, loaded into the same page.
+  await frame.evaluate(readFileSync(require.resolve('diff2html/bundles/js/diff2html.min.js'), 'utf8'));
+  await frame.evaluate(([message, patch]) => Object.assign(window, { __benchMessage: message, __benchPatch: patch }), [
+    fixture.message,
+    fixture.eager.patch,
+  ] as const);
+  await frame.evaluate<number>(RENDER_OURS); // a warm-up of each
+  await frame.evaluate<{ ms: number }>(RENDER_EAGER);
+  const oursMs = await frame.evaluate<number>(RENDER_OURS);
+  const eager = await frame.evaluate<{ ms: number; heapMiB: number | undefined }>(RENDER_EAGER);
+  return { round, oursMs, eagerMs: eager.ms, eagerHeapMiB: eager.heapMiB, pageLoadedMs, endToEndMs };
+}
+
+async function activationRound(page: Page, round: number): Promise<ActivationSample> {
+  await row(await openWorktreesView(page), 'paint').waitFor({ timeout: 60_000 });
+  return { round, ...(await readActivation(page)) };
 }
 
 /** VS Code's own measurement, as shown in Developer: Show Running Extensions. */
@@ -179,23 +267,35 @@ async function readActivation(page: Page): Promise<{ activationText: string; act
   return { activationText, activationMs: match ? Number(match[1]) : undefined };
 }
 // Run by bench/run.ts as its own process (playwright-core resolves only from the harness install):
-// node --import tsx bench/vscode.ts <result.json> <files> <linesPerFile> <rounds>
+// node --import tsx bench/vscode.ts <result.json> <files> <linesPerFile> <eagerFiles> <rounds>
+// It rewrites <result.json> after every round; it exits 1 after a failure, even one that left
+// rounds missing but the others measured.
 if (require.main === module) {
-  const [resultFile, files, linesPerFile, rounds] = process.argv.slice(2);
+  const [resultFile, files, linesPerFile, eagerFiles, rounds] = process.argv.slice(2) as [string, ...string[]];
+  const save = (result: VsCodeResult) => writeFileSync(resultFile, JSON.stringify(result));
+  let last: VsCodeResult = { failures: [] };
   void (async () => {
     const parent = mkdtempSync(path.join(tmpdir(), 'agent-worktrees-bench-vscode-'));
     try {
-      const result = await benchRealVsCode(parent, {
+      const options = {
         files: Number(files),
         linesPerFile: Number(linesPerFile),
+        eagerFiles: Number(eagerFiles),
         rounds: Number(rounds),
+      };
+      const result = await benchRealVsCode(parent, options, (partial) => {
+        last = partial;
+        save(partial);
       });
-      writeFileSync(resultFile as string, JSON.stringify(result));
+      const complete = result.paint?.samples.length === options.rounds && result.activation?.samples.length === options.rounds;
+      process.exitCode = complete ? 0 : 1;
     } finally {
       rmSync(parent, { recursive: true, force: true });
     }
   })().catch((error: unknown) => {
     console.error(error);
+    // A failure outside the rounds (preparing, starting code-server): recorded with what was measured.
+    save({ ...last, failures: [...last.failures, { part: 'real VS Code', round: -1, attempt: 0, reason: reasonOf(error) }] });
     process.exit(1);
   });
 }

@@ -54,7 +54,8 @@ function printInVsCode(result: VsCodeResult): Row[] {
     );
   }
   const activation = activationStats(result.activation);
-  if (activation)
+  if (!activation) console.log('activation: not measured (see the failed attempts below)');
+  else
     console.log(
       `activation (VS Code's Running Extensions, ${result.activation?.samples.length} window loads): ${fmt(activation)} (target < 50 ms)`,
     );

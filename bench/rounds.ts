@@ -22,7 +22,7 @@ export interface RoundsOptions<T> {
   readonly maxFailures: number;
   readonly attempt: (round: number, attempt: number) => Promise<T>;
   /** Called after each failed attempt (to print it) and each result (to save it at once). */
-  readonly onFailure?: (failure: RoundFailure) => void;
+  readonly onFailure?: (failure: RoundFailure, willRetry: boolean) => void;
   readonly onResult?: (value: T, round: number) => void;
 }
 
@@ -49,7 +49,7 @@ export async function runRounds<T>(options: RoundsOptions<T>): Promise<RoundsOut
       } catch (error) {
         const failure = { part: options.part, round, attempt, reason: reasonOf(error) };
         failures.push(failure);
-        options.onFailure?.(failure);
+        options.onFailure?.(failure, attempt < options.retries && failures.length < options.maxFailures);
       }
     }
     if (!done) missingRounds.push(round);

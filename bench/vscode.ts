@@ -137,25 +137,18 @@ interface Session {
  */
 export async function benchRealVsCode(parent: string, options: BenchOptions, save: (result: VsCodeResult) => void) {
   const result: VsCodeResult = { failures: [] };
-  const onFailure = (failure: RoundFailure) => {
-    result.failures.push(failure);
-    console.error(`  failed: ${describeFailure(failure)}${failure.attempt < RETRIES ? ' (retrying)' : ''}`);
-    save(result);
-  };
   const prepared = prepare();
   result.bundles = bundleChecks(prepared.extensionDir);
   const fixture = await paintFixture(parent, options.files, options.linesPerFile, options.eagerFiles);
-  const paint = {
+  result.paint = {
     files: options.files,
     diffLines: fixture.diffLines,
     eagerFiles: fixture.eager.files,
     eagerLines: fixture.eager.lines,
     roundsAsked: options.rounds,
-    samples: [] as PaintSample[],
+    samples: [],
   };
-  result.paint = paint;
-  result.activation = { roundsAsked: options.rounds, samples: [] as ActivationSample[] };
-  const activation = result.activation;
+  result.activation = { roundsAsked: options.rounds, samples: [] };
   save(result);
   const server = await startCodeServer({
     install: prepared.install,
@@ -165,37 +158,61 @@ export async function benchRealVsCode(parent: string, options: BenchOptions, sav
     settings: { 'workbench.colorTheme': 'Default Dark Modern', 'agentWorktrees.staleNotification': false },
   });
   try {
-    const session: Session = { url: server.url, fixture };
-    const common = { retries: RETRIES, maxFailures: MAX_FAILURES, onFailure, rounds: options.rounds };
-    await runRounds({
-      ...common,
-      part: PAINT_PART,
-      attempt: (round) => inFreshBrowser(session, PAINT_ATTEMPT_MS, (page) => paintRound(page, fixture, round)),
-      onResult: (sample) => {
-        console.log(
-          `  paint round ${sample.round + 1}: ours ${sample.oursMs.toFixed(0)} ms, eager ${sample.eagerMs.toFixed(0)} ms`,
-        );
-        paint.samples.push(sample);
-        save(result);
-      },
-    });
-    // Activation: VS Code's own measurement, in a fresh extension host each round (a new window).
-    await runRounds({
-      ...common,
-      part: ACTIVATION_PART,
-      attempt: (round) => inFreshBrowser(session, ACTIVATION_ATTEMPT_MS, (page) => activationRound(page, round)),
-      onResult: (sample) => {
-        console.log(`  activation round ${sample.round + 1}: ${sample.activationText || '(not read)'}`);
-        activation.samples.push(sample);
-        save(result);
-      },
-    });
+    await measureRounds({ url: server.url, fixture }, options.rounds, result, save);
   } finally {
     await server.stop();
   }
   result.finished = true;
   save(result);
   return result;
+}
+
+/** The paint rounds, then the activation rounds (a fresh extension host each: a new window). */
+async function measureRounds(session: Session, rounds: number, result: VsCodeResult, save: (result: VsCodeResult) => void) {
+  const common = {
+    rounds,
+    retries: RETRIES,
+    maxFailures: MAX_FAILURES,
+    onFailure: (failure: RoundFailure, willRetry: boolean) => {
+      result.failures.push(failure);
+      console.error(`  failed: ${describeFailure(failure)}${willRetry ? ' (retrying)' : ''}`);
+      save(result);
+    },
+  };
+  const saveSample = <T>(samples: T[] | undefined, sample: T, line: string) => {
+    console.log(`  ${line}`);
+    samples?.push(sample);
+    save(result);
+  };
+  const painted = await runRounds({
+    ...common,
+    part: PAINT_PART,
+    attempt: (round) => inFreshBrowser(session, PAINT_ATTEMPT_MS, (page) => paintRound(page, session.fixture, round)),
+    onResult: (sample) =>
+      saveSample(
+        result.paint?.samples,
+        sample,
+        `paint round ${sample.round + 1}: ours ${sample.oursMs.toFixed(0)} ms, eager ${sample.eagerMs.toFixed(0)} ms`,
+      ),
+  });
+  const activated = await runRounds({
+    ...common,
+    part: ACTIVATION_PART,
+    attempt: (round) => inFreshBrowser(session, ACTIVATION_ATTEMPT_MS, (page) => activationRound(page, round)),
+    onResult: (sample) =>
+      saveSample(
+        result.activation?.samples,
+        sample,
+        `activation round ${sample.round + 1}: ${sample.activationText || '(not read)'}`,
+      ),
+  });
+  for (const [part, outcome] of [
+    [PAINT_PART, painted],
+    [ACTIVATION_PART, activated],
+  ] as const) {
+    if (outcome.missingRounds.length > 0)
+      console.error(`  ${part}: no result for round(s) ${outcome.missingRounds.map((round) => round + 1).join(', ')}`);
+  }
 }
 
 /** Launches a browser, opens the workbench in it, runs `fn`, closes the browser whatever happens. */

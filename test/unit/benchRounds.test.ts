@@ -67,7 +67,10 @@ describe('bench rounds: retries and partial results', () => {
   test('after maxFailures in all, the rounds not yet run are given up as missing', async () => {
     const everything = Array.from({ length: 5 }, (_, round) => [0, 1, 2].map((a) => [round, a] as const)).flat();
     const { calls, attempt } = scripted(everything);
-    const outcome = await runRounds({ part: 'p', rounds: 5, retries: 2, maxFailures: 4, attempt });
+    const willRetry: boolean[] = [];
+    const onFailure = (_: unknown, retry: boolean) => willRetry.push(retry);
+    const outcome = await runRounds({ part: 'p', rounds: 5, retries: 2, maxFailures: 4, attempt, onFailure });
+    assert.deepEqual(willRetry, [true, true, false, false], 'the last try of round 1, then the fourth failure in all');
     assert.deepEqual(outcome.values, []);
     assert.deepEqual(outcome.missingRounds, [0, 1, 2, 3, 4]);
     assert.equal(outcome.failures.length, 4);

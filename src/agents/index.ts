@@ -27,7 +27,7 @@ export {
 } from './createAgentWorktree';
 export { countSection, selectHunks, splitHunks, splitPatch } from './hunks';
 export { type KeepOptions, type KeepResult, keep } from './keep';
-export { asOperationError, type OperationErrorCode, WorktreeOperationError } from './operationErrors';
+export { asOperationError, type KeepConsent, type OperationErrorCode, WorktreeOperationError } from './operationErrors';
 export {
   describeBlocked,
   describeLoss,

@@ -1,28 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  failureReason,
-  firstMeaningfulLine,
-  parseStatusV2,
-  restoreIndex,
-  restorePaths,
-  samePath,
-  snapshotIndex,
-  snapshotPaths,
-} from '../git';
+import { failureReason, firstMeaningfulLine, restoreIndex, restorePaths, samePath, snapshotIndex, snapshotPaths } from '../git';
 import {
   type AgentChanges,
   type AgentWorktreeLocation,
-  type ChangedFile,
   captureAgentChanges,
   locateAgentWorktree,
-  PATCH_FLAGS,
   requireAgentMetadata,
 } from './agentChanges';
 import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
-import { selectHunks, splitPatch } from './hunks';
-import { pathsHoldingKeptContent } from './keptContent';
+import { writeMerged } from './dirtyMerge';
+import { type KeepPlan, planKeep, refuseOutdated } from './keepPlan';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
@@ -42,6 +31,11 @@ export interface KeepOptions {
   readonly target?: string;
   /** Apply even when a three-way merge leaves conflicts (markers for the merge editor). */
   readonly allowConflicts?: boolean;
+  /**
+   * Keep the rest when some files cannot be merged with the target's own uncommitted edits
+   * (binary, deleted or renamed by the user, deleted or renamed by the agent); those are left out.
+   */
+  readonly skipUnmergeable?: boolean;
   /** Leave the kept changes staged in the target (default: unstaged). */
   readonly staged?: boolean;
   /**
@@ -57,14 +51,20 @@ export interface KeepResult {
   /** Paths written in the target. Empty when there was nothing to keep. */
   readonly keptFiles: readonly string[];
   readonly conflicts: readonly string[];
+  /** Files merged with the target's own uncommitted edits (three-way), conflicts included. */
+  readonly merged: readonly string[];
+  /** Files left out (with `skipUnmergeable`) and why. */
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
   /** The new kept-up-to commit recorded in the agent worktree's metadata. */
   readonly keptUpTo: string | undefined;
 }
 
 /**
- * Applies (part of) an agent's work onto the target worktree. Refuses, writing nothing, when the
- * target has uncommitted changes on any path the patch touches. The patch goes through a temp
- * file: a plain apply when it fits, a three-way merge when needed (conflicts only if allowed).
+ * Applies (part of) an agent's work onto the target worktree. Files the target has clean get the
+ * patch (a plain apply, or git's three-way apply when the target moved on); files it has its own
+ * uncommitted edits on get a per-file three-way merge, written only when every file merges (or the
+ * caller consented to conflict markers, or to leaving unmergeable files out). Staged changes of
+ * the user are never unstaged or overwritten. All or nothing: a failure puts every path back.
  * Afterwards the kept state is recorded as a commit that is on no branch, so the next review shows
  * only new work. The agent's worktree, index and branch are never touched.
  */
@@ -75,86 +75,33 @@ export async function keep(service: GitService, worktreePath: string, options: K
     const target = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
     const changes = options.reviewed ?? (await captureAgentChanges(service, found, metadata));
     if (options.reviewed) refuseOutdated(options.reviewed, found.topLevel, metadata.keptUpTo ?? metadata.baseCommit);
-    const selected = selectFiles(changes, options.files);
-    if (selected.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
-
-    const { patch, everything, touched } = await choosePatch(service, changes, selected, options.hunks ?? {});
-    if (patch.length === 0) return { target, keptFiles: [], conflicts: [], keptUpTo: metadata.keptUpTo };
-
+    const nothing = { target, keptFiles: [], conflicts: [], merged: [], skipped: [], keptUpTo: metadata.keptUpTo };
     const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-keep-'));
     try {
-      const patchFile = path.join(scratch, 'keep.patch');
-      await writeFile(patchFile, patch);
-      // After an earlier keep, the target's copy of what it kept is the extension's own, not the user's.
-      const keptBefore = metadata.keptUpTo !== undefined && changes.from === metadata.keptUpTo ? changes.from : undefined;
-      await refuseOverlap(service, target, touched, keptBefore);
-      // The kept state is worked out before the target is touched: a choice that is no consistent
-      // state on its own (a file kept under what is still a file) is refused with nothing written.
-      const keptTree = everything ? changes.tree : await keptTreeWith(service, found.topLevel, changes.from, patchFile, scratch);
+      const plan = await planKeep(service, found.topLevel, {
+        changes,
+        target,
+        // After an earlier keep, the target's copy of what it kept is the extension's own, not the user's.
+        keptBefore: metadata.keptUpTo !== undefined && changes.from === metadata.keptUpTo ? changes.from : undefined,
+        files: options.files,
+        hunks: options.hunks ?? {},
+        allowConflicts: options.allowConflicts === true,
+        skipUnmergeable: options.skipUnmergeable === true,
+        scratch,
+      });
+      if ('nothing' in plan) return { ...nothing, skipped: plan.skipped };
       // The bookkeeping commit is only an object; the ref and metadata that point at it are
       // written after the apply, and a failure there takes the applied changes back out.
-      const keptUpTo = await keptCommit(service, found.topLevel, changes.from, keptTree);
-      const conflicts = await applyAllOrNothing(service, target, patchFile, touched, options, () =>
+      const keptUpTo = await keptCommit(service, found.topLevel, changes.from, plan.keptTree);
+      const conflicts = await applyAllOrNothing(service, target, plan, options, () =>
         recordKept(service, found, metadata, keptUpTo, target),
       );
-      return { target, keptFiles: selected.map((file) => file.path), conflicts, keptUpTo };
+      const merged = plan.merged.map((file) => file.path);
+      return { target, keptFiles: plan.files.map((file) => file.path), conflicts, merged, skipped: plan.skipped, keptUpTo };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   });
-}
-
-/**
- * The patch for the chosen files (whole files in one diff, files with a hunk choice reduced to
- * those hunks) and every path it writes. That is more than the chosen paths: a pathspec names a
- * folder's files too, so a file that replaced a folder takes the folder's files with it, and those
- * must be checked for the user's work and put back on failure as well.
- */
-async function choosePatch(
-  service: GitService,
-  changes: AgentChanges,
-  selected: readonly ChangedFile[],
-  hunkChoices: Readonly<Record<string, readonly number[]>>,
-): Promise<{ patch: Buffer; everything: boolean; touched: string[] }> {
-  const pathsOf = (file: ChangedFile) => (file.oldPath ? [file.oldPath, file.path] : [file.path]);
-  const chosen = [...new Set(selected.flatMap(pathsOf))];
-  const git = async (args: string[], paths: readonly string[]) =>
-    service.runner.run([...args, '--end-of-options', changes.from, changes.tree, '--', ...paths], {
-      cwd: changes.worktreePath,
-      readOnly: true,
-    });
-  // Own keys only: a file named `constructor` or `__proto__` is a path, not an object property.
-  const hunksOf = (file: ChangedFile) => (Object.hasOwn(hunkChoices, file.path) ? hunkChoices[file.path] : undefined);
-  const everything = selected.length === changes.files.length && Object.keys(hunkChoices).length === 0;
-  // Keeping everything: the captured patch is exactly it (no second diff).
-  if (everything) return { patch: changes.patch, everything, touched: chosen };
-  const wholePaths = [...new Set(selected.filter((file) => hunksOf(file) === undefined).flatMap(pathsOf))];
-  const parts: Buffer[] = wholePaths.length > 0 ? [(await git(['diff', ...PATCH_FLAGS], wholePaths)).stdoutBytes] : [];
-  for (const file of selected) {
-    const hunks = hunksOf(file);
-    if (hunks === undefined) continue;
-    const sections = splitPatch((await git(['diff', ...PATCH_FLAGS], pathsOf(file))).stdoutBytes);
-    if (sections.length !== 1) {
-      // Its path names a folder's files too (it replaced a folder, or became one): no hunks of its own.
-      throw new WorktreeOperationError('invalid', `${file.path} replaced a folder or became one: keep it whole.`);
-    }
-    parts.push(selectHunks(sections[0] as Buffer, hunks, file.path));
-  }
-  // Without rename detection both sides of every change are listed.
-  const touched = new Set(chosen);
-  for (const name of (await git(['diff', '--name-only', '-z', '--no-renames'], chosen)).stdout.split('\0')) {
-    if (name) touched.add(name);
-  }
-  return { patch: Buffer.concat(parts), everything, touched: [...touched] };
-}
-
-function refuseOutdated(reviewed: AgentChanges, worktreePath: string, keptState: string): void {
-  if (reviewed.worktreePath !== worktreePath || reviewed.from !== keptState) {
-    throw new WorktreeOperationError(
-      'blocked',
-      'Nothing was kept: the review is out of date (changes were kept since it was captured). Review again.',
-    );
-  }
 }
 
 async function resolveTarget(service: GitService, target: string, commonDir: string, agentPath: string): Promise<string> {
@@ -167,42 +114,6 @@ async function resolveTarget(service: GitService, target: string, commonDir: str
   return found.topLevel;
 }
 
-function selectFiles(changes: AgentChanges, files: readonly string[] | undefined) {
-  if (!files) return changes.files;
-  const wanted = new Set(files);
-  const unknown = files.filter((file) => !changes.files.some((change) => change.path === file));
-  if (unknown.length > 0) throw new WorktreeOperationError('invalid', `Not among the agent's changes: ${unknown.join(', ')}`);
-  return changes.files.filter((file) => wanted.has(file.path));
-}
-
-/**
- * Keep never overwrites uncommitted work: any overlap → refuse, name the paths, write nothing.
- * A path that holds exactly what the last keep put there is no overlap (it is no one's own work).
- */
-async function refuseOverlap(
-  service: GitService,
-  target: string,
-  paths: readonly string[],
-  keptBefore: string | undefined,
-): Promise<void> {
-  const status = parseStatusV2(
-    (await service.runner.run(['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: target, readOnly: true }))
-      .stdout,
-  );
-  const touched = new Set(paths);
-  let overlap = [...new Set(status.changedPaths.filter((changed) => touched.has(changed)))];
-  if (overlap.length > 0 && keptBefore) {
-    const own = await pathsHoldingKeptContent(service, target, keptBefore, overlap);
-    overlap = overlap.filter((changed) => !own.has(changed));
-  }
-  if (overlap.length > 0) {
-    throw new WorktreeOperationError(
-      'blocked',
-      `Nothing was kept: ${target} has uncommitted changes on ${overlap.length === 1 ? 'a file' : 'files'} the agent changed too: ${overlap.join(', ')}. Commit or stash them first.`,
-    );
-  }
-}
-
 /**
  * `git apply` checks the whole patch before writing, yet a write can still fail half-way (a new
  * file where the target has a file for a folder): then every touched path is put back byte for
@@ -211,11 +122,11 @@ async function refuseOverlap(
 async function applyAllOrNothing(
   service: GitService,
   target: string,
-  patchFile: string,
-  paths: readonly string[],
+  plan: KeepPlan,
   options: KeepOptions,
   afterApply: () => Promise<void>,
 ): Promise<string[]> {
+  const paths = plan.touched;
   const before = await snapshotPaths(target, paths);
   const indexBefore = await snapshotIndex(service, target, paths);
   /** Puts the paths back (and their index entries when `index`); returns what could not be. */
@@ -241,7 +152,15 @@ async function applyAllOrNothing(
         paths: clean,
         entries: new Map([...indexBefore.entries].filter(([relative]) => clean.includes(relative))),
       });
-    const conflicts = await applyPatch(service, target, patchFile, paths, options, { restore, unstage });
+    const conflicts = plan.patchFile
+      ? await applyPatch(service, target, plan.patchFile, paths, options, { restore, unstage })
+      : [];
+    // The merged files: the working tree only (their index entries, the user's, stay as they are).
+    for (const file of plan.merged) await writeMerged(target, file);
+    // Written bytes have new times: refresh the stat cache, or git would re-hash them needlessly.
+    if (plan.merged.length > 0)
+      await service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] });
+    conflicts.push(...plan.merged.filter((file) => file.conflictLines.length > 0).map((file) => file.path));
     applied = true;
     await afterApply();
     return conflicts;
@@ -308,27 +227,6 @@ async function applyPatch(
     if (clean.length > 0) await undo.unstage(clean);
   }
   return conflicted;
-}
-
-/** The previous kept tree plus the chosen patch, built in a temporary index (`apply --cached`). */
-async function keptTreeWith(
-  service: GitService,
-  agentPath: string,
-  from: string,
-  patchFile: string,
-  scratch: string,
-): Promise<string> {
-  const env = { GIT_INDEX_FILE: path.join(scratch, 'kept-index') };
-  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: agentPath, env, acceptExitCodes: accept });
-  await git(['read-tree', '--end-of-options', from]);
-  const applied = await git(['apply', '--cached', '--recount', patchFile], [0, 1, 128]);
-  if (applied.exitCode !== 0) {
-    throw new WorktreeOperationError(
-      'invalid',
-      `Nothing was kept: the chosen changes cannot be kept without others they depend on (${firstMeaningfulLine(applied.stderr)}). Keep them together with the related files, or keep everything.`,
-    );
-  }
-  return (await git(['write-tree'])).stdout.trim();
 }
 
 /** The kept state as a commit on no branch (the agent's branch and index never move). */

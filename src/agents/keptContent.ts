@@ -1,10 +1,9 @@
 import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { snapshotIndex } from '../git';
+import { parseTreeEntries, snapshotIndex, type TreeEntry } from '../git';
 import type { GitService } from './service';
 
-/** One path's entry in a tree or index: mode and object id. */
-type Entry = { readonly mode: string; readonly oid: string };
+type Entry = TreeEntry;
 
 /**
  * Which of `paths` in the target hold exactly what an earlier Keep put there (the kept-up-to
@@ -54,16 +53,4 @@ export async function pathsHoldingKeptContent(
 
 function sameEntry(a: Entry | undefined, b: Entry | undefined): boolean {
   return a === undefined || b === undefined ? a === b : a.mode === b.mode && a.oid === b.oid;
-}
-
-/** `ls-tree -z`: `<mode> <type> <oid>\t<path>` records. */
-function parseTreeEntries(output: string): Map<string, Entry> {
-  const entries = new Map<string, Entry>();
-  for (const record of output.split('\0')) {
-    const tab = record.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode = '', , oid = ''] = record.slice(0, tab).split(' ');
-    entries.set(record.slice(tab + 1), { mode, oid });
-  }
-  return entries;
 }

@@ -11,15 +11,30 @@ import { GitError, type GitErrorCode } from '../git';
  */
 export type OperationErrorCode = 'invalid' | 'exists' | 'blocked' | 'needs-confirmation' | 'failed';
 
+/**
+ * What a `needs-confirmation` refusal of a keep asks consent for, so a caller can ask precisely:
+ * merges that would leave conflict markers (with the lines), or files that cannot be merged with
+ * the target's own edits (with why) — the keep then runs with `allowConflicts` / `skipUnmergeable`.
+ */
+export type KeepConsent =
+  | {
+      readonly kind: 'conflicts';
+      readonly files: readonly { readonly path: string; readonly lines: readonly (readonly [number, number])[] }[];
+    }
+  | { readonly kind: 'unmergeable'; readonly files: readonly { readonly path: string; readonly reason: string }[] };
+
 export class WorktreeOperationError extends Error {
   override readonly name = 'WorktreeOperationError';
+  /** Set on a keep's `needs-confirmation`: what the consent is for. */
+  readonly consent: KeepConsent | undefined;
 
   constructor(
     readonly code: OperationErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; consent?: KeepConsent },
   ) {
     super(message, options);
+    this.consent = options?.consent;
   }
 }
 

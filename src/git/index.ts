@@ -14,6 +14,7 @@ export {
 export { GitClient, type GitClientOptions, type MutationListener, type RepositoryRef } from './gitClient';
 export { type IndexSnapshot, restoreIndex, snapshotIndex } from './indexSnapshot';
 export { type Logger, silentLogger } from './logger';
+export { listTreeEntries, parseTreeEntries, readBlobs, type TreeEntry } from './objects';
 export { parseStatusV2, parseWorktreeList } from './parsers';
 export { type PathSnapshot, restorePaths, snapshotPaths } from './pathSnapshot';
 export { comparablePath, isInsideOrSame, pathExists, realOrResolved, relativeInside, samePath } from './paths';

@@ -87,6 +87,8 @@ export function parseStatusV2(output: string): StatusReport {
   let untracked = 0;
   let conflicted = 0;
   const changedPaths: string[] = [];
+  const conflictedPaths: string[] = [];
+  const renamedFromPaths: string[] = [];
 
   const fields = output.split('\0');
   for (let index = 0; index < fields.length; index++) {
@@ -116,13 +118,17 @@ export function parseStatusV2(output: string): StatusReport {
         if (xy[0] !== '.') staged++;
         if (xy[1] !== '.') unstaged++;
         changedPaths.push(path);
-        if (isRename) index++; // the original path follows in its own NUL-terminated field
+        if (isRename) {
+          index++; // the original path follows in its own NUL-terminated field
+          renamedFromPaths.push(fields[index] ?? '');
+        }
         break;
       }
       case 'u': {
         const { path } = splitBeforePath(field, UNMERGED_FIELDS_BEFORE_PATH, output);
         conflicted++;
         changedPaths.push(path);
+        conflictedPaths.push(path);
         break;
       }
       case '?':
@@ -135,7 +141,20 @@ export function parseStatusV2(output: string): StatusReport {
         throw parseError(`unknown status record "${field.slice(0, 20)}"`, output);
     }
   }
-  return { headOid, branch, upstream, ahead, behind, staged, unstaged, untracked, conflicted, changedPaths };
+  return {
+    headOid,
+    branch,
+    upstream,
+    ahead,
+    behind,
+    staged,
+    unstaged,
+    untracked,
+    conflicted,
+    changedPaths,
+    conflictedPaths,
+    renamedFromPaths,
+  };
 }
 
 function splitBeforePath(field: string, count: number, output: string): { head: string[]; path: string } {

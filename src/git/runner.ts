@@ -23,6 +23,8 @@ export interface GitRunOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Exit codes that mean success for this call (default: only 0). */
   readonly acceptExitCodes?: readonly number[];
+  /** Bytes for git's stdin (e.g. object ids for `cat-file --batch`); by default stdin is closed at once. */
+  readonly input?: Buffer;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -214,7 +216,7 @@ export class GitRunner {
       baseDir: options.cwd,
       binary: this.gitPath,
       abort: call.stopper.signal,
-      input: () => EMPTY,
+      input: () => options.input ?? EMPTY,
       // Only `close` ends a call (all output read), as with a plain spawn; not `exit` + 50 ms.
       completion: { onClose: true, onExit: false },
       // Called after every command, successes too: the caller's accepted exit codes decide, not

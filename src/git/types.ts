@@ -62,6 +62,10 @@ export interface StatusReport extends StatusCounts {
   readonly behind: number | undefined;
   /** Paths (relative to the worktree root) that have any change, for "newest change" timing. */
   readonly changedPaths: readonly string[];
+  /** Paths with unresolved conflicts (also in `changedPaths`). */
+  readonly conflictedPaths: readonly string[];
+  /** The original paths of renames and copies git found (not in `changedPaths`). */
+  readonly renamedFromPaths: readonly string[];
 }
 
 export interface WorktreeStatus extends StatusReport {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { relativeInside } from '../git/paths';
+import { relativeInside } from '../git';
 
 /**
  * Decides what a file-system event means for the view: re-list a repository, re-read one

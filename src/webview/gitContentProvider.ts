@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { GitService } from '../agents';
 import type { Logger } from '../git';
-import { samePath } from '../git/paths';
+import { samePath } from '../git';
 
 export const GIT_CONTENT_SCHEME = 'agent-worktrees-git';
 

@@ -1,10 +1,13 @@
-import { type AgentChanges, type KeepResult, WorktreeOperationError } from '../agents';
+import { type AgentChanges, type KeepConsent, type KeepResult, WorktreeOperationError } from '../agents';
 import type { Logger } from '../git';
 import type { HostMessage, PageMessage, ReviewData } from './protocol';
 import { parsePageMessage } from './protocol';
 import { captureId } from './reviewData';
 
 export type KeepSelection = { files?: readonly string[]; hunks?: Readonly<Record<string, readonly number[]>> };
+
+/** What the user agreed to so far for this keep. */
+export type KeepConsents = { readonly allowConflicts: boolean; readonly skipUnmergeable: boolean };
 
 /** What the controller needs from VS Code and git; plain functions, so it runs in unit tests too. */
 export interface ReviewControllerDeps {
@@ -15,9 +18,12 @@ export interface ReviewControllerDeps {
   load(): Promise<{ changes: AgentChanges; review: ReviewData }>;
   /** Sends the page its data (with the layout and the remembered selection). */
   show(review: ReviewData): void;
-  keep(selection: KeepSelection, reviewed: AgentChanges, allowConflicts: boolean): Promise<KeepResult>;
-  /** The conflict dialog: resolves true when the user chose to apply with conflicts. */
-  confirmConflicts(detail: string): Promise<boolean>;
+  keep(selection: KeepSelection, reviewed: AgentChanges, consent: KeepConsents): Promise<KeepResult>;
+  /**
+   * Asks for what a keep needs consent for (conflict markers, or leaving out files that cannot be
+   * merged); resolves true when the user agreed.
+   */
+  confirm(consent: KeepConsent, detail: string): Promise<boolean>;
   /** The guarded removal: true when removed, false when the user cancelled; rejects when refused. */
   discard(): Promise<boolean>;
   /** After a keep that wrote something: `agentWorktrees.afterKeep`. */
@@ -124,14 +130,8 @@ export class ReviewController {
       };
     }
     try {
-      let result: KeepResult;
-      try {
-        result = await this.deps.keep(selection, shown, false);
-      } catch (error) {
-        if (!(error instanceof WorktreeOperationError && error.code === 'needs-confirmation')) throw error;
-        if (!(await this.deps.confirmConflicts(error.message))) return { ok: true, message: 'Nothing was kept.' };
-        result = await this.deps.keep(selection, shown, true);
-      }
+      const result = await this.keepWithConsent(selection, shown);
+      if (!result) return { ok: true, message: 'Nothing was kept.' };
       const summary = describeKept(result, selection, review);
       return {
         ok: true,
@@ -145,6 +145,26 @@ export class ReviewController {
       this.deps.logger.error(`Keep from ${this.deps.worktreePath} failed: ${errorMessage(error)}`);
       const where = `The agent worktree and its branch are unchanged at ${this.deps.worktreePath}.`;
       return { ok: false, message: `${errorMessage(error)} ${where}` };
+    }
+  }
+
+  /**
+   * Keeps, asking for each consent the keep needs (first files to leave out, then conflict
+   * markers); undefined when the user declined one.
+   */
+  private async keepWithConsent(selection: KeepSelection, shown: AgentChanges): Promise<KeepResult | undefined> {
+    let consents: KeepConsents = { allowConflicts: false, skipUnmergeable: false };
+    for (;;) {
+      try {
+        return await this.deps.keep(selection, shown, consents);
+      } catch (error) {
+        if (!(error instanceof WorktreeOperationError && error.code === 'needs-confirmation')) throw error;
+        const consent: KeepConsent = error.consent ?? { kind: 'conflicts', files: [] };
+        const key = consent.kind === 'unmergeable' ? 'skipUnmergeable' : 'allowConflicts';
+        if (consents[key]) throw error; // asked already: never loop
+        if (!(await this.deps.confirm(consent, error.message))) return undefined;
+        consents = { ...consents, [key]: true };
+      }
     }
   }
 
@@ -187,6 +207,8 @@ export class ReviewController {
  * "Kept 1 file and 1 of 2 hunks of src/cart.ts into /repo".
  */
 export function describeKept(result: KeepResult, selection: KeepSelection, review: Pick<ReviewData, 'files'>): string {
+  if (result.keptFiles.length === 0 && result.skipped.length > 0)
+    return `Nothing was kept: ${result.skipped.map((file) => `${file.path} (${file.reason})`).join(', ')} left out.`;
   if (result.keptFiles.length === 0) return 'Nothing to keep: everything was kept already.';
   const partial: string[] = [];
   let whole = 0;
@@ -200,7 +222,13 @@ export function describeKept(result: KeepResult, selection: KeepSelection, revie
   const parts = [...(whole > 0 ? [`${whole} file${whole === 1 ? '' : 's'}`] : []), ...partial];
   const listed = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
   const conflicts = result.conflicts.length > 0 ? ` (${result.conflicts.length} with conflicts)` : '';
-  return `Kept ${listed} into ${result.target}${conflicts}.`;
+  const merged =
+    result.merged.length > 0
+      ? ` ${result.merged.length === 1 ? '1 file was' : `${result.merged.length} files were`} merged with your uncommitted edits.`
+      : '';
+  const skipped =
+    result.skipped.length > 0 ? ` Left out (still to review): ${result.skipped.map((file) => file.path).join(', ')}.` : '';
+  return `Kept ${listed} into ${result.target}${conflicts}.${merged}${skipped}`;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type AgentChanges, type GitService, getAgentChanges, keep, locateAgentWorktree, requireAgentMetadata } from '../agents';
+import {
+  type AgentChanges,
+  type GitService,
+  getAgentChanges,
+  type KeepConsent,
+  keep,
+  locateAgentWorktree,
+  requireAgentMetadata,
+} from '../agents';
 import type { Logger } from '../git';
-import { isInsideOrSame, samePath } from '../git/paths';
+import { isInsideOrSame, samePath } from '../git';
 import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageState } from './protocol';
@@ -172,19 +180,11 @@ export class ReviewPanel implements vscode.Disposable {
           layout: this.deps.state.get<DiffLayout>(LAYOUT_KEY, 'side-by-side'),
           selection: this.memory.selection(worktreePath),
         }),
-      keep: (selection, reviewed, allowConflicts) => {
+      keep: (selection, reviewed, consents) => {
         const staged = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('keepStaged', false);
-        return keep(this.deps.service, worktreePath, { ...selection, staged, allowConflicts, target: this.target, reviewed });
+        return keep(this.deps.service, worktreePath, { ...selection, ...consents, staged, target: this.target, reviewed });
       },
-      confirmConflicts: async (detail) => {
-        const apply = 'Apply with Conflicts';
-        const choice = await vscode.window.showWarningMessage(
-          'Keeping these changes conflicts with the target.',
-          { modal: true, detail: `${detail}\n\nApply anyway and resolve the conflicts in the merge editor?` },
-          apply,
-        );
-        return choice === apply;
-      },
+      confirm: (consent, detail) => confirmKeepConsent(consent, detail),
       discard: () => this.deps.discard(worktreePath),
       afterKeep: (_result, summary) => this.deps.afterKeep(worktreePath, summary),
       other: (message, changes) => this.other(message, changes),
@@ -311,4 +311,22 @@ async function closeDiffTabs(worktreePath: string): Promise<void> {
     ),
   );
   if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+}
+
+/** The modal for what a keep needs consent for; true when the user agreed. */
+async function confirmKeepConsent(consent: KeepConsent, detail: string): Promise<boolean> {
+  const [title, action, afterwards] =
+    consent.kind === 'unmergeable'
+      ? [
+          'Some files cannot be merged with your uncommitted edits.',
+          'Keep the Others',
+          'They stay as you have them, and remain to review.',
+        ]
+      : [
+          'The agent’s changes overlap your uncommitted edits.',
+          'Keep with Conflict Markers',
+          'Resolve the markers in the editor (Accept Current / Incoming), or undo the keep.',
+        ];
+  const choice = await vscode.window.showWarningMessage(title, { modal: true, detail: `${detail}\n\n${afterwards}` }, action);
+  return choice === action;
 }

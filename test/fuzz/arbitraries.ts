@@ -66,10 +66,11 @@ export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
         fc.boolean(),
         fc.nat(255),
         fc.nat(3).map((n) => n === 0),
+        fc.boolean(),
       )
       .map(
-        ([worktree, mode, reviewed, conflicts, choice, elsewhere]) =>
-          new Keep(worktree, mode, reviewed, conflicts, choice, elsewhere),
+        ([worktree, mode, reviewed, conflicts, choice, elsewhere, skipUnmergeable]) =>
+          new Keep(worktree, mode, reviewed, conflicts, choice, elsewhere, skipUnmergeable),
       ),
   },
   {

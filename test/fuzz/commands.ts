@@ -150,6 +150,8 @@ export class Keep implements Step {
     readonly choice: number,
     /** Keep onto another agent worktree rather than the main one it came from. */
     readonly elsewhere = false,
+    /** Keep the rest when files cannot be merged with the target's own edits (the user agreed). */
+    readonly skipUnmergeable = false,
   ) {}
   async run(world: World) {
     const target = world.pick(this.worktree);
@@ -161,7 +163,12 @@ export class Keep implements Step {
     await world.product(String(this), async (): Promise<ProductOutcome> => {
       const shown = this.reviewed ? reviews.get(world)?.get(target.path) : undefined;
       const changes = shown ?? (this.mode === 'all' ? undefined : await getAgentChanges(world.service, target.path));
-      const options: Parameters<typeof keep>[2] = { reviewed: shown, allowConflicts: this.allowConflicts, target: onto?.path };
+      const options: Parameters<typeof keep>[2] = {
+        reviewed: shown,
+        allowConflicts: this.allowConflicts,
+        skipUnmergeable: this.skipUnmergeable,
+        target: onto?.path,
+      };
       if (changes && this.mode !== 'all') {
         const files = changes.files.filter((_, index) => (this.choice >> index) & 1);
         const chosen = files.length > 0 ? files : changes.files.slice(0, 1);
@@ -184,7 +191,7 @@ export class Keep implements Step {
     });
   }
   toString() {
-    const flags = `${this.reviewed}, ${this.allowConflicts}, ${this.choice}, ${this.elsewhere}`;
+    const flags = `${this.reviewed}, ${this.allowConflicts}, ${this.choice}, ${this.elsewhere}, ${this.skipUnmergeable}`;
     return `new Keep(${this.worktree}, ${quote(this.mode)}, ${flags})`;
   }
 }

@@ -220,15 +220,16 @@ describe('keep', () => {
     assert.equal(readFileSync(path.join(repo, 'user-notes.txt'), 'utf8'), 'mine\n');
   });
 
-  test('overlap with the target’s uncommitted changes: refused, target byte-identical', async () => {
+  test('overlap with the target’s uncommitted changes: needs consent (conflicts, with lines), target byte-identical', async () => {
     const { repo, service, agent } = await agentWith();
     write(repo, 'keep.txt', 'the user’s unsaved work\n');
     write(agent.path, 'keep.txt', 'agent version\n');
     write(agent.path, 'elsewhere.txt', 'also agent\n');
     const before = agentState(repo);
     await assert.rejects(keep(service, agent.path), (error: unknown) => {
-      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked');
-      assert.match(error.message, /keep\.txt/);
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'needs-confirmation', String(error));
+      assert.match(error.message, /keep\.txt \(lines 1–5\)/);
+      assert.deepEqual(error.consent, { kind: 'conflicts', files: [{ path: 'keep.txt', lines: [[1, 5]] }] });
       return true;
     });
     assert.deepEqual(agentState(repo), before);

@@ -221,22 +221,23 @@ describe('incremental keep without committing in between', () => {
     assert.equal(readFileSync(path.join(repo, 'untracked.ts'), 'utf8'), 'new file, refined\n');
   });
 
-  test('the user edited a kept file afterwards: that is their work, and the next keep is refused', async () => {
+  test('the user edited a kept file afterwards: that is their work, and an overlapping next keep needs consent', async () => {
     const { repo, service, agent } = await agentWithWork();
     await keep(service, agent.path, { files: ['cart.ts'] });
     write(repo, 'cart.ts', 'export const total = 2; // the user’s own tweak\n');
     write(agent.path, 'cart.ts', 'export const total = 3;\n');
     const before = git(repo, 'status', '--porcelain=v2');
     await assert.rejects(keep(service, agent.path, { files: ['cart.ts'] }), (error: unknown) => {
-      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked', String(error));
-      assert.match(error.message, /uncommitted changes on a file the agent changed too: cart\.ts/);
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'needs-confirmation', String(error));
+      assert.equal(error.consent?.kind, 'conflicts');
+      assert.match(error.message, /overlap your uncommitted edits in cart\.ts/);
       return true;
     });
     assert.equal(readFileSync(path.join(repo, 'cart.ts'), 'utf8'), 'export const total = 2; // the user’s own tweak\n');
     assert.equal(git(repo, 'status', '--porcelain=v2'), before);
   });
 
-  test('a kept deletion stays kept; a kept file the user staged a different version of is theirs', async () => {
+  test('a kept deletion stays kept; a kept file the user staged a different version of: merged, their staged version kept', async () => {
     const { repo, service, agent } = await agentWithWork();
     git(agent.path, 'rm', '--quiet', 'README.md');
     await keep(service, agent.path, { files: ['README.md', 'cart.ts'] });
@@ -246,7 +247,11 @@ describe('incremental keep without committing in between', () => {
     write(repo, 'cart.ts', 'export const total = 2;\n'); // the working tree shows the kept bytes again
     write(agent.path, 'cart.ts', 'export const total = 3;\n');
     write(agent.path, 'README.md', 'the agent brings it back\n');
-    await assert.rejects(keep(service, agent.path, { files: ['cart.ts'] }), /cart\.ts/);
+    const staged = git(repo, 'ls-files', '-s', '--', 'cart.ts');
+    const merged = await keep(service, agent.path, { files: ['cart.ts'] });
+    assert.deepEqual(merged.merged, ['cart.ts']);
+    assert.equal(readFileSync(path.join(repo, 'cart.ts'), 'utf8'), 'export const total = 3;\n');
+    assert.equal(git(repo, 'ls-files', '-s', '--', 'cart.ts'), staged, 'the user’s staged version is still staged');
     await keep(service, agent.path, { files: ['README.md'] });
     assert.equal(readFileSync(path.join(repo, 'README.md'), 'utf8'), 'the agent brings it back\n');
   });
@@ -262,8 +267,11 @@ describe('a file that replaced a folder', () => {
     write(agent.path, 'src/deep', 'now a file\n');
     write(repo, 'src/deep/code.txt', 'the user’s uncommitted edit\n');
     await assert.rejects(keep(service, agent.path, { files: ['src/deep'] }), (error: unknown) => {
-      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked', String(error));
-      assert.match(error.message, /src\/deep\/code\.txt/);
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'needs-confirmation', String(error));
+      assert.deepEqual(error.consent, {
+        kind: 'unmergeable',
+        files: [{ path: 'src/deep/code.txt', reason: 'the agent replaced a folder there' }],
+      });
       return true;
     });
     assert.equal(readFileSync(path.join(repo, 'src/deep/code.txt'), 'utf8'), 'the user’s uncommitted edit\n');

@@ -410,7 +410,17 @@ describe('hostile content through review and keep: byte-exact or refused', () =>
     write(agentPath, 'src/app.ts', 'export const app = "agent";\n');
     divergeOnFile(repo, 'src/app.ts', { side: 'export const app = "side";\n', current: 'export const app = "main";\n' });
     assert.throws(() => git(repo, 'merge', '--quiet', 'side'));
-    await refusedUnchanged(repo, () => keep(service, agentPath), operationError('blocked'));
+    await refusedUnchanged(
+      repo,
+      () => keep(service, agentPath),
+      (error) => operationError('needs-confirmation')(error) && /unresolved conflicts/.test((error as Error).message),
+    );
+    // Leaving it out leaves nothing to keep: still nothing written.
+    const before = fingerprint(repo);
+    const result = await keep(service, agentPath, { skipUnmergeable: true });
+    assert.deepEqual(result.keptFiles, []);
+    assert.deepEqual(result.skipped, [{ path: 'src/app.ts', reason: 'it has unresolved conflicts in your checkout' }]);
+    assert.equal(fingerprint(repo), before);
   });
 
   test('a stale index.lock in the target: git’s reason, nothing written, agent intact', async () => {

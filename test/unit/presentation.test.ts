@@ -36,7 +36,7 @@ function worktree(overrides: Partial<Worktree> = {}): Worktree {
 }
 
 function status(overrides: Partial<WorktreeStatus> = {}): WorktreeStatus {
-  const base = { staged: 0, unstaged: 0, untracked: 0, conflicted: 0, ...overrides };
+  const base = { staged: 0, unstaged: 0, untracked: 0, conflicted: 0, conflictedPaths: [], renamedFromPaths: [], ...overrides };
   return {
     headOid: SHA,
     branch: 'main',

@@ -42,6 +42,8 @@ const KEPT: KeepResult = {
   target: '/work/shop',
   keptFiles: ['src/cart.ts', 'README.md'],
   conflicts: [],
+  merged: [],
+  skipped: [],
   keptUpTo: 'c'.repeat(40),
 };
 
@@ -57,7 +59,7 @@ function harness(overrides: Partial<ReviewControllerDeps> = {}) {
     load: async () => capture('b'.repeat(40)),
     show: (review) => shown.push(review),
     keep: async () => KEPT,
-    confirmConflicts: async () => false,
+    confirm: async () => false,
     discard: async () => false,
     afterKeep: async () => {},
     other: async () => {},
@@ -101,15 +103,67 @@ describe('review controller', () => {
     assert.equal(removed.closed(), 1);
   });
 
+  test('a keep asks each consent once, in turn (files to leave out, then conflict markers), and never loops', async () => {
+    const asked: string[] = [];
+    const calls: unknown[] = [];
+    const { controller, results } = harness({
+      keep: async (_selection, _reviewed, consents) => {
+        calls.push(consents);
+        if (!consents.skipUnmergeable)
+          throw new WorktreeOperationError('needs-confirmation', 'image.bin is binary', {
+            consent: { kind: 'unmergeable', files: [{ path: 'image.bin', reason: 'it is a binary file' }] },
+          });
+        if (!consents.allowConflicts)
+          throw new WorktreeOperationError('needs-confirmation', 'notes.txt overlaps', {
+            consent: { kind: 'conflicts', files: [{ path: 'notes.txt', lines: [[3, 7]] }] },
+          });
+        return KEPT;
+      },
+      confirm: async (consent) => {
+        asked.push(consent.kind);
+        return true;
+      },
+    });
+    const shown = await ready(controller);
+    await controller.onMessage({ type: 'keepAll', requestId: 1, capture: shown });
+    assert.deepEqual(asked, ['unmergeable', 'conflicts']);
+    assert.deepEqual(calls, [
+      { allowConflicts: false, skipUnmergeable: false },
+      { allowConflicts: false, skipUnmergeable: true },
+      { allowConflicts: true, skipUnmergeable: true },
+    ]);
+    assert.equal(results()[0]?.type === 'result' && results()[0]?.ok, true);
+
+    const stubborn = harness({
+      keep: async () => {
+        throw new WorktreeOperationError('needs-confirmation', 'still conflicts', { consent: { kind: 'conflicts', files: [] } });
+      },
+      confirm: async () => true,
+    });
+    const again = await ready(stubborn.controller);
+    await stubborn.controller.onMessage({ type: 'keepAll', requestId: 2, capture: again });
+    const [reply] = stubborn.results();
+    assert.ok(reply?.type === 'result' && !reply.ok && /still conflicts/.test(reply.message), JSON.stringify(reply));
+
+    const declined = harness({
+      keep: async () => {
+        throw new WorktreeOperationError('needs-confirmation', 'x', { consent: { kind: 'unmergeable', files: [] } });
+      },
+    });
+    const third = await ready(declined.controller);
+    await declined.controller.onMessage({ type: 'keepAll', requestId: 3, capture: third });
+    assert.deepEqual(declined.results(), [{ type: 'result', requestId: 3, ok: true, message: 'Nothing was kept.' }]);
+  });
+
   test('while the conflict dialog is open a second Keep is refused at once: no second dialog', async () => {
     const dialog = deferred<boolean>();
     let dialogs = 0;
     const { controller, results } = harness({
-      keep: async (_selection, _reviewed, allowConflicts) => {
+      keep: async (_selection, _reviewed, { allowConflicts }) => {
         if (!allowConflicts) throw new WorktreeOperationError('needs-confirmation', 'src/cart.ts conflicts');
         return KEPT;
       },
-      confirmConflicts: () => {
+      confirm: () => {
         dialogs++;
         return dialog.promise;
       },

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -184,6 +185,16 @@ describe('GitRunner', () => {
   test('git never waits on stdin', async () => {
     const result = await new GitRunner().run(['hash-object', '--stdin'], { cwd: createRepo(), timeoutMs: 20_000 });
     assert.equal(result.stdout.trim(), 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'); // the empty blob
+  });
+
+  test('stdin bytes reach git exactly (input), e.g. for cat-file --batch', async () => {
+    const bytes = Buffer.from([0x68, 0x69, 0x00, 0xff, 0x0a]);
+    const repo = createRepo();
+    const written = await new GitRunner().run(['hash-object', '-w', '--stdin'], { cwd: repo, input: bytes });
+    const oid = written.stdout.trim();
+    assert.equal(oid, execFileSync('git', ['hash-object', '--stdin'], { input: bytes, encoding: 'utf8' }).trim());
+    const batch = await new GitRunner().run(['cat-file', '--batch'], { cwd: repo, input: Buffer.from(`${oid}\n`) });
+    assert.deepEqual(batch.stdoutBytes, Buffer.concat([Buffer.from(`${oid} blob 5\n`), bytes, Buffer.from('\n')]));
   });
 
   test('hooks do not see abbreviated options switched off (simple-git sets GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS)', async () => {

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { createAgentWorktree, getAgentChanges, keep, WorktreeOperationError } from '../../src/agents';
+import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+
+const lines = (count: number, tag = '') => Array.from({ length: count }, (_, i) => `line ${i + 1}${tag}`).join('\n') + '\n';
+const edit = (text: string, line: number, replacement: string) =>
+  text
+    .split('\n')
+    .map((current, index) => (index === line - 1 ? replacement : current))
+    .join('\n');
+
+/** A repository with a 20-line file and a second file, and an agent worktree from it. */
+async function setup() {
+  const repo = createRepo('dirty-target');
+  commitFile(repo, 'notes.txt', lines(20));
+  commitFile(repo, 'other.txt', 'other\n');
+  const { service } = recordingService();
+  const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+  return { repo, service, agent };
+}
+
+const read = (root: string, relative: string) => readFileSync(path.join(root, relative), 'utf8');
+/** Everything git and the disk say about the target: status, index and the bytes of the files. */
+function targetState(repo: string, files: readonly string[]) {
+  return {
+    status: git(repo, 'status', '--porcelain=v2', '--untracked-files=all'),
+    index: git(repo, 'ls-files', '-s'),
+    bytes: files.map((file) => (existsSync(path.join(repo, file)) ? read(repo, file) : undefined)),
+  };
+}
+
+function consentError(kind: 'conflicts' | 'unmergeable') {
+  return (error: unknown) => {
+    assert.ok(error instanceof WorktreeOperationError, String(error));
+    assert.equal(error.code, 'needs-confirmation', error.message);
+    assert.equal(error.consent?.kind, kind, error.message);
+    return true;
+  };
+}
+
+describe('keep into a target with its own uncommitted edits (three-way, per file)', () => {
+  test('edits that do not overlap: both land, the user’s edit stays unstaged, the index is untouched', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'notes.txt', edit(lines(20), 2, 'the user’s line 2'));
+    write(agent.path, 'notes.txt', edit(lines(20), 18, 'the agent’s line 18'));
+    write(agent.path, 'other.txt', 'agent other\n');
+    const index = git(repo, 'ls-files', '-s');
+    const result = await keep(service, agent.path);
+    assert.deepEqual(result.merged, ['notes.txt']);
+    assert.deepEqual(result.conflicts, []);
+    assert.equal(read(repo, 'notes.txt'), edit(edit(lines(20), 2, 'the user’s line 2'), 18, 'the agent’s line 18'));
+    assert.equal(read(repo, 'other.txt'), 'agent other\n');
+    assert.equal(git(repo, 'ls-files', '-s'), index);
+    // The kept state is the agent's, not the merge: the next review has nothing left.
+    assert.deepEqual((await getAgentChanges(service, agent.path)).files, []);
+  });
+
+  test('the user’s staged version stays staged, byte for byte', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'notes.txt', edit(lines(20), 1, 'staged by the user'));
+    git(repo, 'add', 'notes.txt');
+    const staged = git(repo, 'ls-files', '-s', '--', 'notes.txt');
+    write(agent.path, 'notes.txt', edit(lines(20), 20, 'agent'));
+    await keep(service, agent.path, { staged: true });
+    assert.equal(git(repo, 'ls-files', '-s', '--', 'notes.txt'), staged);
+    assert.equal(read(repo, 'notes.txt'), edit(edit(lines(20), 1, 'staged by the user'), 20, 'agent'));
+  });
+
+  test('overlapping edits: nothing written; with consent, conflict markers labelled yours / agent', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'notes.txt', edit(lines(20), 10, 'the user’s 10'));
+    write(agent.path, 'notes.txt', edit(lines(20), 10, 'the agent’s 10'));
+    write(agent.path, 'other.txt', 'agent other\n');
+    const before = targetState(repo, ['notes.txt', 'other.txt']);
+    await assert.rejects(keep(service, agent.path), (error: unknown) => {
+      consentError('conflicts')(error);
+      assert.deepEqual((error as WorktreeOperationError).consent, {
+        kind: 'conflicts',
+        files: [{ path: 'notes.txt', lines: [[10, 14]] }],
+      });
+      assert.match((error as Error).message, /notes\.txt \(lines 10–14\)/);
+      return true;
+    });
+    assert.deepEqual(targetState(repo, ['notes.txt', 'other.txt']), before);
+    const result = await keep(service, agent.path, { allowConflicts: true });
+    assert.deepEqual(result.conflicts, ['notes.txt']);
+    const merged = read(repo, 'notes.txt');
+    assert.match(merged, /<<<<<<< yours\nthe user’s 10\n=======\nthe agent’s 10\n>>>>>>> agent\n/);
+    assert.equal(read(repo, 'other.txt'), 'agent other\n');
+  });
+
+  const unmergeable: Array<[string, (repo: string, agent: string) => void, RegExp]> = [
+    [
+      'a binary file',
+      (repo, agent) => {
+        commitFile(repo, 'image.bin', 'x');
+        git(agent, 'merge', '--quiet', '--ff-only', 'main');
+        write(repo, 'image.bin', Buffer.from([0, 1, 2, 3]));
+        write(agent, 'image.bin', Buffer.from([0, 9, 9, 9]));
+      },
+      /binary/,
+    ],
+    [
+      'a file the user deleted',
+      (repo, agent) => {
+        git(repo, 'rm', '--quiet', 'notes.txt');
+        write(agent, 'notes.txt', edit(lines(20), 3, 'agent'));
+      },
+      /you deleted or renamed it/,
+    ],
+    [
+      'a file the user renamed (staged)',
+      (repo, agent) => {
+        git(repo, 'mv', 'notes.txt', 'renamed.txt');
+        write(agent, 'notes.txt', edit(lines(20), 3, 'agent'));
+      },
+      /you deleted or renamed it/,
+    ],
+    [
+      'a file the agent deleted and the user changed',
+      (repo, agent) => {
+        write(repo, 'notes.txt', edit(lines(20), 3, 'the user'));
+        git(agent, 'rm', '--quiet', 'notes.txt');
+      },
+      /the agent deleted it and you changed it/,
+    ],
+  ];
+  for (const [name, arrange, reason] of unmergeable) {
+    test(`${name}: needs consent, nothing written; with it, the rest is kept and that file left as it is`, async () => {
+      const { repo, service, agent } = await setup();
+      arrange(repo, agent.path);
+      write(agent.path, 'fresh.txt', 'the rest of the agent’s work\n');
+      const files = ['notes.txt', 'renamed.txt', 'image.bin', 'fresh.txt'];
+      const before = targetState(repo, files);
+      await assert.rejects(keep(service, agent.path), (error: unknown) => {
+        consentError('unmergeable')(error);
+        assert.match((error as Error).message, reason);
+        return true;
+      });
+      assert.deepEqual(targetState(repo, files), before);
+      const result = await keep(service, agent.path, { skipUnmergeable: true });
+      assert.deepEqual(result.keptFiles, ['fresh.txt']);
+      assert.equal(result.skipped.length, 1);
+      assert.match(result.skipped[0]?.reason ?? '', reason);
+      assert.equal(read(repo, 'fresh.txt'), 'the rest of the agent’s work\n');
+      const after = targetState(repo, files);
+      assert.deepEqual(after.bytes.slice(0, 3), before.bytes.slice(0, 3), 'the left-out file is as the user had it');
+      // It is still the agent's unkept work: the next review shows it.
+      const left = (await getAgentChanges(service, agent.path)).files.map((file) => file.path);
+      assert.ok(left.length > 0 && !left.includes('fresh.txt'), left.join(', '));
+    });
+  }
+
+  test('the agent’s exec-bit change applies when the user left the mode alone', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'notes.txt', edit(lines(20), 1, 'user'));
+    write(agent.path, 'notes.txt', edit(lines(20), 20, 'agent'));
+    chmodSync(path.join(agent.path, 'notes.txt'), 0o755);
+    await keep(service, agent.path);
+    assert.equal(statSync(path.join(repo, 'notes.txt')).mode & 0o777, 0o755);
+    assert.equal(read(repo, 'notes.txt'), edit(edit(lines(20), 1, 'user'), 20, 'agent'));
+  });
+
+  test('a file both added with the same bytes: merged cleanly, unchanged', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'new.txt', 'same\n');
+    write(agent.path, 'new.txt', 'same\n');
+    const result = await keep(service, agent.path);
+    assert.deepEqual(result.merged, ['new.txt']);
+    assert.equal(read(repo, 'new.txt'), 'same\n');
+  });
+
+  test('recording the keep fails after the merge was written: the user’s file is put back byte for byte', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'notes.txt', edit(lines(20), 2, 'the user’s line 2'));
+    write(agent.path, 'notes.txt', edit(lines(20), 18, 'agent'));
+    write(agent.path, 'other.txt', 'agent other\n');
+    const before = targetState(repo, ['notes.txt', 'other.txt']);
+    const refs = path.join(repo, '.git', 'refs', 'agent-worktrees', 'kept');
+    mkdirSync(refs, { recursive: true });
+    writeFileSync(path.join(refs, 'agent.lock'), ''); // a crashed git's stale ref lock
+    await assert.rejects(keep(service, agent.path), /Nothing was kept/);
+    assert.deepEqual(targetState(repo, ['notes.txt', 'other.txt']), before);
+  });
+});

@@ -5,7 +5,9 @@ import type {
   GitService,
   KeepOptions,
   KeepResult,
+  KeepSummary,
   RemovalOutcome,
+  UndoResult,
   WorktreeSnapshot,
 } from './agents';
 import type { WorktreesModel } from './views/worktreesModel';
@@ -56,6 +58,15 @@ export interface AgentWorktreesApi {
   getAgentChanges(worktreePath: string, options?: { since?: 'kept' | 'base' }): Promise<AgentChanges>;
   /** Apply the agent's work (all, some files, some hunks) onto its target; refuses over uncommitted work. */
   keep(worktreePath: string, options?: KeepOptions): Promise<KeepResult>;
+  /** The keeps that can be undone in the repository of `repoPath` (default: the first workspace folder), newest first. */
+  listKeeps(repoPath?: string): Promise<KeepSummary[]>;
+  /**
+   * Undo a keep (`KeepResult.undoId`, or an `id` from listKeeps): its paths go back byte for byte,
+   * and the agent's next review shows the work again. Refuses (`blocked`) when any of those files
+   * changed since, or a later keep from the same agent worktree came after it; `needs-confirmation`
+   * when that agent worktree is gone, unless `force`.
+   */
+  undoKeep(id: string, options?: { force?: boolean; repoPath?: string }): Promise<UndoResult>;
   /** Remove the agent worktree and its branch; refuses to lose work unless `force`. */
   discard(worktreePath: string, options?: { force?: boolean; repoPath?: string }): Promise<RemovalOutcome>;
   /** Fires after the view's data changed (any repository). */

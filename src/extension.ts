@@ -2,8 +2,9 @@ import * as vscode from 'vscode';
 import { GitService } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
+import { afterKeep, registerKeepHistoryCommands } from './commands/keepHistoryCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
-import { afterKeep, registerReviewCommands } from './commands/reviewCommands';
+import { registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger } from './git';
 import { createApi } from './publicApi';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerAgentCommands(commandDeps),
     ...registerRemoveCommands(commandDeps),
     ...registerReviewCommands({ ...commandDeps, panels: () => panels }),
+    ...registerKeepHistoryCommands(commandDeps),
   );
   // Restricted Mode: no git at all until the user trusts the folder.
   const start = () => startGit(context, { runner, model, logger, commandDeps });
@@ -81,7 +83,8 @@ function createReviewPanels(context: vscode.ExtensionContext, commandDeps: Remov
       ((await confirmAndRemove(commandDeps, [worktreePath], true, { report: 'caller' })) ?? []).some(
         (outcome) => outcome.removed,
       ),
-    afterKeep: (worktreePath, summary) => afterKeep({ ...commandDeps, panels: () => panels }, worktreePath, summary),
+    afterKeep: (worktreePath, result, summary) =>
+      afterKeep({ ...commandDeps, closePanel: (closed) => panels.get(closed)?.dispose() }, worktreePath, result, summary),
     onDidChangeWorktrees: model.onDidChange,
   });
   context.subscriptions.push(

@@ -5,15 +5,18 @@ import {
   type GitService,
   getAgentChanges,
   keep,
+  listKeeps,
   planRemoval,
   type RemovalOutcome,
   type RemovalRequest,
+  undoKeep,
   WorktreeOperationError,
 } from './agents';
 import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
 import { createWithSettings } from './commands/agentCommands';
 import { openFolders, removalRequests } from './commands/removeCommands';
 import type { Logger } from './git';
+import { readSettings } from './settings';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
 import type { ReviewPanels } from './webview/reviewPanel';
@@ -59,7 +62,20 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     getAgentChanges: documented((worktreePath: string, options?: { since?: 'kept' | 'base' }) =>
       getAgentChanges(service, requireString(worktreePath, 'worktreePath'), options),
     ),
-    keep: documented((worktreePath: string, options = {}) => keep(service, requireString(worktreePath, 'worktreePath'), options)),
+    keep: documented((worktreePath: string, options = {}) =>
+      keep(service, requireString(worktreePath, 'worktreePath'), { undoLimit: readSettings().undoKeeps, ...options }),
+    ),
+    listKeeps: documented((repoPath?: string) =>
+      listKeeps(service, repoPath === undefined ? defaultRepoPath() : requireString(repoPath, 'repoPath')),
+    ),
+    undoKeep: documented((id: string, options: { force?: boolean; repoPath?: string } = {}) =>
+      undoKeep(
+        service,
+        options.repoPath === undefined ? defaultRepoPath() : requireString(options.repoPath, 'repoPath'),
+        requireString(id, 'id'),
+        { force: options.force === true },
+      ),
+    ),
     discard: documented(async (worktreePath: string, options: { force?: boolean; repoPath?: string } = {}) => {
       const [outcome] = await remove(
         deps,
@@ -119,6 +135,13 @@ function rejectRefusals(outcomes: readonly RemovalOutcome[]): void {
     'failed',
     `${refused.length === 1 ? 'One worktree was' : `${refused.length} worktrees were`} not removed (they are unchanged)${removed > 0 ? `; ${removed} removed` : ''}:\n${lines}`,
   );
+}
+
+/** The first workspace folder: where an API call without `repoPath` looks. */
+function defaultRepoPath(): string {
+  const folder = openFolders()[0];
+  if (!folder) throw new WorktreeOperationError('invalid', 'No folder is open: pass repoPath.');
+  return folder;
 }
 
 function requireString(value: unknown, name: string): string {

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { WorktreeLocation } from './agents';
+import { DEFAULT_UNDO_LIMIT, type WorktreeLocation } from './agents';
 
 /** The extension's settings, read in one place with their defaults. */
 export interface AgentWorktreesSettings {
@@ -10,6 +10,9 @@ export interface AgentWorktreesSettings {
   readonly agentCommand: string;
   readonly staleAfterDays: number;
   readonly staleNotification: boolean;
+  readonly keepStaged: boolean;
+  /** How many keeps per target stay undoable. */
+  readonly undoKeeps: number;
 }
 
 export function readSettings(): AgentWorktreesSettings {
@@ -23,5 +26,7 @@ export function readSettings(): AgentWorktreesSettings {
     agentCommand: config.get<string>('agentCommand', '').trim(),
     staleAfterDays: Math.max(1, config.get<number>('staleAfterDays', 14)),
     staleNotification: config.get<boolean>('staleNotification', true),
+    keepStaged: config.get<boolean>('keepStaged', false),
+    undoKeeps: Math.min(100, Math.max(1, Math.round(config.get<number>('undoKeeps', DEFAULT_UNDO_LIMIT)))),
   };
 }

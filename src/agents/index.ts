@@ -27,6 +27,7 @@ export {
 } from './createAgentWorktree';
 export { countSection, selectHunks, splitHunks, splitPatch } from './hunks';
 export { type KeepOptions, type KeepResult, keep } from './keep';
+export { DEFAULT_UNDO_LIMIT } from './keepBookkeeping';
 export { asOperationError, type KeepConsent, type OperationErrorCode, WorktreeOperationError } from './operationErrors';
 export {
   describeBlocked,
@@ -43,4 +44,5 @@ export { executeRemoval } from './removeWorktrees';
 export { GitService, repositoryName } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';
 export { findStaleWorktrees, type StaleCandidate, type StaleOptions } from './staleSweep';
+export { type KeepSummary, listKeeps, type UndoResult, undoKeep } from './undoKeep';
 export type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { failureReason, firstMeaningfulLine, restoreIndex, restorePaths, samePath, snapshotIndex, snapshotPaths } from '../git';
+import { failureReason, firstMeaningfulLine, restoreIndex, restorePaths, snapshotIndex, snapshotPaths } from '../git';
 import {
   type AgentChanges,
   type AgentWorktreeLocation,
@@ -9,18 +9,11 @@ import {
   locateAgentWorktree,
   requireAgentMetadata,
 } from './agentChanges';
-import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
 import { writeMerged } from './dirtyMerge';
+import { type KeepStates, keptCommit, recordKeep } from './keepBookkeeping';
 import { type KeepPlan, planKeep, refuseOutdated } from './keepPlan';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
-
-const BOOKKEEPING_IDENTITY = {
-  GIT_AUTHOR_NAME: 'Agent Worktrees',
-  GIT_AUTHOR_EMAIL: 'agent-worktrees@localhost',
-  GIT_COMMITTER_NAME: 'Agent Worktrees',
-  GIT_COMMITTER_EMAIL: 'agent-worktrees@localhost',
-};
 
 export interface KeepOptions {
   /** Keep only these files (paths after the change); default: all. */
@@ -38,6 +31,8 @@ export interface KeepOptions {
   readonly skipUnmergeable?: boolean;
   /** Leave the kept changes staged in the target (default: unstaged). */
   readonly staged?: boolean;
+  /** How many keeps per target stay undoable (setting `agentWorktrees.undoKeeps`; default 10). */
+  readonly undoLimit?: number;
   /**
    * Keep from this capture — the one the user reviewed — instead of capturing again: what lands is
    * exactly what was shown, and hunk numbers mean the hunks that were shown. Refused when a keep
@@ -55,6 +50,8 @@ export interface KeepResult {
   readonly merged: readonly string[];
   /** Files left out (with `skipUnmergeable`) and why. */
   readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  /** What `undoKeep` takes to undo this keep (undefined when nothing was kept). */
+  readonly undoId: string | undefined;
   /** The new kept-up-to commit recorded in the agent worktree's metadata. */
   readonly keptUpTo: string | undefined;
 }
@@ -72,10 +69,19 @@ export async function keep(service: GitService, worktreePath: string, options: K
   const found = await locateAgentWorktree(service, worktreePath);
   return service.mutate(found.commonDir, async () => {
     const metadata = await requireAgentMetadata(found);
-    const target = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
+    const targetWorktree = await resolveTarget(service, options.target ?? metadata.createdFrom, found.commonDir, found.topLevel);
+    const target = targetWorktree.topLevel;
     const changes = options.reviewed ?? (await captureAgentChanges(service, found, metadata));
     if (options.reviewed) refuseOutdated(options.reviewed, found.topLevel, metadata.keptUpTo ?? metadata.baseCommit);
-    const nothing = { target, keptFiles: [], conflicts: [], merged: [], skipped: [], keptUpTo: metadata.keptUpTo };
+    const nothing = {
+      target,
+      keptFiles: [],
+      conflicts: [],
+      merged: [],
+      skipped: [],
+      undoId: undefined,
+      keptUpTo: metadata.keptUpTo,
+    };
     const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-keep-'));
     try {
       const plan = await planKeep(service, found.topLevel, {
@@ -93,25 +99,33 @@ export async function keep(service: GitService, worktreePath: string, options: K
       // The bookkeeping commit is only an object; the ref and metadata that point at it are
       // written after the apply, and a failure there takes the applied changes back out.
       const keptUpTo = await keptCommit(service, found.topLevel, changes.from, plan.keptTree);
-      const conflicts = await applyAllOrNothing(service, target, plan, options, () =>
-        recordKept(service, found, metadata, keptUpTo, target),
-      );
+      let undoId: string | undefined;
+      const conflicts = await applyAllOrNothing(service, target, plan, options, async (states) => {
+        const undoLimit = options.undoLimit;
+        undoId = await recordKeep(service, { agent: found, metadata, keptUpTo, target: targetWorktree, states, undoLimit });
+      });
       const merged = plan.merged.map((file) => file.path);
-      return { target, keptFiles: plan.files.map((file) => file.path), conflicts, merged, skipped: plan.skipped, keptUpTo };
+      const keptFiles = plan.files.map((file) => file.path);
+      return { target, keptFiles, conflicts, merged, skipped: plan.skipped, undoId, keptUpTo };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   });
 }
 
-async function resolveTarget(service: GitService, target: string, commonDir: string, agentPath: string): Promise<string> {
+async function resolveTarget(
+  service: GitService,
+  target: string,
+  commonDir: string,
+  agentPath: string,
+): Promise<AgentWorktreeLocation> {
   const found = await service.discover(target);
   if (found.kind !== 'worktree' || found.commonDir !== commonDir) {
     throw new WorktreeOperationError('invalid', `The target ${target} is not a worktree of the same repository.`);
   }
   if (found.topLevel === agentPath)
     throw new WorktreeOperationError('invalid', 'The target cannot be the agent worktree itself.');
-  return found.topLevel;
+  return found;
 }
 
 /**
@@ -124,7 +138,7 @@ async function applyAllOrNothing(
   target: string,
   plan: KeepPlan,
   options: KeepOptions,
-  afterApply: () => Promise<void>,
+  afterApply: (states: KeepStates) => Promise<void>,
 ): Promise<string[]> {
   const paths = plan.touched;
   const before = await snapshotPaths(target, paths);
@@ -162,7 +176,8 @@ async function applyAllOrNothing(
       await service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] });
     conflicts.push(...plan.merged.filter((file) => file.conflictLines.length > 0).map((file) => file.path));
     applied = true;
-    await afterApply();
+    const [after, indexAfter] = await Promise.all([snapshotPaths(target, paths), snapshotIndex(service, target, paths)]);
+    await afterApply({ before, indexBefore, after, indexAfter });
     return conflicts;
   } catch (error) {
     const problems = await restore(true);
@@ -227,48 +242,4 @@ async function applyPatch(
     if (clean.length > 0) await undo.unstage(clean);
   }
   return conflicted;
-}
-
-/** The kept state as a commit on no branch (the agent's branch and index never move). */
-async function keptCommit(service: GitService, agentPath: string, from: string, tree: string): Promise<string> {
-  // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
-  const result = await service.runner.run(
-    ['commit-tree', '-p', from, '-m', 'Agent Worktrees: kept changes', '--end-of-options', tree],
-    {
-      cwd: agentPath,
-      env: BOOKKEEPING_IDENTITY,
-    },
-  );
-  return result.stdout.trim();
-}
-
-/**
- * Points the kept-up-to ref (outside refs/heads and refs/tags, so gc keeps the commit) and the
- * metadata at the new kept state. All or nothing: a failure puts the ref back as it was.
- */
-async function recordKept(
-  service: GitService,
-  found: AgentWorktreeLocation,
-  metadata: AgentMetadata,
-  keptUpTo: string,
-  target: string,
-): Promise<void> {
-  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: found.topLevel, acceptExitCodes: accept });
-  const ref = keptRefName(found.gitDir);
-  const previous = (await git(['rev-parse', '--verify', '--quiet', ref], [0, 1])).stdout.trim();
-  await git(['update-ref', ref, keptUpTo]);
-  try {
-    const keptAtHead = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
-    const keptInto = [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target)), target];
-    await writeAgentMetadata(found.gitDir, { ...metadata, keptUpTo, keptInto, keptAtHead, keptAt: new Date().toISOString() });
-  } catch (error) {
-    await git(previous ? ['update-ref', ref, previous, keptUpTo] : ['update-ref', '-d', ref, keptUpTo]).catch((undo: unknown) => {
-      throw new WorktreeOperationError(
-        'failed',
-        `Recording what was kept failed (${failureReason(error)}) and ${ref} could not be put back (${failureReason(undo)}).`,
-        { cause: error },
-      );
-    });
-    throw error;
-  }
 }

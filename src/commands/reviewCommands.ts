@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { GitService } from '../agents';
 import type { Logger } from '../git';
 import { hasUnkeptWork } from '../views/presentation';
@@ -6,7 +6,6 @@ import type { WorktreesModel } from '../views/worktreesModel';
 import type { ReviewPanel, ReviewPanels } from '../webview/reviewPanel';
 import { resolveWorktree } from './commandArguments';
 import { registerCommand } from './commandRunner';
-import { confirmAndRemove } from './removeCommands';
 
 export interface ReviewCommandDeps {
   readonly service: GitService;
@@ -40,20 +39,4 @@ async function openReview(deps: ReviewCommandDeps, arg: unknown): Promise<Review
       `${hasUnkeptWork(snapshot) ? '$(circle-filled) ' : ''}${snapshot.worktree.agent?.task ?? snapshot.worktree.branch ?? ''}`,
   });
   return target ? deps.panels().open(target.worktree.path) : undefined;
-}
-
-/** `agentWorktrees.afterKeep`: ask (default), remove, or keep the agent worktree after a keep. */
-export async function afterKeep(deps: ReviewCommandDeps, worktreePath: string, summary: string): Promise<void> {
-  const mode = vscode.workspace.getConfiguration('agentWorktrees').get<string>('afterKeep', 'ask');
-  if (mode === 'keep') return;
-  if (mode === 'ask') {
-    const choice = await vscode.window.showInformationMessage(
-      `${summary} Remove the agent worktree?`,
-      'Remove Worktree',
-      'Keep It',
-    );
-    if (choice !== 'Remove Worktree') return;
-  }
-  const removed = await confirmAndRemove(deps, [worktreePath], true);
-  if (removed?.some((outcome) => outcome.removed)) deps.panels().get(worktreePath)?.dispose();
 }

@@ -16,7 +16,7 @@ export { type IndexSnapshot, restoreIndex, snapshotIndex } from './indexSnapshot
 export { type Logger, silentLogger } from './logger';
 export { listTreeEntries, parseTreeEntries, readBlobs, type TreeEntry } from './objects';
 export { parseStatusV2, parseWorktreeList } from './parsers';
-export { type PathSnapshot, restorePaths, snapshotPaths } from './pathSnapshot';
+export { type PathEntry, type PathSnapshot, readPathEntry, restorePaths, snapshotPaths } from './pathSnapshot';
 export { comparablePath, isInsideOrSame, pathExists, realOrResolved, relativeInside, samePath } from './paths';
 export { formatArgs, type GitResult, GitRunner, type GitRunnerOptions, type GitRunOptions } from './runner';
 export type {

@@ -1,7 +1,8 @@
 import { chmod, lstat, mkdir, readFile, readlink, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
-type Entry =
+/** One path as it is on disk: absent, a file (bytes and mode bits) or a symbolic link. */
+export type PathEntry =
   | { readonly kind: 'absent' }
   | { readonly kind: 'file'; readonly bytes: Buffer; readonly mode: number }
   | { readonly kind: 'link'; readonly target: string };
@@ -9,7 +10,7 @@ type Entry =
 /** The exact bytes of some paths of a worktree, and which of their parent folders existed. */
 export interface PathSnapshot {
   readonly root: string;
-  readonly entries: ReadonlyMap<string, Entry>;
+  readonly entries: ReadonlyMap<string, PathEntry>;
   readonly missingFolders: readonly string[];
 }
 
@@ -19,10 +20,10 @@ export interface PathSnapshot {
  * folder): the snapshot lets the caller put every path back as it was.
  */
 export async function snapshotPaths(root: string, paths: readonly string[]): Promise<PathSnapshot> {
-  const entries = new Map<string, Entry>();
+  const entries = new Map<string, PathEntry>();
   const missingFolders = new Set<string>();
   for (const relative of paths) {
-    entries.set(relative, await readEntry(path.join(root, relative)));
+    entries.set(relative, await readPathEntry(path.join(root, relative)));
     for (let folder = path.dirname(relative); folder !== '.' && folder !== '/'; folder = path.dirname(folder)) {
       if (missingFolders.has(folder)) continue;
       const found = await lstat(path.join(root, folder)).catch(() => undefined);
@@ -39,7 +40,7 @@ export async function snapshotPaths(root: string, paths: readonly string[]): Pro
 export async function restorePaths(snapshot: PathSnapshot): Promise<{ problems: string[]; rewritten: number }> {
   const problems: string[] = [];
   let rewritten = 0;
-  const put = (relative: string, was: Entry) =>
+  const put = (relative: string, was: PathEntry) =>
     restoreEntry(path.join(snapshot.root, relative), was).then(
       (changed) => {
         if (changed) rewritten++;
@@ -62,7 +63,8 @@ export async function restorePaths(snapshot: PathSnapshot): Promise<{ problems: 
   return { problems, rewritten };
 }
 
-async function readEntry(file: string): Promise<Entry> {
+/** A path as it is now (a folder counts as absent: only files and links are snapshotted). */
+export async function readPathEntry(file: string): Promise<PathEntry> {
   const found = await lstat(file).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
     throw error;
@@ -75,8 +77,8 @@ async function readEntry(file: string): Promise<Entry> {
 }
 
 /** Puts one path back; true when it had to be changed. */
-async function restoreEntry(file: string, was: Entry): Promise<boolean> {
-  const now = await readEntry(file);
+async function restoreEntry(file: string, was: PathEntry): Promise<boolean> {
+  const now = await readPathEntry(file);
   if (sameEntry(now, was)) return false;
   if (now.kind !== 'absent') await rm(file);
   if (was.kind === 'absent') return true;
@@ -90,7 +92,7 @@ async function restoreEntry(file: string, was: Entry): Promise<boolean> {
   return true;
 }
 
-function sameEntry(a: Entry, b: Entry): boolean {
+function sameEntry(a: PathEntry, b: PathEntry): boolean {
   if (a.kind === 'absent' || b.kind === 'absent') return a.kind === b.kind;
   if (a.kind === 'link' || b.kind === 'link') return a.kind === 'link' && b.kind === 'link' && a.target === b.target;
   return a.mode === b.mode && a.bytes.equals(b.bytes);

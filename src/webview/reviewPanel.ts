@@ -6,12 +6,14 @@ import {
   type GitService,
   getAgentChanges,
   type KeepConsent,
+  type KeepResult,
   keep,
   locateAgentWorktree,
   requireAgentMetadata,
 } from '../agents';
 import type { Logger } from '../git';
 import { isInsideOrSame, samePath } from '../git';
+import { readSettings } from '../settings';
 import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageState } from './protocol';
@@ -35,7 +37,7 @@ export interface ReviewDeps {
   /** The guarded removal flow, worded "Discard agent work"; resolves true when it was removed. */
   readonly discard: (worktreePath: string) => Promise<boolean>;
   /** After a keep, per `agentWorktrees.afterKeep`; `summary` says what was kept. */
-  readonly afterKeep: (worktreePath: string, summary: string) => Promise<void>;
+  readonly afterKeep: (worktreePath: string, result: KeepResult, summary: string) => Promise<void>;
   /** The view's data changed: a worktree may have been removed (by the view, the API, elsewhere). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
 }
@@ -181,12 +183,19 @@ export class ReviewPanel implements vscode.Disposable {
           selection: this.memory.selection(worktreePath),
         }),
       keep: (selection, reviewed, consents) => {
-        const staged = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('keepStaged', false);
-        return keep(this.deps.service, worktreePath, { ...selection, ...consents, staged, target: this.target, reviewed });
+        const { keepStaged: staged, undoKeeps: undoLimit } = readSettings();
+        return keep(this.deps.service, worktreePath, {
+          ...selection,
+          ...consents,
+          staged,
+          undoLimit,
+          target: this.target,
+          reviewed,
+        });
       },
       confirm: (consent, detail) => confirmKeepConsent(consent, detail),
       discard: () => this.deps.discard(worktreePath),
-      afterKeep: (_result, summary) => this.deps.afterKeep(worktreePath, summary),
+      afterKeep: (result, summary) => this.deps.afterKeep(worktreePath, result, summary),
       other: (message, changes) => this.other(message, changes),
       close: () => void this.closeDiscarded(),
       gone: () => (existsSync(worktreePath) ? undefined : `${worktreePath} no longer exists`),

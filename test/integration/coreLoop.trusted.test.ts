@@ -109,4 +109,37 @@ describe('The core loop through the API, in a real extension host', () => {
       rmSync(outside, { recursive: true, force: true });
     }
   });
+
+  it('keep into the user’s dirty checkout (merged), then Undo Keep gives their file back byte for byte', async () => {
+    // A file of its own, committed for this test and taken out again at its end.
+    const notes = path.join(repo, 'loop-undo.txt');
+    const lines = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`);
+    writeFileSync(notes, `${lines.join('\n')}\n`);
+    git(repo, 'add', 'loop-undo.txt');
+    git(repo, 'commit', '--quiet', '-m', 'loop-undo fixture');
+    try {
+      const created = await api.createAgentWorktree({ repoPath: repo, name: 'loop-undo' });
+      const userEdit = `${['the user’s line 1', ...lines.slice(1)].join('\n')}\n`;
+      writeFileSync(notes, userEdit);
+      writeFileSync(path.join(created.path, 'loop-undo.txt'), `${[...lines.slice(0, 11), 'the agent’s line 12'].join('\n')}\n`);
+      const kept = await api.keep(created.path);
+      assert.deepEqual(kept.merged, ['loop-undo.txt']);
+      assert.match(readFileSync(notes, 'utf8'), /^the user’s line 1\n[\s\S]*the agent’s line 12\n$/);
+      const [listed] = await api.listKeeps(repo);
+      assert.equal(listed?.id, kept.undoId);
+      const undone = await api.undoKeep(kept.undoId ?? '');
+      assert.deepEqual(undone.restored, ['loop-undo.txt']);
+      assert.equal(readFileSync(notes, 'utf8'), userEdit, 'the user’s edit, exactly');
+      assert.deepEqual(
+        (await api.getAgentChanges(created.path)).files.map((file) => file.path),
+        ['loop-undo.txt'],
+      );
+      await assert.rejects(api.undoKeep('--output=/tmp/x'), documentedRejection('invalid'));
+      await api.discard(created.path, { force: true });
+    } finally {
+      git(repo, 'reset', '--quiet', '--soft', 'HEAD~1');
+      git(repo, 'rm', '--quiet', '--cached', '--', 'loop-undo.txt');
+      rmSync(notes, { force: true });
+    }
+  });
 });

@@ -44,6 +44,7 @@ const KEPT: KeepResult = {
   conflicts: [],
   merged: [],
   skipped: [],
+  undoId: 'refs/agent-worktrees/keeps/main/000000000000001-1',
   keptUpTo: 'c'.repeat(40),
 };
 

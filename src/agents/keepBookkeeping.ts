@@ -1,0 +1,113 @@
+import * as path from 'node:path';
+import { failureReason, type IndexSnapshot, type PathSnapshot, type RepositoryDiscovery, samePath } from '../git';
+import type { AgentWorktreeLocation } from './agentChanges';
+import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
+import { BOOKKEEPING_IDENTITY, listKeepRecords, newRecordRef, targetKey, writeKeepRecord } from './keepRecord';
+import { WorktreeOperationError } from './operationErrors';
+import type { GitService } from './service';
+
+/** The touched paths of the target and their index entries, before and after the keep wrote them. */
+export interface KeepStates {
+  readonly before: PathSnapshot;
+  readonly indexBefore: IndexSnapshot;
+  readonly after: PathSnapshot;
+  readonly indexAfter: IndexSnapshot;
+}
+
+export const DEFAULT_UNDO_LIMIT = 10;
+
+/** The kept state as a commit on no branch (the agent's branch and index never move). */
+export async function keptCommit(service: GitService, agentPath: string, from: string, tree: string): Promise<string> {
+  // A bookkeeping commit: a fixed identity, so it works where the user has none configured.
+  const result = await service.runner.run(
+    ['commit-tree', '-p', from, '-m', 'Agent Worktrees: kept changes', '--end-of-options', tree],
+    { cwd: agentPath, env: BOOKKEEPING_IDENTITY },
+  );
+  return result.stdout.trim();
+}
+
+/**
+ * After the keep wrote the target: the undo record (what Undo restores), the kept-up-to ref
+ * (outside refs/heads and refs/tags, so gc keeps the commit) and the metadata. All or nothing: a
+ * failure puts both refs back as they were, and the caller takes the applied changes back out.
+ */
+export async function recordKeep(
+  service: GitService,
+  keepDone: {
+    readonly agent: AgentWorktreeLocation;
+    readonly metadata: AgentMetadata;
+    readonly keptUpTo: string;
+    readonly target: Extract<RepositoryDiscovery, { kind: 'worktree' }>;
+    readonly states: KeepStates;
+    readonly undoLimit: number | undefined;
+  },
+): Promise<string> {
+  const { agent, metadata, keptUpTo, target } = keepDone;
+  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: agent.topLevel, acceptExitCodes: accept });
+  const now = new Date();
+  const record = await writeKeepRecord(
+    service,
+    agent.topLevel,
+    {
+      target: target.topLevel,
+      agentWorktree: agent.topLevel,
+      agentId: path.basename(agent.gitDir),
+      task: metadata.task,
+      at: now.toISOString(),
+      keptBefore: {
+        keptUpTo: metadata.keptUpTo,
+        keptInto: metadata.keptInto,
+        keptAtHead: metadata.keptAtHead,
+        keptAt: metadata.keptAt,
+      },
+      keptUpToAfter: keptUpTo,
+    },
+    keepDone.states,
+  );
+  const keptRef = keptRefName(agent.gitDir);
+  const recordRef = newRecordRef(target, now);
+  const previous = (await git(['rev-parse', '--verify', '--quiet', keptRef], [0, 1])).stdout.trim();
+  await git(['update-ref', keptRef, keptUpTo]);
+  let recorded = false;
+  try {
+    // A new ref: the zero old value makes update-ref refuse to overwrite one that exists.
+    await git(['update-ref', recordRef, record, '0'.repeat(record.length)]);
+    recorded = true;
+    const keptAtHead = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
+    const keptInto = [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target.topLevel)), target.topLevel];
+    await writeAgentMetadata(agent.gitDir, { ...metadata, keptUpTo, keptInto, keptAtHead, keptAt: now.toISOString() });
+  } catch (error) {
+    const undo = [
+      git(previous ? ['update-ref', keptRef, previous, keptUpTo] : ['update-ref', '-d', keptRef, keptUpTo]),
+      ...(recorded ? [git(['update-ref', '-d', recordRef, record])] : []),
+    ];
+    const failures = (await Promise.allSettled(undo)).filter((result) => result.status === 'rejected');
+    if (failures.length > 0) {
+      throw new WorktreeOperationError(
+        'failed',
+        `Recording what was kept failed (${failureReason(error)}) and its refs could not be put back (${failures.map((failure) => failureReason((failure as PromiseRejectedResult).reason)).join('; ')}).`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  await pruneRecords(service, agent.topLevel, target, keepDone.undoLimit ?? DEFAULT_UNDO_LIMIT);
+  return recordRef;
+}
+
+/**
+ * Only the newest `limit` keeps per target stay undoable. Pruning is housekeeping after a keep that
+ * succeeded: a ref git refuses to delete (the runner logs git's reason) stays, harmlessly, until
+ * the next keep tries again.
+ */
+async function pruneRecords(
+  service: GitService,
+  cwd: string,
+  target: { gitDir: string; commonDir: string },
+  limit: number,
+): Promise<void> {
+  const records = await listKeepRecords(service, cwd, `refs/agent-worktrees/keeps/${targetKey(target)}/`);
+  for (const old of records.slice(Math.max(limit, 1))) {
+    await service.runner.run(['update-ref', '-d', old.ref], { cwd }).catch(() => undefined);
+  }
+}

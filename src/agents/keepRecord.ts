@@ -1,0 +1,213 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { type IndexSnapshot, listTreeEntries, type PathEntry, type PathSnapshot, readBlobs, type TreeEntry } from '../git';
+import type { AgentMetadata } from './agentMetadata';
+import type { GitService } from './service';
+
+// What Undo Keep needs, kept in git so it survives a reload: for every path a keep touched, its
+// exact bytes (or absence) and index entry before and after the keep, and the agent's kept-up-to
+// bookkeeping before it. One commit per keep, on no branch, under refs/agent-worktrees/keeps/.
+
+export const KEEPS_REF_PREFIX = 'refs/agent-worktrees/keeps/';
+export const UNDONE_REF_PREFIX = 'refs/agent-worktrees/undone/';
+
+/** The agent's keep bookkeeping a keep changed (restored by Undo). */
+export type KeptFields = Pick<AgentMetadata, 'keptUpTo' | 'keptInto' | 'keptAtHead' | 'keptAt'>;
+
+/** One keep as recorded: what Undo restores and checks. */
+export interface KeepRecord {
+  readonly ref: string;
+  readonly target: string;
+  readonly agentWorktree: string;
+  /** The agent worktree's admin dir name (its kept-up-to ref is named after it). */
+  readonly agentId: string;
+  readonly task: string | undefined;
+  readonly at: string;
+  /** Paths written, in the target (relative). */
+  readonly paths: readonly string[];
+  /** Parent folders that did not exist before the keep (removed again when empty). */
+  readonly missingFolders: readonly string[];
+  /** The exact mode bits of the files before the keep (git trees keep only the exec bit). */
+  readonly beforeModes: Readonly<Record<string, number>>;
+  /** The agent's bookkeeping before this keep, and the kept-up-to commit it set. */
+  readonly keptBefore: KeptFields;
+  readonly keptUpToAfter: string;
+}
+
+type RecordJson = Omit<KeepRecord, 'ref'> & { readonly version: 1 };
+
+/** The identity of bookkeeping commits: works where the user has none configured. */
+export const BOOKKEEPING_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Agent Worktrees',
+  GIT_AUTHOR_EMAIL: 'agent-worktrees@localhost',
+  GIT_COMMITTER_NAME: 'Agent Worktrees',
+  GIT_COMMITTER_EMAIL: 'agent-worktrees@localhost',
+};
+
+/** The ref of a new record: per target (so "the last N per target" is one listing), newest last. */
+export function newRecordRef(target: { gitDir: string; commonDir: string }, now: Date): string {
+  return `${KEEPS_REF_PREFIX}${targetKey(target)}/${now.getTime().toString().padStart(15, '0')}-${process.pid}`;
+}
+
+/** A ref-safe name for a target worktree: `main` for the main one, else its admin dir's name. */
+export function targetKey(target: { gitDir: string; commonDir: string }): string {
+  if (path.resolve(target.gitDir) === path.resolve(target.commonDir)) return 'main';
+  return path.basename(target.gitDir).replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/**
+ * Writes the record's objects (blobs, trees, a commit on no branch) and returns the commit. No ref
+ * is written here: the caller points one at it inside its all-or-nothing bookkeeping.
+ */
+export async function writeKeepRecord(
+  service: GitService,
+  cwd: string,
+  record: Omit<KeepRecord, 'ref' | 'paths' | 'missingFolders' | 'beforeModes'>,
+  states: {
+    readonly before: PathSnapshot;
+    readonly after: PathSnapshot;
+    readonly indexBefore: IndexSnapshot;
+    readonly indexAfter: IndexSnapshot;
+  },
+): Promise<string> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-record-'));
+  try {
+    const json: RecordJson = {
+      version: 1,
+      ...record,
+      paths: states.indexBefore.paths,
+      missingFolders: states.before.missingFolders,
+      beforeModes: Object.fromEntries(
+        [...states.before.entries].flatMap(([relative, entry]) => (entry.kind === 'file' ? [[relative, entry.mode]] : [])),
+      ),
+    };
+    const files: Array<{ name: string; mode: string; bytes: Buffer }> = [
+      { name: 'record.json', mode: '100644', bytes: Buffer.from(`${JSON.stringify(json, null, 2)}\n`) },
+      { name: 'index-before', mode: '100644', bytes: encodeIndex(states.indexBefore) },
+      { name: 'index-after', mode: '100644', bytes: encodeIndex(states.indexAfter) },
+      ...treeFiles('before', states.before),
+      ...treeFiles('after', states.after),
+    ];
+    const tree = await writeTree(service, cwd, scratch, files);
+    const message = `Agent Worktrees: keep of ${json.paths.length} path${json.paths.length === 1 ? '' : 's'} into ${record.target}`;
+    const commit = await service.runner.run(['commit-tree', '-m', message, '--end-of-options', tree], {
+      cwd,
+      env: BOOKKEEPING_IDENTITY,
+    });
+    return commit.stdout.trim();
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The records of one target (or of all), newest first; undone ones with `undone`. */
+export async function listKeepRecords(
+  service: GitService,
+  cwd: string,
+  prefix: string = KEEPS_REF_PREFIX,
+): Promise<KeepRecord[]> {
+  const listed = await service.runner.run(['for-each-ref', '--format=%(refname)%00%(objectname)', '--end-of-options', prefix], {
+    cwd,
+    readOnly: true,
+  });
+  const refs = listed.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\0') as [string, string]);
+  const records = await Promise.all(refs.map(([ref, commit]) => readKeepRecord(service, cwd, ref, commit)));
+  return records.sort((a, b) => b.ref.localeCompare(a.ref));
+}
+
+/** The record behind a ref (its record.json). */
+export async function readKeepRecord(service: GitService, cwd: string, ref: string, commit?: string): Promise<KeepRecord> {
+  const entries = await listTreeEntries(service, cwd, commit ?? ref, ['record.json']);
+  const entry = entries.get('record.json');
+  if (!entry) throw new Error(`${ref} is not a keep record`);
+  const bytes = (await readBlobs(service, cwd, [entry.oid])).get(entry.oid) as Buffer;
+  const { version, ...json } = JSON.parse(bytes.toString('utf8')) as RecordJson;
+  if (version !== 1 || !Array.isArray(json.paths)) throw new Error(`${ref} is a keep record of an unknown format`);
+  return { ref, ...json };
+}
+
+/** The before and after states of a record: bytes from its trees, index entries from its lists. */
+export async function readRecordStates(
+  service: GitService,
+  cwd: string,
+  record: KeepRecord,
+): Promise<{
+  before: Map<string, PathEntry>;
+  after: Map<string, PathEntry>;
+  indexBefore: IndexSnapshot;
+  indexAfter: IndexSnapshot;
+}> {
+  const names = [
+    'index-before',
+    'index-after',
+    ...record.paths.flatMap((relative) => [`before/${relative}`, `after/${relative}`]),
+  ];
+  const entries = await listTreeEntries(service, cwd, record.ref, names);
+  const blobs = await readBlobs(
+    service,
+    cwd,
+    [...entries.values()].map((entry) => entry.oid),
+  );
+  const side = (name: 'before' | 'after') =>
+    new Map(record.paths.map((relative) => [relative, pathEntry(entries.get(`${name}/${relative}`), blobs)]));
+  const index = (name: string): IndexSnapshot => ({
+    paths: record.paths,
+    entries: decodeIndex(blobs.get(entries.get(name)?.oid ?? '') ?? Buffer.alloc(0)),
+  });
+  return { before: side('before'), after: side('after'), indexBefore: index('index-before'), indexAfter: index('index-after') };
+}
+
+function pathEntry(entry: TreeEntry | undefined, blobs: ReadonlyMap<string, Buffer>): PathEntry {
+  if (!entry) return { kind: 'absent' };
+  const bytes = blobs.get(entry.oid) as Buffer;
+  if (entry.mode === '120000') return { kind: 'link', target: bytes.toString('utf8') };
+  return { kind: 'file', bytes, mode: entry.mode === '100755' ? 0o755 : 0o644 };
+}
+
+/** A snapshot's files as tree entries under `side/`; the exec bit only (git keeps no other mode bits). */
+function treeFiles(side: string, snapshot: PathSnapshot): Array<{ name: string; mode: string; bytes: Buffer }> {
+  return [...snapshot.entries].flatMap(([relative, entry]) => {
+    if (entry.kind === 'absent') return [];
+    if (entry.kind === 'link') return [{ name: `${side}/${relative}`, mode: '120000', bytes: Buffer.from(entry.target) }];
+    return [{ name: `${side}/${relative}`, mode: entry.mode & 0o111 ? '100755' : '100644', bytes: entry.bytes }];
+  });
+}
+
+/** Blobs for every file (one `hash-object -w --stdin-paths`), then a tree from a temporary index. */
+async function writeTree(
+  service: GitService,
+  cwd: string,
+  scratch: string,
+  files: ReadonlyArray<{ name: string; mode: string; bytes: Buffer }>,
+): Promise<string> {
+  // Scratch names, not the paths themselves: --stdin-paths is one path per line.
+  const scratchFiles = files.map((_, index) => path.join(scratch, `${index}`));
+  await Promise.all(files.map((file, index) => writeFile(scratchFiles[index] as string, file.bytes)));
+  const hashed = await service.runner.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+    cwd,
+    input: Buffer.from(`${scratchFiles.join('\n')}\n`),
+  });
+  const oids = hashed.stdout.split('\n').filter(Boolean);
+  const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
+  const info = files.map((file, index) => `${file.mode} ${oids[index]}\t${file.name}\0`).join('');
+  await service.runner.run(['update-index', '-z', '--add', '--index-info'], { cwd, env, input: Buffer.from(info) });
+  return (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim();
+}
+
+/** Index entries as `<mode> <oid> <path>\0` records (paths may hold any byte but NUL). */
+function encodeIndex(snapshot: IndexSnapshot): Buffer {
+  return Buffer.from([...snapshot.entries].map(([relative, { mode, oid }]) => `${mode} ${oid} ${relative}\0`).join(''));
+}
+
+function decodeIndex(bytes: Buffer): Map<string, TreeEntry> {
+  const entries = new Map<string, TreeEntry>();
+  for (const record of bytes.toString('utf8').split('\0')) {
+    const [mode, oid, ...rest] = record.split(' ');
+    if (mode && oid && rest.length > 0) entries.set(rest.join(' '), { mode, oid });
+  }
+  return entries;
+}

@@ -1,0 +1,253 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import {
+  failureReason,
+  type IndexSnapshot,
+  type PathEntry,
+  readPathEntry,
+  restoreIndex,
+  restorePaths,
+  snapshotIndex,
+  snapshotPaths,
+} from '../git';
+import { type AgentMetadata, keptRefName, METADATA_FILE, readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+import {
+  KEEPS_REF_PREFIX,
+  type KeepRecord,
+  listKeepRecords,
+  readKeepRecord,
+  readRecordStates,
+  UNDONE_REF_PREFIX,
+} from './keepRecord';
+import { WorktreeOperationError } from './operationErrors';
+import type { GitService } from './service';
+
+/** A keep as the user sees it in "Undo Keep…", newest first. */
+export interface KeepSummary {
+  /** What `undoKeep` takes. */
+  readonly id: string;
+  readonly target: string;
+  readonly agentWorktree: string;
+  readonly task: string | undefined;
+  readonly at: string;
+  readonly paths: readonly string[];
+}
+
+export interface UndoResult {
+  readonly target: string;
+  /** Paths put back as they were before the keep. */
+  readonly restored: readonly string[];
+  /** The agent worktree's kept-up-to commit now (undefined: its next review starts from its base). */
+  readonly keptUpTo: string | undefined;
+}
+
+const RECORD_ID = /^refs\/agent-worktrees\/keeps\/[A-Za-z0-9._-]+\/\d{15}-\d+$/;
+
+/** The undoable keeps of the repository containing `repoPath`, newest first. */
+export async function listKeeps(service: GitService, repoPath: string): Promise<KeepSummary[]> {
+  const commonDir = await commonDirOf(service, repoPath);
+  const records = await listKeepRecords(service, commonDir);
+  return records.map(({ ref, target, agentWorktree, task, at, paths }) => ({ id: ref, target, agentWorktree, task, at, paths }));
+}
+
+/**
+ * Puts every path a keep wrote back byte for byte (and its index entry), and moves the agent's
+ * kept-up-to record back so its next review shows the work again. Refuses, changing nothing, when
+ * any of those paths changed since the keep (named), when a later keep of the same agent worktree
+ * came after it, or — without `force` — when its agent worktree is gone (the target held the last
+ * copy; the record stays under refs/agent-worktrees/undone/). All or nothing.
+ */
+export async function undoKeep(
+  service: GitService,
+  repoPath: string,
+  id: string,
+  options: { readonly force?: boolean } = {},
+): Promise<UndoResult> {
+  if (typeof id !== 'string' || !RECORD_ID.test(id)) throw new WorktreeOperationError('invalid', `Not a keep to undo: ${id}`);
+  const commonDir = await commonDirOf(service, repoPath);
+  return service.mutate(commonDir, async () => {
+    const record = await readKeepRecord(service, commonDir, id).catch((error: unknown) => {
+      throw new WorktreeOperationError('invalid', `No such keep to undo (${failureReason(error)}).`, { cause: error });
+    });
+    await requireTarget(service, record, commonDir);
+    const agent = await agentOf(record, commonDir, options.force === true);
+    const states = await readRecordStates(service, commonDir, record);
+    await refuseChangedSince(service, record, states);
+    const current = {
+      paths: await snapshotPaths(record.target, record.paths),
+      index: await snapshotIndex(service, record.target, record.paths),
+    };
+    let keptMoved = false;
+    try {
+      await restoreState(service, record.target, beforeSnapshot(record, states.before), states.indexBefore);
+      if (agent) {
+        await moveKeptBack(service, commonDir, record, agent);
+        keptMoved = true;
+      }
+      await retire(service, commonDir, record);
+    } catch (error) {
+      const problems = keptMoved && agent ? await restoreKept(service, commonDir, record, agent) : [];
+      problems.push(...(await putBack(service, record.target, current.paths, current.index)));
+      const left = problems.length > 0 ? ` and ${record.target} could not be fully put back: ${problems.join('; ')}` : '';
+      throw new WorktreeOperationError('failed', `Nothing was undone: ${failureReason(error)}${left}.`, { cause: error });
+    }
+    return { target: record.target, restored: record.paths, keptUpTo: agent ? record.keptBefore.keptUpTo : undefined };
+  });
+}
+
+async function commonDirOf(service: GitService, repoPath: string): Promise<string> {
+  const found = await service.discover(repoPath);
+  if (found.kind !== 'worktree' && found.kind !== 'bare')
+    throw new WorktreeOperationError('invalid', `${repoPath} is not in a git repository.`);
+  return found.commonDir;
+}
+
+async function requireTarget(service: GitService, record: KeepRecord, commonDir: string): Promise<void> {
+  const found = await service.discover(record.target);
+  if (found.kind !== 'worktree' || found.commonDir !== commonDir) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `Nothing was undone: ${record.target}, where the keep wrote, is no worktree of this repository any more.`,
+    );
+  }
+}
+
+/**
+ * The agent worktree's metadata when it is still there. Its latest keep must be this one (an
+ * earlier keep cannot move the kept-up-to record back past a later one). When it is gone, the
+ * target held the last copy of the work: only with `force`.
+ */
+async function agentOf(
+  record: KeepRecord,
+  commonDir: string,
+  force: boolean,
+): Promise<{ gitDir: string; metadata: AgentMetadata } | undefined> {
+  const gitDir = path.join(commonDir, 'worktrees', record.agentId);
+  const metadata = existsSync(path.join(gitDir, METADATA_FILE)) ? await readAgentMetadata(gitDir) : undefined;
+  if (!metadata) {
+    if (force) return undefined;
+    throw new WorktreeOperationError(
+      'needs-confirmation',
+      `The agent worktree ${record.agentWorktree} was removed, so ${record.target} holds the last copy of this keep's work. Undo anyway? (It stays recoverable: ${UNDONE_REF_PREFIX}…)`,
+    );
+  }
+  if (metadata.keptUpTo !== record.keptUpToAfter) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `Nothing was undone: a later keep from ${record.agentWorktree} came after this one. Undo that one first.`,
+    );
+  }
+  return { gitDir, metadata };
+}
+
+/** Every path must still be exactly as the keep left it (bytes, exec bit, link, index entry). */
+async function refuseChangedSince(
+  service: GitService,
+  record: KeepRecord,
+  states: { after: ReadonlyMap<string, PathEntry>; indexAfter: IndexSnapshot },
+): Promise<void> {
+  const index = await snapshotIndex(service, record.target, record.paths);
+  const changed: string[] = [];
+  for (const relative of record.paths) {
+    const now = await readPathEntry(path.join(record.target, relative));
+    const sameIndex = JSON.stringify(index.entries.get(relative)) === JSON.stringify(states.indexAfter.entries.get(relative));
+    if (!sameContent(now, states.after.get(relative) ?? { kind: 'absent' }) || !sameIndex) changed.push(relative);
+  }
+  if (changed.length > 0) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `Nothing was undone: ${changed.length === 1 ? 'this file was' : 'these files were'} changed after the keep: ${changed.join(', ')}.`,
+    );
+  }
+}
+
+function sameContent(a: PathEntry, b: PathEntry): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'link' && b.kind === 'link') return a.target === b.target;
+  if (a.kind === 'file' && b.kind === 'file') return a.bytes.equals(b.bytes) && (a.mode & 0o111) === (b.mode & 0o111);
+  return true;
+}
+
+function beforeSnapshot(record: KeepRecord, before: ReadonlyMap<string, PathEntry>) {
+  const entries = new Map(
+    [...before].map(([relative, entry]): [string, PathEntry] =>
+      entry.kind === 'file' ? [relative, { ...entry, mode: record.beforeModes[relative] ?? entry.mode }] : [relative, entry],
+    ),
+  );
+  return { root: record.target, entries, missingFolders: record.missingFolders };
+}
+
+async function restoreState(
+  service: GitService,
+  target: string,
+  paths: Parameters<typeof restorePaths>[0],
+  index: IndexSnapshot,
+): Promise<void> {
+  const { problems } = await restorePaths(paths);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  await restoreIndex(service, target, index);
+  await service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] });
+}
+
+/** After a failure: the paths and index entries as they were when the undo started. */
+async function putBack(
+  service: GitService,
+  target: string,
+  paths: Parameters<typeof restorePaths>[0],
+  index: IndexSnapshot,
+): Promise<string[]> {
+  return restoreState(service, target, paths, index).then(
+    () => [],
+    (error: unknown) => [failureReason(error)],
+  );
+}
+
+/** The agent's kept-up-to ref and metadata as they were before the keep. */
+async function moveKeptBack(
+  service: GitService,
+  commonDir: string,
+  record: KeepRecord,
+  agent: { gitDir: string; metadata: AgentMetadata },
+): Promise<void> {
+  const git = (args: string[]) => service.runner.run(args, { cwd: commonDir });
+  const ref = keptRefName(agent.gitDir);
+  const before = record.keptBefore.keptUpTo;
+  await git(before ? ['update-ref', ref, before, record.keptUpToAfter] : ['update-ref', '-d', ref, record.keptUpToAfter]);
+  try {
+    const { keptUpTo: _up, keptInto: _into, keptAtHead: _head, keptAt: _at, ...rest } = agent.metadata;
+    await writeAgentMetadata(agent.gitDir, { ...rest, ...withoutUndefined(record.keptBefore) });
+  } catch (error) {
+    const left = await restoreKept(service, commonDir, record, agent);
+    if (left.length > 0) throw new Error(`${failureReason(error)}; then ${left.join('; ')}`);
+    throw error;
+  }
+}
+
+/** The agent's kept-up-to ref and metadata as the keep left them; returns what could not be put back. */
+async function restoreKept(
+  service: GitService,
+  commonDir: string,
+  record: KeepRecord,
+  agent: { gitDir: string; metadata: AgentMetadata },
+): Promise<string[]> {
+  const problems: string[] = [];
+  await service.runner
+    .run(['update-ref', keptRefName(agent.gitDir), record.keptUpToAfter], { cwd: commonDir })
+    .catch((error: unknown) => problems.push(`the kept-up-to ref: ${failureReason(error)}`));
+  await writeAgentMetadata(agent.gitDir, agent.metadata).catch((error: unknown) =>
+    problems.push(`the agent metadata: ${failureReason(error)}`),
+  );
+  return problems;
+}
+
+/** The record moves to the undone refs (what an undo took out stays recoverable). */
+async function retire(service: GitService, commonDir: string, record: KeepRecord): Promise<void> {
+  const git = (args: string[]) => service.runner.run(args, { cwd: commonDir });
+  const commit = (await git(['rev-parse', '--verify', `${record.ref}^{commit}`])).stdout.trim();
+  await git(['update-ref', `${UNDONE_REF_PREFIX}${record.ref.slice(KEEPS_REF_PREFIX.length)}`, commit]);
+  await git(['update-ref', '-d', record.ref, commit]);
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as Partial<T>;
+}

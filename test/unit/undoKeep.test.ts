@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import {
+  createAgentWorktree,
+  executeRemoval,
+  getAgentChanges,
+  keep,
+  listKeeps,
+  planRemoval,
+  undoKeep,
+  WorktreeOperationError,
+} from '../../src/agents';
+import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+
+async function setup() {
+  const repo = createRepo('undo');
+  commitFile(repo, 'notes.txt', 'one\ntwo\nthree\nfour\nfive\nsix\nseven\n');
+  commitFile(repo, 'script.sh', '#!/bin/sh\necho hi\n');
+  const { service } = recordingService();
+  const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+  return { repo, service, agent };
+}
+
+/** Every file of the worktree (bytes, mode, link target), the index, and git's status. */
+function exactState(root: string) {
+  const files: Record<string, string> = {};
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(path.join(root, folder), { withFileTypes: true })) {
+      const relative = path.join(folder, entry.name);
+      if (relative === '.git') continue;
+      const full = path.join(root, relative);
+      if (entry.isDirectory()) {
+        files[`${relative}/`] = 'folder';
+        walk(relative);
+      } else if (entry.isSymbolicLink()) files[relative] = `link ${readlinkSync(full)}`;
+      else files[relative] = `${(lstatSync(full).mode & 0o777).toString(8)} ${readFileSync(full).toString('base64')}`;
+    }
+  };
+  walk('');
+  return { files, index: git(root, 'ls-files', '-s'), status: git(root, 'status', '--porcelain=v2', '--untracked-files=all') };
+}
+
+const codeOf = (code: string, pattern?: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof WorktreeOperationError, String(error));
+  assert.equal(error.code, code, error.message);
+  if (pattern) assert.match(error.message, pattern);
+  return true;
+};
+
+describe('Undo Keep', () => {
+  test('puts the target back byte for byte, and the next review shows the work again', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'notes.txt', 'one\ntwo\nthree\nfour\nfive\nsix\nseven, by the agent\n');
+    write(agent.path, 'deep/new/file.txt', 'a new file in new folders\n');
+    rmSync(path.join(agent.path, 'script.sh'));
+    write(repo, 'mine.txt', 'the user’s own untracked file\n');
+    const before = exactState(repo);
+    await keep(service, agent.path);
+    assert.notDeepEqual(exactState(repo), before);
+    const [kept] = await listKeeps(service, repo);
+    assert.ok(kept);
+    assert.deepEqual([...kept.paths].sort(), ['deep/new/file.txt', 'notes.txt', 'script.sh']);
+    const result = await undoKeep(service, repo, kept.id);
+    assert.deepEqual(exactState(repo), before, 'files, modes, folders, index and status as before');
+    assert.equal(result.keptUpTo, undefined);
+    const review = await getAgentChanges(service, agent.path);
+    assert.deepEqual(review.files.map((file) => file.path).sort(), ['deep/new/file.txt', 'notes.txt', 'script.sh']);
+    assert.deepEqual(await listKeeps(service, repo), []);
+    assert.match(git(repo, 'for-each-ref', 'refs/agent-worktrees/undone/'), /commit/);
+  });
+
+  test('a keep merged into the user’s own edits: undo gives back exactly their edit (and their staged version)', async () => {
+    const { repo, service, agent } = await setup();
+    write(repo, 'notes.txt', 'one, staged by the user\ntwo\nthree\nfour\nfive\nsix\nseven\n');
+    git(repo, 'add', 'notes.txt');
+    write(repo, 'notes.txt', 'one, staged by the user\ntwo, and unstaged\nthree\nfour\nfive\nsix\nseven\n');
+    write(agent.path, 'notes.txt', 'one\ntwo\nthree\nfour\nfive\nsix\nseven, by the agent\n');
+    const before = exactState(repo);
+    const result = await keep(service, agent.path);
+    assert.deepEqual(result.merged, ['notes.txt']);
+    const [kept] = await listKeeps(service, repo);
+    await undoKeep(service, repo, kept?.id ?? '');
+    assert.deepEqual(exactState(repo), before);
+  });
+
+  test('a file changed after the keep: refused, naming it, and nothing changes', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'notes.txt', 'agent\n');
+    write(agent.path, 'other.txt', 'agent other\n');
+    await keep(service, agent.path);
+    write(repo, 'notes.txt', 'the user edited the kept file\n');
+    const after = exactState(repo);
+    const [kept] = await listKeeps(service, repo);
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('blocked', /changed after the keep: notes\.txt\.$/));
+    assert.deepEqual(exactState(repo), after);
+    assert.equal((await listKeeps(service, repo)).length, 1, 'still undoable once the user puts it back');
+  });
+
+  test('two keeps from one agent worktree: the later first; then the earlier; the target ends as it began', async () => {
+    const { repo, service, agent } = await setup();
+    const before = exactState(repo);
+    write(agent.path, 'a.txt', 'first\n');
+    await keep(service, agent.path);
+    write(agent.path, 'b.txt', 'second\n');
+    await keep(service, agent.path);
+    const [later, earlier] = await listKeeps(service, repo);
+    assert.deepEqual(later?.paths, ['b.txt']);
+    await assert.rejects(undoKeep(service, repo, earlier?.id ?? ''), codeOf('blocked', /later keep/));
+    await undoKeep(service, repo, later?.id ?? '');
+    assert.deepEqual(
+      (await getAgentChanges(service, agent.path)).files.map((file) => file.path),
+      ['b.txt'],
+    );
+    await undoKeep(service, repo, earlier?.id ?? '');
+    assert.deepEqual(exactState(repo), before);
+    assert.deepEqual((await getAgentChanges(service, agent.path)).files.map((file) => file.path).sort(), ['a.txt', 'b.txt']);
+  });
+
+  test('its agent worktree was discarded: undo needs consent (the target has the last copy); the record stays', async () => {
+    const { repo, service, agent } = await setup();
+    const before = exactState(repo);
+    write(agent.path, 'a.txt', 'the only copy after the discard\n');
+    await keep(service, agent.path);
+    const plan = await planRemoval(service, [{ path: agent.path }]);
+    assert.equal(plan.losesWork, false);
+    await executeRemoval(service, plan);
+    const [kept] = await listKeeps(service, repo);
+    const after = exactState(repo);
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('needs-confirmation', /last copy/));
+    assert.deepEqual(exactState(repo), after);
+    await undoKeep(service, repo, kept?.id ?? '', { force: true });
+    assert.deepEqual(exactState(repo), before);
+    const undone = git(repo, 'for-each-ref', '--format=%(objectname)', 'refs/agent-worktrees/undone/').trim();
+    assert.equal(git(repo, 'show', `${undone}:after/a.txt`), 'the only copy after the discard\n');
+  });
+
+  test('a symlink and the exact mode bits the keep changed come back as they were', async () => {
+    const repo = createRepo('undo-link');
+    commitFile(repo, 'notes.txt', 'notes\n');
+    commitFile(repo, 'script.sh', '#!/bin/sh\n');
+    symlinkSync('notes.txt', path.join(repo, 'link'));
+    git(repo, 'add', 'link');
+    git(repo, 'commit', '--quiet', '-m', 'link');
+    const { service } = recordingService();
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+    chmodSync(path.join(repo, 'script.sh'), 0o640); // not a mode git records: only the file has it
+    rmSync(path.join(agent.path, 'link'));
+    symlinkSync('script.sh', path.join(agent.path, 'link'));
+    write(agent.path, 'script.sh', '#!/bin/sh\necho agent\n');
+    chmodSync(path.join(agent.path, 'script.sh'), 0o755);
+    const before = exactState(repo);
+    await keep(service, agent.path);
+    assert.equal(readlinkSync(path.join(repo, 'link')), 'script.sh');
+    const [kept] = await listKeeps(service, repo);
+    await undoKeep(service, repo, kept?.id ?? '');
+    assert.deepEqual(exactState(repo), before);
+  });
+
+  test('only the newest keeps per target stay undoable (undoLimit)', async () => {
+    const { repo, service, agent } = await setup();
+    for (const name of ['a', 'b', 'c']) {
+      write(agent.path, `${name}.txt`, `${name}\n`);
+      await keep(service, agent.path, { undoLimit: 2 });
+    }
+    const listed = await listKeeps(service, repo);
+    assert.deepEqual(
+      listed.map((entry) => entry.paths),
+      [['c.txt'], ['b.txt']],
+    );
+  });
+
+  test('an id that is no keep record: invalid, nothing read from data as an option', async () => {
+    const { repo, service } = await setup();
+    for (const id of ['--output=/tmp/x', 'refs/heads/main', 'refs/agent-worktrees/keeps/main/000000000000001-1']) {
+      await assert.rejects(undoKeep(service, repo, id), codeOf('invalid'));
+    }
+  });
+
+  test('moving the kept-up-to record back fails (a stale ref lock): nothing is undone', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'a.txt', 'kept\n');
+    await keep(service, agent.path);
+    const after = exactState(repo);
+    const [kept] = await listKeeps(service, repo);
+    const refs = path.join(repo, '.git', 'refs', 'agent-worktrees', 'kept');
+    mkdirSync(refs, { recursive: true });
+    writeFileSync(path.join(refs, 'agent.lock'), '');
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('failed', /^Nothing was undone/));
+    assert.deepEqual(exactState(repo), after);
+    assert.ok(existsSync(path.join(repo, 'a.txt')));
+    assert.equal((await listKeeps(service, repo)).length, 1);
+  });
+});

@@ -14,6 +14,8 @@ import {
   type RemovalRequest,
   splitHunks,
   splitPatch,
+  listKeeps,
+  undoKeep,
 } from '../../src/agents';
 import { git } from '../unit/helpers/gitFixture';
 import { applyEdit, type EditKind } from './edits';
@@ -268,6 +270,26 @@ export class Remove implements Step {
 }
 
 /** The review panel's Discard: worktree and branch, after its modal (force when the plan loses work). */
+/** Undo Keep… on one of the repository's undoable keeps; `force`: the user agreed although its agent worktree is gone. */
+export class UndoKeep implements Step {
+  constructor(
+    readonly choice: number,
+    readonly force: boolean,
+  ) {}
+  async run(world: World) {
+    await world.product(String(this), async (): Promise<ProductOutcome | undefined> => {
+      const keeps = await listKeeps(world.service, world.main);
+      const picked = keeps[this.choice % Math.max(keeps.length, 1)];
+      if (!picked) return undefined;
+      await undoKeep(world.service, world.main, picked.id, { force: this.force });
+      return { undone: { agent: picked.agentWorktree, target: picked.target, forced: this.force } };
+    });
+  }
+  toString() {
+    return `new UndoKeep(${this.choice}, ${this.force})`;
+  }
+}
+
 export class Discard implements Step {
   constructor(readonly worktree: number) {}
   async run(world: World) {

@@ -20,6 +20,11 @@ export interface ProductOutcome {
   };
   /** A keep that succeeded: tokens it brought into the target change custody to the target. */
   readonly kept?: { readonly agent: string; readonly target: string };
+  /**
+   * An undone keep: what it had delivered goes back to the agent's custody; with `forced` (the user
+   * agreed, the agent worktree being gone) what it had delivered may go from the target for good.
+   */
+  readonly undone?: { readonly agent: string; readonly target: string; readonly forced: boolean };
 }
 
 /**
@@ -158,6 +163,10 @@ export class World {
         this.custody.delete(token); // the agent's refinement replaced what an earlier keep put there
         continue;
       }
+      if (this.undoneWithConsent(token, outcome?.undone, was)) {
+        this.custody.delete(token); // the user agreed to undo a keep whose agent worktree was gone
+        continue;
+      }
       if (!confirmedLoss(outcome?.confirmed, was)) {
         throw new Violation(
           `${label} lost ${token} (work of ${[...custodians].join(', ')}), which was in: ${[...was].join(', ') || 'nowhere'}`,
@@ -166,6 +175,31 @@ export class World {
       this.custody.delete(token); // the user confirmed losing it
     }
     if (outcome?.kept) this.handOver(outcome.kept.agent, outcome.kept.target, before, after);
+    if (outcome?.undone) this.handBack(outcome.undone.agent, outcome.undone.target, after);
+  }
+
+  /** After an undo: what the keep had delivered and the target no longer has is the agent's again. */
+  private handBack(agent: string, target: string, after: Scan): void {
+    for (const [token, custodians] of this.custody) {
+      if (this.delivered.get(token) !== `${agent}\0${target}` || isCurrentIn(after.tokens.get(token), target)) continue;
+      if (!isCurrentIn(after.tokens.get(token), agent)) continue;
+      custodians.delete(target);
+      custodians.add(agent);
+      this.delivered.delete(token);
+    }
+  }
+
+  /**
+   * An undo may take from the target only what that keep delivered and nobody committed since; and
+   * only when the user agreed (forced: the agent worktree was gone) or the agent worktree is still
+   * there (so it was the agent's own edit that dropped its copy).
+   */
+  private undoneWithConsent(token: string, undone: ProductOutcome['undone'], was: ReadonlySet<Source>): boolean {
+    if (!undone || this.delivered.get(token) !== `${undone.agent}\0${undone.target}`) return false;
+    const agentThere = this.scanned.worktrees.some((worktree) => worktree.path === undone.agent && !worktree.gone);
+    if (!undone.forced && !agentThere) return false;
+    const uncommittedInTarget = (source: Source) => source === `files:${undone.target}` || source === `index:${undone.target}`;
+    return was.size > 0 && [...was].every(uncommittedInTarget);
   }
 
   /** Counts a liveness or fault check that applied, so the report shows the checks really ran. */

@@ -8,6 +8,7 @@ import { registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger } from './git';
 import { createApi } from './publicApi';
+import { AgentChangeDecorationProvider } from './views/agentFiles';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
 import { hasUnkeptWork } from './views/presentation';
@@ -65,6 +66,7 @@ function createView(context: vscode.ExtensionContext, model: WorktreesModel, ser
     treeView,
     model.onDidChange(updateBadge),
     vscode.window.registerFileDecorationProvider(new WorktreeDecorationProvider(model)),
+    vscode.window.registerFileDecorationProvider(new AgentChangeDecorationProvider()),
   );
   return treeDataProvider;
 }

@@ -1,11 +1,14 @@
-import type * as vscode from 'vscode';
+import * as path from 'node:path';
+import * as v from 'valibot';
+import * as vscode from 'vscode';
 import type { GitService } from '../agents';
-import type { Logger } from '../git';
+import { type Logger, relativeInside } from '../git';
 import { hasUnkeptWork } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
+import { gitContentUri } from '../webview/gitContentProvider';
 import type { ReviewPanel, ReviewPanels } from '../webview/reviewPanel';
-import { resolveWorktree } from './commandArguments';
-import { registerCommand } from './commandRunner';
+import { findShownWorktree, parseArguments, resolveWorktree } from './commandArguments';
+import { registerCommand, UserError } from './commandRunner';
 
 export interface ReviewCommandDeps {
   readonly service: GitService;
@@ -21,7 +24,32 @@ export function registerReviewCommands(deps: ReviewCommandDeps): vscode.Disposab
   return [
     registerCommand('agentWorktrees.reviewChanges', open, deps),
     registerCommand('agentWorktrees.reviewAgentChanges', open, deps),
+    registerCommand('agentWorktrees.openAgentChange', (arg?: unknown) => openAgentChange(deps, arg), deps),
   ];
+}
+
+/** A changed-file row's click: the file at the agent's base against the agent's file, in VS Code's diff editor. */
+const AgentChangeArguments = v.strictObject({
+  worktreePath: v.pipe(v.string(), v.nonEmpty()),
+  revision: v.pipe(v.string(), v.regex(/^[0-9a-f]{40,64}$/)),
+  path: v.pipe(v.string(), v.nonEmpty()),
+  oldPath: v.optional(v.pipe(v.string(), v.nonEmpty())),
+});
+
+async function openAgentChange(deps: ReviewCommandDeps, arg: unknown): Promise<void> {
+  const change = parseArguments(AgentChangeArguments, arg, 'Open Changes');
+  // Only a worktree the view shows as an agent's, and only a path inside it.
+  const shown = await findShownWorktree(deps.model, change.worktreePath);
+  if (!shown.worktree.agent) throw new UserError(`${change.worktreePath} is not an agent worktree.`);
+  const file = path.join(shown.worktree.path, change.path);
+  if (relativeInside(shown.worktree.path, file) === undefined)
+    throw new UserError(`Not a file of ${shown.worktree.path}: ${change.path}`);
+  const left = gitContentUri(vscode.Uri, {
+    cwd: shown.worktree.path,
+    revision: change.revision,
+    path: change.oldPath ?? change.path,
+  });
+  await vscode.commands.executeCommand('vscode.diff', left, vscode.Uri.file(file), `${change.path} (agent changes since base)`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { GitService, WorktreeSnapshot } from '../agents';
+import type { ChangedFile, GitService, WorktreeSnapshot } from '../agents';
+import { AgentFilesCache, agentChangeUri, changeName } from './agentFiles';
 import { worktreeDecorationUri } from './decorations';
 import {
   changeSentence,
@@ -17,7 +18,23 @@ import type { RepositoryEntry, WorktreesModel } from './worktreesModel';
 export type WorktreesNode =
   | { readonly type: 'repository'; readonly repository: RepositoryEntry }
   | { readonly type: 'worktree'; readonly repository: RepositoryEntry; readonly snapshot: WorktreeSnapshot }
-  | { readonly type: 'error'; readonly repository: RepositoryEntry; readonly error: Error };
+  | { readonly type: 'error'; readonly repository: RepositoryEntry; readonly error: Error }
+  /** Under an expanded agent worktree: one file it changed against its base. */
+  | {
+      readonly type: 'agentChange';
+      readonly repository: RepositoryEntry;
+      readonly snapshot: WorktreeSnapshot;
+      readonly file: ChangedFile;
+      readonly baseCommit: string;
+    }
+  /** Under an expanded agent worktree: its commits ahead of base, or why its changes could not be read. */
+  | {
+      readonly type: 'agentNote';
+      readonly repository: RepositoryEntry;
+      readonly snapshot: WorktreeSnapshot;
+      readonly text: string;
+      readonly failed: boolean;
+    };
 
 const KIND_ICONS: Record<WorktreeKind, { icon: string; color?: string }> = {
   main: { icon: 'home' },
@@ -46,6 +63,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   private readonly changed = new vscode.EventEmitter<WorktreesNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
+  private readonly agentFiles: AgentFilesCache;
 
   constructor(
     private readonly model: WorktreesModel,
@@ -53,15 +71,34 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     private readonly now: () => number = Date.now,
   ) {
     this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+    this.agentFiles = new AgentFilesCache(service);
   }
 
-  getChildren(node?: WorktreesNode): WorktreesNode[] {
+  getChildren(node?: WorktreesNode): WorktreesNode[] | Promise<WorktreesNode[]> {
     if (!node) {
       const repositories = this.model.repositories();
       if (repositories.length === 1) return this.childrenOf(repositories[0] as RepositoryEntry);
       return repositories.map((repository) => ({ type: 'repository', repository }));
     }
-    return node.type === 'repository' ? this.childrenOf(node.repository) : [];
+    if (node.type === 'repository') return this.childrenOf(node.repository);
+    if (node.type === 'worktree' && expandable(node.snapshot)) return this.agentChildren(node.repository, node.snapshot);
+    return [];
+  }
+
+  /** An agent worktree's changed files against its base, and its commits ahead (read when expanded). */
+  private async agentChildren(repository: RepositoryEntry, snapshot: WorktreeSnapshot): Promise<WorktreesNode[]> {
+    try {
+      const { files, baseCommit, commitsAhead } = await this.agentFiles.read(snapshot);
+      const commits = `${commitsAhead} commit${commitsAhead === 1 ? '' : 's'} ahead of base`;
+      const summary = `${commits} · ${files.length} file${files.length === 1 ? '' : 's'} changed`;
+      return [
+        { type: 'agentNote', repository, snapshot, text: summary, failed: false },
+        ...files.map((file) => ({ type: 'agentChange' as const, repository, snapshot, file, baseCommit })),
+      ];
+    } catch (error) {
+      const text = `Could not read the agent's changes: ${(error as Error).message}`;
+      return [{ type: 'agentNote', repository, snapshot, text, failed: true }];
+    }
   }
 
   private childrenOf(repository: RepositoryEntry): WorktreesNode[] {
@@ -72,6 +109,8 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   }
 
   getParent(node: WorktreesNode): WorktreesNode | undefined {
+    if (node.type === 'agentChange' || node.type === 'agentNote')
+      return { type: 'worktree', repository: node.repository, snapshot: node.snapshot };
     if (node.type === 'repository' || this.model.repositories().length <= 1) return undefined;
     return { type: 'repository', repository: node.repository };
   }
@@ -84,6 +123,10 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
         return this.errorItem(node.repository, node.error);
       case 'worktree':
         return this.worktreeItem(node.snapshot);
+      case 'agentChange':
+        return agentChangeItem(node.snapshot, node.file, node.baseCommit);
+      case 'agentNote':
+        return agentNoteItem(node.snapshot, node.text, node.failed);
     }
   }
 
@@ -138,7 +181,8 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
 
   private worktreeItem(snapshot: WorktreeSnapshot): vscode.TreeItem {
     const { worktree } = snapshot;
-    const item = new vscode.TreeItem(path.basename(worktree.path) || worktree.path, vscode.TreeItemCollapsibleState.None);
+    const collapsed = expandable(snapshot) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
+    const item = new vscode.TreeItem(path.basename(worktree.path) || worktree.path, collapsed);
     item.id = `worktree:${worktree.path}`;
     item.description = worktreeDescription(snapshot, this.now());
     const kind = worktreeKind(snapshot);
@@ -194,4 +238,40 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/** An agent worktree with a folder expands into what its agent changed. */
+function expandable({ worktree }: WorktreeSnapshot): boolean {
+  return worktree.agent !== undefined && !worktree.gone && !worktree.bare;
+}
+
+/** A changed file: name, folder, status letter and colour (decoration); a click opens its diff against the base. */
+function agentChangeItem(snapshot: WorktreeSnapshot, file: ChangedFile, baseCommit: string): vscode.TreeItem {
+  const worktreePath = snapshot.worktree.path;
+  const item = new vscode.TreeItem(agentChangeUri(worktreePath, file), vscode.TreeItemCollapsibleState.None);
+  item.id = `change:${worktreePath}\0${file.path}`;
+  item.label = path.posix.basename(file.path);
+  const folder = path.posix.dirname(file.path);
+  const renamed = file.oldPath ? `from ${file.oldPath}` : undefined;
+  item.description = [folder === '.' ? undefined : folder, renamed].filter(Boolean).join(' · ');
+  item.tooltip = `${file.path} — ${changeName(file)}${file.binary ? ', binary' : ''} · +${file.additions} −${file.deletions}`;
+  item.contextValue = 'agentChange';
+  item.command = {
+    title: 'Open Changes',
+    command: 'agentWorktrees.openAgentChange',
+    arguments: [{ worktreePath, revision: baseCommit, path: file.path, oldPath: file.oldPath }],
+  };
+  item.accessibilityInformation = { label: `${changeName(file)} ${file.path}` };
+  return item;
+}
+
+function agentNoteItem(snapshot: WorktreeSnapshot, text: string, failed: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(text, vscode.TreeItemCollapsibleState.None);
+  item.id = `note:${snapshot.worktree.path}`;
+  item.iconPath = failed
+    ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
+    : new vscode.ThemeIcon('git-commit');
+  if (failed) item.command = { title: 'Show Log', command: 'agentWorktrees.showLog' };
+  item.contextValue = 'agentNote';
+  return item;
 }

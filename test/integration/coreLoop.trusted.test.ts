@@ -138,7 +138,7 @@ describe('The core loop through the API, in a real extension host', () => {
       await api.discard(created.path, { force: true });
     } finally {
       git(repo, 'reset', '--quiet', '--soft', 'HEAD~1');
-      git(repo, 'rm', '--quiet', '--cached', '--', 'loop-undo.txt');
+      git(repo, 'rm', '--quiet', '--cached', '-f', '--', 'loop-undo.txt');
       rmSync(notes, { force: true });
     }
   });

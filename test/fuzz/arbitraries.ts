@@ -13,8 +13,8 @@ import {
   Review,
   type Step,
   SweepStale,
-  UserCommit,
   UndoKeep,
+  UserCommit,
   UserEdit,
 } from './commands';
 import { EDIT_KINDS } from './edits';

@@ -8,13 +8,13 @@ import {
   getAgentChanges,
   type KeepResult,
   keep,
+  listKeeps,
   planRemoval,
   type RemovalOutcome,
   type RemovalPlan,
   type RemovalRequest,
   splitHunks,
   splitPatch,
-  listKeeps,
   undoKeep,
 } from '../../src/agents';
 import { git } from '../unit/helpers/gitFixture';

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type {
   AgentChanges,
+  CherryPickResult,
   CreatedAgentWorktree,
   GitService,
   KeepOptions,
@@ -58,6 +59,12 @@ export interface AgentWorktreesApi {
   getAgentChanges(worktreePath: string, options?: { since?: 'kept' | 'base' }): Promise<AgentChanges>;
   /** Apply the agent's work (all, some files, some hunks) onto its target; refuses over uncommitted work. */
   keep(worktreePath: string, options?: KeepOptions): Promise<KeepResult>;
+  /**
+   * The agent's commits onto the target's branch (`git cherry-pick`: their messages and authors),
+   * then its committed work counts as kept; its uncommitted work stays to keep. Refuses (`blocked`),
+   * changing nothing, over uncommitted changes on those files, on a conflicting pick, or after a keep.
+   */
+  cherryPickCommits(worktreePath: string, options?: { target?: string }): Promise<CherryPickResult>;
   /** The keeps that can be undone in the repository of `repoPath` (default: the first workspace folder), newest first. */
   listKeeps(repoPath?: string): Promise<KeepSummary[]>;
   /**

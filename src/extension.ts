@@ -3,6 +3,7 @@ import { GitService } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
 import { afterKeep, registerKeepHistoryCommands } from './commands/keepHistoryCommands';
+import { registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
 import { registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerRemoveCommands(commandDeps),
     ...registerReviewCommands({ ...commandDeps, panels: () => panels }),
     ...registerKeepHistoryCommands(commandDeps),
+    ...registerLandCommands(commandDeps),
   );
   // Restricted Mode: no git at all until the user trusts the folder.
   const start = () => startGit(context, { runner, model, logger, commandDeps });

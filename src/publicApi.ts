@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import {
   asOperationError,
+  cherryPickAgentCommits,
   executeRemoval,
   type GitService,
   getAgentChanges,
@@ -64,6 +65,11 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     ),
     keep: documented((worktreePath: string, options = {}) =>
       keep(service, requireString(worktreePath, 'worktreePath'), { undoLimit: readSettings().undoKeeps, ...options }),
+    ),
+    cherryPickCommits: documented((worktreePath: string, options: { target?: string } = {}) =>
+      cherryPickAgentCommits(service, requireString(worktreePath, 'worktreePath'), {
+        target: options.target === undefined ? undefined : requireString(options.target, 'target'),
+      }),
     ),
     listKeeps: documented((repoPath?: string) =>
       listKeeps(service, repoPath === undefined ? defaultRepoPath() : requireString(repoPath, 'repoPath')),

@@ -17,6 +17,7 @@ export {
   temporaryIndex,
 } from './agentChanges';
 export { type AgentMetadata, keptRefName, METADATA_FILE, readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+export { type CherryPickResult, cherryPickAgentCommits } from './cherryPick';
 export {
   type CreateAgentWorktreeOptions,
   type CreatedAgentWorktree,
@@ -28,6 +29,7 @@ export {
 export { countSection, selectHunks, splitHunks, splitPatch } from './hunks';
 export { type KeepOptions, type KeepResult, keep } from './keep';
 export { DEFAULT_UNDO_LIMIT } from './keepBookkeeping';
+export { suggestCommitMessage } from './keepCommit';
 export { asOperationError, type KeepConsent, type OperationErrorCode, WorktreeOperationError } from './operationErrors';
 export {
   describeBlocked,

@@ -11,6 +11,7 @@ import {
 } from './agentChanges';
 import { writeMerged } from './dirtyMerge';
 import { type KeepStates, keptCommit, recordKeep } from './keepBookkeeping';
+import { commitKeptPaths, defaultCommitMessage, refuseCommittingUserEdits } from './keepCommit';
 import { type KeepPlan, planKeep, refuseOutdated } from './keepPlan';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
@@ -34,6 +35,13 @@ export interface KeepOptions {
   /** How many keeps per target stay undoable (setting `agentWorktrees.undoKeeps`; default 10). */
   readonly undoLimit?: number;
   /**
+   * Keep and Commit: commit exactly the kept paths in the target (the user's identity and hooks),
+   * with this message, or one made from the task and the agent's commit subjects. Refused when a
+   * kept file holds uncommitted edits of the user's (they would be committed too). Such a keep is
+   * undone by reverting its commit, not by Undo Keep.
+   */
+  readonly commit?: { readonly message?: string };
+  /**
    * Keep from this capture — the one the user reviewed — instead of capturing again: what lands is
    * exactly what was shown, and hunk numbers mean the hunks that were shown. Refused when a keep
    * happened since (it no longer starts where the worktree's kept state is).
@@ -50,8 +58,10 @@ export interface KeepResult {
   readonly merged: readonly string[];
   /** Files left out (with `skipUnmergeable`) and why. */
   readonly skipped: readonly { readonly path: string; readonly reason: string }[];
-  /** What `undoKeep` takes to undo this keep (undefined when nothing was kept). */
+  /** What `undoKeep` takes to undo this keep (undefined when nothing was kept, or it was committed). */
   readonly undoId: string | undefined;
+  /** Keep and Commit: the commit made in the target. */
+  readonly commit: string | undefined;
   /** The new kept-up-to commit recorded in the agent worktree's metadata. */
   readonly keptUpTo: string | undefined;
 }
@@ -80,6 +90,7 @@ export async function keep(service: GitService, worktreePath: string, options: K
       merged: [],
       skipped: [],
       undoId: undefined,
+      commit: undefined,
       keptUpTo: metadata.keptUpTo,
     };
     const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-keep-'));
@@ -96,21 +107,49 @@ export async function keep(service: GitService, worktreePath: string, options: K
         scratch,
       });
       if ('nothing' in plan) return { ...nothing, skipped: plan.skipped };
+      if (options.commit) refuseCommittingUserEdits(plan.merged);
+      const message = options.commit
+        ? options.commit.message?.trim() || (await defaultCommitMessage(service, found.topLevel, metadata, changes))
+        : undefined;
       // The bookkeeping commit is only an object; the ref and metadata that point at it are
       // written after the apply, and a failure there takes the applied changes back out.
       const keptUpTo = await keptCommit(service, found.topLevel, changes.from, plan.keptTree);
-      let undoId: string | undefined;
-      const conflicts = await applyAllOrNothing(service, target, plan, options, async (states) => {
-        const undoLimit = options.undoLimit;
-        undoId = await recordKeep(service, { agent: found, metadata, keptUpTo, target: targetWorktree, states, undoLimit });
-      });
+      const { conflicts, landed } = await applyAllOrNothing(service, target, plan, options, (states) =>
+        land(
+          service,
+          { agent: found, metadata, keptUpTo, target: targetWorktree, states, undoLimit: options.undoLimit },
+          {
+            paths: plan.touched,
+            message,
+          },
+        ),
+      );
       const merged = plan.merged.map((file) => file.path);
       const keptFiles = plan.files.map((file) => file.path);
-      return { target, keptFiles, conflicts, merged, skipped: plan.skipped, undoId, keptUpTo };
+      return { target, keptFiles, conflicts, merged, skipped: plan.skipped, ...landed, keptUpTo };
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * After the files are written: the bookkeeping (with an undo record), or for Keep and Commit the
+ * commit and then the bookkeeping (no undo record: its commit is reverted instead). A failure takes
+ * the commit back; the caller puts the files and index back.
+ */
+async function land(
+  service: GitService,
+  bookkeeping: Parameters<typeof recordKeep>[1],
+  commit: { readonly paths: readonly string[]; readonly message: string | undefined },
+): Promise<{ undoId: string | undefined; commit: string | undefined }> {
+  if (commit.message === undefined) return { undoId: await recordKeep(service, bookkeeping), commit: undefined };
+  const committed = await commitKeptPaths(service, bookkeeping.target.topLevel, commit.paths, commit.message);
+  await recordKeep(service, { ...bookkeeping, undoable: false }).catch(async (error: unknown) => {
+    await committed.takeBack();
+    throw error;
+  });
+  return { undoId: undefined, commit: committed.commit };
 }
 
 async function resolveTarget(
@@ -133,13 +172,13 @@ async function resolveTarget(
  * file where the target has a file for a folder): then every touched path is put back byte for
  * byte, and its index entry too (those paths had no uncommitted changes, so the index had HEAD's).
  */
-async function applyAllOrNothing(
+async function applyAllOrNothing<T>(
   service: GitService,
   target: string,
   plan: KeepPlan,
   options: KeepOptions,
-  afterApply: (states: KeepStates) => Promise<void>,
-): Promise<string[]> {
+  afterApply: (states: KeepStates) => Promise<T>,
+): Promise<{ conflicts: string[]; landed: T }> {
   const paths = plan.touched;
   const before = await snapshotPaths(target, paths);
   const indexBefore = await snapshotIndex(service, target, paths);
@@ -177,8 +216,8 @@ async function applyAllOrNothing(
     conflicts.push(...plan.merged.filter((file) => file.conflictLines.length > 0).map((file) => file.path));
     applied = true;
     const [after, indexAfter] = await Promise.all([snapshotPaths(target, paths), snapshotIndex(service, target, paths)]);
-    await afterApply({ before, indexBefore, after, indexAfter });
-    return conflicts;
+    const landed = await afterApply({ before, indexBefore, after, indexAfter });
+    return { conflicts, landed };
   } catch (error) {
     const problems = await restore(true);
     if (problems.length > 0) {

@@ -40,30 +40,14 @@ export async function recordKeep(
     readonly target: Extract<RepositoryDiscovery, { kind: 'worktree' }>;
     readonly states: KeepStates;
     readonly undoLimit: number | undefined;
+    /** False for a keep undone otherwise (Keep and Commit: by reverting its commit): no record. */
+    readonly undoable?: boolean;
   },
-): Promise<string> {
+): Promise<string | undefined> {
   const { agent, metadata, keptUpTo, target } = keepDone;
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: agent.topLevel, acceptExitCodes: accept });
   const now = new Date();
-  const record = await writeKeepRecord(
-    service,
-    agent.topLevel,
-    {
-      target: target.topLevel,
-      agentWorktree: agent.topLevel,
-      agentId: path.basename(agent.gitDir),
-      task: metadata.task,
-      at: now.toISOString(),
-      keptBefore: {
-        keptUpTo: metadata.keptUpTo,
-        keptInto: metadata.keptInto,
-        keptAtHead: metadata.keptAtHead,
-        keptAt: metadata.keptAt,
-      },
-      keptUpToAfter: keptUpTo,
-    },
-    keepDone.states,
-  );
+  const record = keepDone.undoable === false ? undefined : await writeRecordOf(service, keepDone, now);
   const keptRef = keptRefName(agent.gitDir);
   const recordRef = newRecordRef(target, now);
   const previous = (await git(['rev-parse', '--verify', '--quiet', keptRef], [0, 1])).stdout.trim();
@@ -71,15 +55,15 @@ export async function recordKeep(
   let recorded = false;
   try {
     // A new ref: the zero old value makes update-ref refuse to overwrite one that exists.
-    await git(['update-ref', recordRef, record, '0'.repeat(record.length)]);
-    recorded = true;
+    if (record) await git(['update-ref', recordRef, record, '0'.repeat(record.length)]);
+    recorded = record !== undefined;
     const keptAtHead = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
     const keptInto = [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target.topLevel)), target.topLevel];
     await writeAgentMetadata(agent.gitDir, { ...metadata, keptUpTo, keptInto, keptAtHead, keptAt: now.toISOString() });
   } catch (error) {
     const undo = [
       git(previous ? ['update-ref', keptRef, previous, keptUpTo] : ['update-ref', '-d', keptRef, keptUpTo]),
-      ...(recorded ? [git(['update-ref', '-d', recordRef, record])] : []),
+      ...(recorded && record ? [git(['update-ref', '-d', recordRef, record])] : []),
     ];
     const failures = (await Promise.allSettled(undo)).filter((result) => result.status === 'rejected');
     if (failures.length > 0) {
@@ -92,7 +76,27 @@ export async function recordKeep(
     throw error;
   }
   await pruneRecords(service, agent.topLevel, target, keepDone.undoLimit ?? DEFAULT_UNDO_LIMIT);
-  return recordRef;
+  return record ? recordRef : undefined;
+}
+
+/** The undo record's objects (no ref yet): what the keep changed, and the bookkeeping before it. */
+function writeRecordOf(service: GitService, keepDone: Parameters<typeof recordKeep>[1], now: Date): Promise<string> {
+  const { agent, metadata } = keepDone;
+  const { keptUpTo, keptInto, keptAtHead, keptAt } = metadata;
+  return writeKeepRecord(
+    service,
+    agent.topLevel,
+    {
+      target: keepDone.target.topLevel,
+      agentWorktree: agent.topLevel,
+      agentId: path.basename(agent.gitDir),
+      task: metadata.task,
+      at: now.toISOString(),
+      keptBefore: { keptUpTo, keptInto, keptAtHead, keptAt },
+      keptUpToAfter: keepDone.keptUpTo,
+    },
+    keepDone.states,
+  );
 }
 
 /**

@@ -45,6 +45,7 @@ const KEPT: KeepResult = {
   merged: [],
   skipped: [],
   undoId: 'refs/agent-worktrees/keeps/main/000000000000001-1',
+  commit: undefined,
   keptUpTo: 'c'.repeat(40),
 };
 

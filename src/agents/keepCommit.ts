@@ -1,0 +1,86 @@
+import { failureReason, firstMeaningfulLine } from '../git';
+import { type AgentChanges, locateAgentWorktree, requireAgentMetadata } from './agentChanges';
+import type { AgentMetadata } from './agentMetadata';
+import type { MergedFile } from './dirtyMerge';
+import { WorktreeOperationError } from './operationErrors';
+import type { GitService } from './service';
+
+// Keep and Commit: the kept paths, and only those, become one commit in the target, under the
+// user's own identity and hooks. Nothing of the user's own is ever committed with them.
+
+/**
+ * The commit message offered: the task as the subject, the agent's own commit subjects (since what
+ * was kept before) as the body.
+ */
+export async function defaultCommitMessage(
+  service: GitService,
+  agentPath: string,
+  metadata: AgentMetadata,
+  changes: Pick<AgentChanges, 'from'>,
+): Promise<string> {
+  const log = await service.runner.run(['log', '--no-color', '--format=%s', '--end-of-options', `${changes.from}..HEAD`, '--'], {
+    cwd: agentPath,
+    readOnly: true,
+  });
+  const subjects = log.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .reverse();
+  const subject = metadata.task?.split('\n')[0]?.trim() || subjects[0] || 'Keep the agent’s changes';
+  const body = subjects.filter((line) => line !== subject).map((line) => `- ${line}`);
+  return body.length > 0 ? `${subject}\n\n${body.join('\n')}\n` : `${subject}\n`;
+}
+
+/** The message Keep and Commit would offer for this agent worktree now (for a prompt to prefill). */
+export async function suggestCommitMessage(service: GitService, worktreePath: string): Promise<string> {
+  const found = await locateAgentWorktree(service, worktreePath);
+  const metadata = await requireAgentMetadata(found);
+  return defaultCommitMessage(service, found.topLevel, metadata, { from: metadata.keptUpTo ?? metadata.baseCommit });
+}
+
+/** Keep and Commit refuses, before anything is written, when a kept file holds uncommitted edits of the user's. */
+export function refuseCommittingUserEdits(merged: readonly MergedFile[]): void {
+  if (merged.length === 0) return;
+  throw new WorktreeOperationError(
+    'blocked',
+    `Nothing was kept: committing would also commit your own uncommitted edits in ${merged.map((file) => file.path).join(', ')}. Keep without committing, or commit or stash your edits first.`,
+  );
+}
+
+/**
+ * Commits exactly `paths` (as the keep left them in the working tree) on the target's branch, with
+ * the user's identity and hooks; other staged changes of the user stay staged and uncommitted.
+ * Returns the new commit and a way to take it back (HEAD back where it was) if a later step fails.
+ */
+export async function commitKeptPaths(
+  service: GitService,
+  target: string,
+  paths: readonly string[],
+  message: string,
+): Promise<{ commit: string; takeBack: () => Promise<void> }> {
+  const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
+  const before = (await git(['rev-parse', '--verify', '--quiet', 'HEAD'], [0, 1])).stdout.trim();
+  // New files must be known to git before `commit --only` takes them; only the kept paths are added.
+  await git(['add', '--all', '--', ...paths]);
+  const committed = await git(
+    ['commit', '--quiet', '--only', '--cleanup=whitespace', '-m', message, '--', ...paths],
+    [0, 1, 128],
+  );
+  if (committed.exitCode !== 0) {
+    throw new WorktreeOperationError(
+      'failed',
+      `git did not commit the kept changes: ${firstMeaningfulLine(committed.stderr || committed.stdout) || 'a hook refused'}`,
+    );
+  }
+  const commit = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
+  return {
+    commit,
+    takeBack: async () => {
+      const back = before ? ['update-ref', 'HEAD', before, commit] : ['update-ref', '-d', 'HEAD', commit];
+      await git(back).catch((error: unknown) => {
+        throw new Error(`the commit ${commit.slice(0, 8)} could not be taken back (${failureReason(error)})`);
+      });
+    },
+  };
+}

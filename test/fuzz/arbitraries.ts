@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   AgentCommit,
   AgentEdit,
+  CherryPick,
   Create,
   DeleteFolder,
   Discard,
@@ -68,10 +69,11 @@ export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
         fc.nat(255),
         fc.nat(3).map((n) => n === 0),
         fc.boolean(),
+        fc.nat(3).map((n) => n === 0),
       )
       .map(
-        ([worktree, mode, reviewed, conflicts, choice, elsewhere, skipUnmergeable]) =>
-          new Keep(worktree, mode, reviewed, conflicts, choice, elsewhere, skipUnmergeable),
+        ([worktree, mode, reviewed, conflicts, choice, elsewhere, skipUnmergeable, commit]) =>
+          new Keep(worktree, mode, reviewed, conflicts, choice, elsewhere, skipUnmergeable, commit),
       ),
   },
   {
@@ -81,6 +83,7 @@ export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
       .map(([worktrees, extra, force, locked, deleteBranch]) => new Remove(worktrees, extra, force, locked, deleteBranch)),
   },
   { weight: 2, arbitrary: index.map((worktree) => new Discard(worktree)) },
+  { weight: 1, arbitrary: index.map((worktree) => new CherryPick(worktree)) },
   { weight: 2, arbitrary: fc.tuple(fc.nat(7), fc.boolean()).map(([choice, force]) => new UndoKeep(choice, force)) },
   { weight: 1, arbitrary: fc.constant(new SweepStale()) },
   { weight: 1, arbitrary: index.map((worktree) => new DeleteFolder(worktree)) },

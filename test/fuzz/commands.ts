@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   type AgentChanges,
+  cherryPickAgentCommits,
   createAgentWorktree,
   executeRemoval,
   findStaleWorktrees,
@@ -154,6 +155,8 @@ export class Keep implements Step {
     readonly elsewhere = false,
     /** Keep the rest when files cannot be merged with the target's own edits (the user agreed). */
     readonly skipUnmergeable = false,
+    /** Keep and Commit: the kept paths become a commit in the target. */
+    readonly commit = false,
   ) {}
   async run(world: World) {
     const target = world.pick(this.worktree);
@@ -170,6 +173,7 @@ export class Keep implements Step {
         allowConflicts: this.allowConflicts,
         skipUnmergeable: this.skipUnmergeable,
         target: onto?.path,
+        commit: this.commit ? { message: `fuzz keep ${world.created}` } : undefined,
       };
       if (changes && this.mode !== 'all') {
         const files = changes.files.filter((_, index) => (this.choice >> index) & 1);
@@ -193,7 +197,7 @@ export class Keep implements Step {
     });
   }
   toString() {
-    const flags = `${this.reviewed}, ${this.allowConflicts}, ${this.choice}, ${this.elsewhere}, ${this.skipUnmergeable}`;
+    const flags = `${this.reviewed}, ${this.allowConflicts}, ${this.choice}, ${this.elsewhere}, ${this.skipUnmergeable}, ${this.commit}`;
     return `new Keep(${this.worktree}, ${quote(this.mode)}, ${flags})`;
   }
 }
@@ -270,6 +274,22 @@ export class Remove implements Step {
 }
 
 /** The review panel's Discard: worktree and branch, after its modal (force when the plan loses work). */
+/** Cherry-pick Agent Commits onto the branch of the worktree it came from. */
+export class CherryPick implements Step {
+  constructor(readonly worktree: number) {}
+  async run(world: World) {
+    const target = world.pick(this.worktree);
+    if (!target) return;
+    await world.product(String(this), async (): Promise<ProductOutcome> => {
+      const result = await cherryPickAgentCommits(world.service, target.path);
+      return { kept: { agent: target.path, target: result.target } };
+    });
+  }
+  toString() {
+    return `new CherryPick(${this.worktree})`;
+  }
+}
+
 /** Undo Keep… on one of the repository's undoable keeps; `force`: the user agreed although its agent worktree is gone. */
 export class UndoKeep implements Step {
   constructor(

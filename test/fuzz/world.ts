@@ -175,7 +175,22 @@ export class World {
       this.custody.delete(token); // the user confirmed losing it
     }
     if (outcome?.kept) this.handOver(outcome.kept.agent, outcome.kept.target, before, after);
+    if (outcome?.confirmed) this.passOnFromRemoved(outcome.confirmed.removed, after);
     if (outcome?.undone) this.handBack(outcome.undone.agent, outcome.undone.target, after);
+  }
+
+  /**
+   * After a confirmed removal: a token whose custodians all went, but which lives on in another
+   * worktree (a copy, e.g. brought along as uncommitted changes), is now that worktree's to answer
+   * for — otherwise the user deleting that copy by hand would look like the product losing it.
+   */
+  private passOnFromRemoved(removed: readonly string[], after: Scan): void {
+    const locations = after.worktrees.filter((worktree) => !worktree.gone).map((worktree) => worktree.path);
+    for (const [token, custodians] of this.custody) {
+      if (![...custodians].every((custodian) => removed.includes(custodian))) continue;
+      const holders = locations.filter((location) => isCurrentIn(after.tokens.get(token), location));
+      if (holders.length > 0) this.custody.set(token, new Set(holders));
+    }
   }
 
   /** After an undo: what the keep had delivered and the target no longer has is the agent's again. */

@@ -1,5 +1,18 @@
 import { test } from 'node:test';
-import { AgentCommit, AgentEdit, Create, Discard, Fault, Keep, Refresh, Remove, UserCommit, UserEdit } from '../fuzz/commands';
+import {
+  AgentCommit,
+  AgentEdit,
+  Create,
+  DeleteFolder,
+  Discard,
+  Fault,
+  Keep,
+  Refresh,
+  Remove,
+  UndoKeep,
+  UserCommit,
+  UserEdit,
+} from '../fuzz/commands';
 import { replay } from '../fuzz/lifecycle';
 
 // Counterexamples the lifecycle fuzzer found (`npm run fuzz`), shrunk, kept as they were printed.
@@ -151,5 +164,22 @@ test('work kept into another agent worktree counts as kept only while that workt
     new Keep(0, 'all', false, false, 0, true),
     new UserEdit('modify', false, 0, 0),
     new Discard(0),
+  ]);
+});
+
+test('undo a keep whose content was also brought into a second agent worktree, then remove both copies', async () => {
+  // The fuzzer's own model (not the product) was wrong here: a2 was created with main's uncommitted
+  // changes (the kept content), the keep was undone, a1 was discarded with confirmation, and the
+  // user deleted a2's folder by hand; custody had stayed with the removed a1, so the user's own
+  // deletion of the last copy looked like the product losing it.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Keep(0, 'all', false, false, 0, true, false),
+    new Create(true, false),
+    new UndoKeep(0, false),
+    new Discard(0),
+    new DeleteFolder(0),
+    new UndoKeep(0, false),
   ]);
 });

@@ -1,7 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type IndexSnapshot, listTreeEntries, type PathEntry, type PathSnapshot, readBlobs, type TreeEntry } from '../git';
+import {
+  type IndexSnapshot,
+  listTreeEntries,
+  type PathEntry,
+  type PathSnapshot,
+  readBlobs,
+  type TreeEntry,
+  writeBlobs,
+} from '../git';
 import type { AgentMetadata } from './agentMetadata';
 import type { GitService } from './service';
 
@@ -177,21 +185,19 @@ function treeFiles(side: string, snapshot: PathSnapshot): Array<{ name: string; 
   });
 }
 
-/** Blobs for every file (one `hash-object -w --stdin-paths`), then a tree from a temporary index. */
+/** Blobs for every file (only those the repository lacks are written), then a tree from a temporary index. */
 async function writeTree(
   service: GitService,
   cwd: string,
   scratch: string,
   files: ReadonlyArray<{ name: string; mode: string; bytes: Buffer }>,
 ): Promise<string> {
-  // Scratch names, not the paths themselves: --stdin-paths is one path per line.
-  const scratchFiles = files.map((_, index) => path.join(scratch, `${index}`));
-  await Promise.all(files.map((file, index) => writeFile(scratchFiles[index] as string, file.bytes)));
-  const hashed = await service.runner.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+  const oids = await writeBlobs(
+    service,
     cwd,
-    input: Buffer.from(`${scratchFiles.join('\n')}\n`),
-  });
-  const oids = hashed.stdout.split('\n').filter(Boolean);
+    scratch,
+    files.map((file) => file.bytes),
+  );
   const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
   const info = files.map((file, index) => `${file.mode} ${oids[index]}\t${file.name}\0`).join('');
   await service.runner.run(['update-index', '-z', '--add', '--index-info'], { cwd, env, input: Buffer.from(info) });

@@ -14,7 +14,15 @@ export {
 export { GitClient, type GitClientOptions, type MutationListener, type RepositoryRef } from './gitClient';
 export { type IndexSnapshot, restoreIndex, snapshotIndex } from './indexSnapshot';
 export { type Logger, silentLogger } from './logger';
-export { listTreeEntries, parseTreeEntries, readBlobs, type TreeEntry } from './objects';
+export {
+  blobId,
+  listTreeEntries,
+  objectFormat,
+  parseTreeEntries,
+  readBlobs,
+  type TreeEntry,
+  writeBlobs,
+} from './objects';
 export { parseStatusV2, parseWorktreeList } from './parsers';
 export { type PathEntry, type PathSnapshot, readPathEntry, restorePaths, snapshotPaths } from './pathSnapshot';
 export { comparablePath, isInsideOrSame, pathExists, realOrResolved, relativeInside, samePath } from './paths';

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { GitClient } from './gitClient';
 
 /** One path's entry in a tree or index: mode and object id. */
@@ -57,4 +60,58 @@ export async function readBlobs(client: GitClient, cwd: string, oids: readonly s
     offset = headerEnd + 1 + size + 1;
   }
   return blobs;
+}
+
+/** The repository's object id hash (`sha1`, or `sha256` in a SHA-256 repository). */
+export async function objectFormat(client: GitClient, cwd: string): Promise<'sha1' | 'sha256'> {
+  const format = (await client.runner.run(['rev-parse', '--show-object-format'], { cwd, readOnly: true })).stdout.trim();
+  if (format !== 'sha1' && format !== 'sha256') throw new Error(`unknown object format "${format}"`);
+  return format;
+}
+
+/** The id git gives these bytes as a blob (no filters): the hash of `blob <size>\0<bytes>`. */
+export function blobId(bytes: Buffer, format: 'sha1' | 'sha256'): string {
+  return createHash(format).update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+/**
+ * Stores these byte strings as blobs and returns their ids, in order. Ids are computed here; only
+ * blobs the repository does not have yet are written (one `cat-file --batch-check`, one
+ * `hash-object -w --stdin-paths` over scratch files), so recording what is mostly there already
+ * (a file's version in the index, a kept file's version in the agent's tree) costs two processes.
+ */
+export async function writeBlobs(
+  client: GitClient,
+  cwd: string,
+  scratch: string,
+  contents: readonly Buffer[],
+): Promise<string[]> {
+  const format = await objectFormat(client, cwd);
+  const ids = contents.map((bytes) => blobId(bytes, format));
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return ids;
+  const checked = await client.runner.run(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    cwd,
+    readOnly: true,
+    input: Buffer.from(`${unique.join('\n')}\n`),
+  });
+  const present = new Set(
+    checked.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(' blob'))
+      .map((line) => line.split(' ')[0]),
+  );
+  const missing = unique.filter((id) => !present.has(id));
+  if (missing.length > 0) {
+    // Scratch names, not real paths: --stdin-paths takes one path per line.
+    const files = missing.map((_, index) => path.join(scratch, `blob-${index}`));
+    await Promise.all(missing.map((id, index) => writeFile(files[index] as string, contents[ids.indexOf(id)] as Buffer)));
+    const written = await client.runner.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+      cwd,
+      input: Buffer.from(`${files.join('\n')}\n`),
+    });
+    const got = written.stdout.split('\n').filter(Boolean);
+    if (got.join('\n') !== missing.join('\n')) throw new Error('git stored different blobs than were computed');
+  }
+  return ids;
 }

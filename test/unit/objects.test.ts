@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { blobId, readBlobs, writeBlobs } from '../../src/git';
+import { commitFile, createRepo, recordingService, tempDir } from './helpers/gitFixture';
+
+describe('blob plumbing', () => {
+  test('blobId is the id git gives the same bytes (sha1 and sha256)', () => {
+    const sha256Repo = tempDir('sha256');
+    execFileSync('git', ['init', '--quiet', '--object-format=sha256', sha256Repo]);
+    const hash = (bytes: Buffer, cwd?: string) =>
+      execFileSync('git', ['hash-object', '--no-filters', '--stdin'], { input: bytes, cwd, encoding: 'utf8' }).trim();
+    for (const bytes of [Buffer.alloc(0), Buffer.from('hello\r\n'), randomBytes(70_000)]) {
+      assert.equal(blobId(bytes, 'sha1'), hash(bytes));
+      assert.equal(blobId(bytes, 'sha256'), hash(bytes, sha256Repo));
+    }
+  });
+
+  test('writeBlobs stores only what the repository lacks, and reads back byte for byte', async () => {
+    const repo = createRepo('blobs');
+    commitFile(repo, 'known.txt', 'already in the repository\n');
+    const { service, gitCalls, reset } = recordingService();
+    const known = Buffer.from('already in the repository\n');
+    const fresh = [randomBytes(1000), Buffer.from([0, 255, 10, 13])];
+    reset();
+    const ids = await writeBlobs(service, repo, tempDir('scratch'), [known, ...fresh, known]);
+    assert.equal(ids[0], ids[3]);
+    const writes = gitCalls().filter((line) => line.includes('hash-object'));
+    assert.equal(writes.length, 1, 'one write, for the two new blobs');
+    const read = await readBlobs(service, repo, ids);
+    assert.deepEqual(
+      ids.map((id) => read.get(id)),
+      [known, ...fresh, known],
+    );
+    reset();
+    await writeBlobs(service, repo, tempDir('scratch'), fresh);
+    assert.equal(gitCalls().filter((line) => line.includes('hash-object')).length, 0, 'all present: nothing written');
+  });
+});

@@ -15,6 +15,7 @@ import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
 import { benchInVsCode } from './inVsCode';
+import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_ROW } from './keepDirty';
 import { compare, run, runnerVsDirectSpawn, time } from './measure';
 import { reasonOf } from './rounds';
 import { missingRows, type Row, stats, tableLines } from './stats';
@@ -179,6 +180,8 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ['capture', 'capture and keep'],
   ['keep', 'capture and keep'],
   ['keep, capturing first', 'capture and keep'],
+  [DIRTY_KEEP_ROW, 'dirty keep and undo'],
+  [UNDO_ROW, 'dirty keep and undo'],
   [PAINT_ROW, 'real VS Code'],
 ];
 
@@ -242,9 +245,16 @@ async function nodeParts(root: string, report: Report): Promise<void> {
     await part(report, 'runner', async () => report.rows.push(...(await runnerVsDirectSpawn(built.repo, RUNNER_CALLS))));
     await part(report, 'refresh', () => refreshRows(built, report));
     await part(report, 'capture and keep', () => captureAndKeepRows(root, built, report));
+    await part(report, 'dirty keep and undo', async () => {
+      const scratch = path.join(root, 'dirty-scratch');
+      mkdirSync(scratch, { recursive: true });
+      const size = { changes: SIZE.changes, dirty: SIZE.changes / 10, rounds: KEEP_ROUNDS };
+      report.rows.push(...(await dirtyKeepRows(built.service, built.repo, scratch, size)));
+    });
   } else {
     const reason = report.partErrors.get('fixtures') as string;
-    for (const name of ['runner', 'refresh', 'capture and keep']) report.partErrors.set(name, `${name}: not run (${reason})`);
+    for (const name of ['runner', 'refresh', 'capture and keep', 'dirty keep and undo'])
+      report.partErrors.set(name, `${name}: not run (${reason})`);
   }
   await part(report, 'scaling', () => scalingRun(root, report));
 }

@@ -1,3 +1,5 @@
+import { lstat } from 'node:fs/promises';
+import * as path from 'node:path';
 import { failureReason, firstMeaningfulLine } from '../git';
 import { type AgentChanges, locateAgentWorktree, requireAgentMetadata } from './agentChanges';
 import type { AgentMetadata } from './agentMetadata';
@@ -61,10 +63,14 @@ export async function commitKeptPaths(
 ): Promise<{ commit: string; takeBack: () => Promise<void> }> {
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
   const before = (await git(['rev-parse', '--verify', '--quiet', 'HEAD'], [0, 1])).stdout.trim();
+  // A path that is a folder now (the agent replaced a file with one) is named by its files; named
+  // itself, git would take the folder for a submodule. Its file's removal comes with them.
+  const named: string[] = [];
+  for (const relative of paths) if (!(await isFolder(path.join(target, relative)))) named.push(relative);
   // New files must be known to git before `commit --only` takes them; only the kept paths are added.
-  await git(['add', '--all', '--', ...paths]);
+  await git(['add', '--all', '--', ...named]);
   const committed = await git(
-    ['commit', '--quiet', '--only', '--cleanup=whitespace', '-m', message, '--', ...paths],
+    ['commit', '--quiet', '--only', '--cleanup=whitespace', '-m', message, '--', ...named],
     [0, 1, 128],
   );
   if (committed.exitCode !== 0) {
@@ -83,4 +89,8 @@ export async function commitKeptPaths(
       });
     },
   };
+}
+
+async function isFolder(file: string): Promise<boolean> {
+  return (await lstat(file).catch(() => undefined))?.isDirectory() === true;
 }

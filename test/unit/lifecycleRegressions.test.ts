@@ -183,3 +183,16 @@ test('undo a keep whose content was also brought into a second agent worktree, t
     new UndoKeep(0, false),
   ]);
 });
+
+test('Keep and Commit of a file the agent replaced with a folder commits the folder’s files', async () => {
+  // git add/commit were given the folder's own path too, and took it for a submodule: "'README.md'
+  // does not have a commit checked out" — a keep with nothing in its way failed (fuzzer liveness).
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'file-to-folder', 0, 0),
+    new Keep(0, 'all', false, false, 0, true, false, true),
+    new AgentCommit(0, false),
+    new UserCommit(false),
+    new AgentEdit(0, 'modify', 0, 0),
+  ]);
+});

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { failureReason, type IndexSnapshot, type PathSnapshot, type RepositoryDiscovery, samePath } from '../git';
 import type { AgentWorktreeLocation } from './agentChanges';
 import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
-import { BOOKKEEPING_IDENTITY, listKeepRecords, newRecordRef, targetKey, writeKeepRecord } from './keepRecord';
+import { BOOKKEEPING_IDENTITY, KEEPS_REF_PREFIX, newRecordRef, targetKey, writeKeepRecord } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
@@ -110,8 +110,12 @@ async function pruneRecords(
   target: { gitDir: string; commonDir: string },
   limit: number,
 ): Promise<void> {
-  const records = await listKeepRecords(service, cwd, `refs/agent-worktrees/keeps/${targetKey(target)}/`);
-  for (const old of records.slice(Math.max(limit, 1))) {
-    await service.runner.run(['update-ref', '-d', old.ref], { cwd }).catch(() => undefined);
+  // Refs only (their names sort by time within a target): no record needs reading to prune.
+  const listed = await service.runner.run(
+    ['for-each-ref', '--sort=-refname', '--format=%(refname)', '--end-of-options', `${KEEPS_REF_PREFIX}${targetKey(target)}/`],
+    { cwd, readOnly: true },
+  );
+  for (const old of listed.stdout.split('\n').filter(Boolean).slice(Math.max(limit, 1))) {
+    await service.runner.run(['update-ref', '-d', old], { cwd }).catch(() => undefined);
   }
 }

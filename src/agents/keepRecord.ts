@@ -124,7 +124,8 @@ export async function listKeepRecords(
     .filter(Boolean)
     .map((line) => line.split('\0') as [string, string]);
   const records = await Promise.all(refs.map(([ref, commit]) => readKeepRecord(service, cwd, ref, commit)));
-  return records.sort((a, b) => b.ref.localeCompare(a.ref));
+  // Newest first across targets (a ref name sorts by time only within its target).
+  return records.sort((a, b) => b.at.localeCompare(a.at) || b.ref.localeCompare(a.ref));
 }
 
 /** The record behind a ref (its record.json). */

@@ -62,10 +62,15 @@ export async function readBlobs(client: GitClient, cwd: string, oids: readonly s
   return blobs;
 }
 
-/** The repository's object id hash (`sha1`, or `sha256` in a SHA-256 repository). */
+const formats = new Map<string, 'sha1' | 'sha256'>();
+
+/** The repository's object id hash (`sha1`, or `sha256` in a SHA-256 repository); asked once per folder. */
 export async function objectFormat(client: GitClient, cwd: string): Promise<'sha1' | 'sha256'> {
+  const known = formats.get(cwd);
+  if (known) return known;
   const format = (await client.runner.run(['rev-parse', '--show-object-format'], { cwd, readOnly: true })).stdout.trim();
   if (format !== 'sha1' && format !== 'sha256') throw new Error(`unknown object format "${format}"`);
+  formats.set(cwd, format);
   return format;
 }
 

@@ -169,6 +169,19 @@ describe('Undo Keep', () => {
     assert.deepEqual(exactState(repo), before);
   });
 
+  test('listKeeps is newest first across targets', async () => {
+    const { repo, service, agent } = await setup();
+    const other = await createAgentWorktree(service, { repoPath: repo, name: 'zz-other-target' });
+    write(agent.path, 'first.txt', 'into the other worktree\n');
+    await keep(service, agent.path, { target: other.path });
+    write(agent.path, 'second.txt', 'into main\n');
+    await keep(service, agent.path);
+    assert.deepEqual(
+      (await listKeeps(service, repo)).map((entry) => entry.paths),
+      [['second.txt'], ['first.txt']],
+    );
+  });
+
   test('only the newest keeps per target stay undoable (undoLimit)', async () => {
     const { repo, service, agent } = await setup();
     for (const name of ['a', 'b', 'c']) {

@@ -84,6 +84,8 @@ export async function afterKeep(
   result: KeepResult,
   summary: string,
 ): Promise<void> {
+  // Conflict markers were written with consent: put them in front of the user first.
+  if (result.conflicts.length > 0) await openConflicts(result);
   const mode = vscode.workspace.getConfiguration('agentWorktrees').get<string>('afterKeep', 'ask');
   const undo = 'Undo Keep';
   if (mode === 'keep') {
@@ -109,6 +111,13 @@ export async function afterKeep(
   }
   const removed = await confirmAndRemove(deps, [worktreePath], true);
   if (removed?.some((outcome) => outcome.removed)) deps.closePanel(worktreePath);
+}
+
+/** Opens the files left with conflict markers (at most five), where VS Code offers Accept Current / Incoming. */
+async function openConflicts(result: KeepResult): Promise<void> {
+  for (const relative of result.conflicts.slice(0, 5)) {
+    await vscode.window.showTextDocument(vscode.Uri.file(path.join(result.target, relative)), { preview: false });
+  }
 }
 
 /** Every workspace repository's undoable keeps, newest first. */

@@ -40,7 +40,9 @@ async function undoKeepCommand(deps: KeepHistoryDeps, arg: unknown): Promise<Und
   const argument = classifyArgument(arg);
   if (argument.kind === 'object') {
     const { id, repoPath, force } = parseArguments(UndoArguments, argument.value, 'Undo Keep');
-    return undoKeep(deps.service, repoPath ?? openFolders()[0] ?? '', id, { force });
+    const where = repoPath ?? openFolders()[0];
+    if (!where) throw new UserError('Undo Keep: no folder is open; pass repoPath.');
+    return undoKeep(deps.service, where, id, { force });
   }
   const keeps = await allKeeps(deps);
   if (keeps.length === 0) throw new UserError('There is no keep to undo.');

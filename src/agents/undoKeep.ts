@@ -124,12 +124,17 @@ async function agentOf(
 ): Promise<{ gitDir: string; metadata: AgentMetadata } | undefined> {
   const gitDir = path.join(commonDir, 'worktrees', record.agentId);
   const metadata = existsSync(path.join(gitDir, METADATA_FILE)) ? await readAgentMetadata(gitDir) : undefined;
-  if (!metadata) {
-    if (force) return undefined;
-    throw new WorktreeOperationError(
-      'needs-confirmation',
-      `The agent worktree ${record.agentWorktree} was removed, so ${record.target} holds the last copy of this keep's work. Undo anyway? (It stays recoverable: ${UNDONE_REF_PREFIX}…)`,
-    );
+  // Its folder counts, not only its admin dir: a folder deleted by hand leaves the admin dir behind.
+  const folderThere = existsSync(path.join(record.agentWorktree, '.git'));
+  if (!metadata || !folderThere) {
+    if (!force) {
+      throw new WorktreeOperationError(
+        'needs-confirmation',
+        `The agent worktree ${record.agentWorktree} ${metadata ? 'has no folder any more' : 'was removed'}, so ${record.target} holds the last copy of this keep's work. Undo anyway? (It stays recoverable: ${UNDONE_REF_PREFIX}…)`,
+      );
+    }
+    // Its bookkeeping still moves back when it is there and this was its latest keep.
+    return metadata?.keptUpTo === record.keptUpToAfter ? { gitDir, metadata } : undefined;
   }
   if (metadata.keptUpTo !== record.keptUpToAfter) {
     throw new WorktreeOperationError(

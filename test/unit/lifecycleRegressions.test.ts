@@ -196,3 +196,17 @@ test('Keep and Commit of a file the agent replaced with a folder commits the fol
     new AgentEdit(0, 'modify', 0, 0),
   ]);
 });
+
+test('undo of a keep whose agent worktree folder was deleted by hand asks first (the target has the last copy)', async () => {
+  // The folder was gone but its admin dir (and metadata) was not, so undo counted the agent
+  // worktree as there and took the last copy of the work out of main without asking.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Keep(0, 'all', false, false, 0, true, false, false),
+    new DeleteFolder(0),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Refresh(),
+    new UndoKeep(0, false),
+  ]);
+});

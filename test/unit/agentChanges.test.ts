@@ -317,9 +317,14 @@ describe('keep', () => {
     write(agent.path, 'more.txt', 'new work after the keep\n');
     const later = await planRemoval(service, [{ path: agent.path }]);
     assert.equal(later.losesWork, true);
-    const refs = () => git(agent.path, 'for-each-ref', '--format=%(refname)', 'refs/agent-worktrees/').trim();
-    assert.equal(refs(), 'refs/agent-worktrees/kept/agent');
+    const refs = (where: string) => git(where, 'for-each-ref', '--format=%(refname)', 'refs/agent-worktrees/kept/').trim();
+    assert.equal(refs(agent.path), 'refs/agent-worktrees/kept/agent');
     await executeRemoval(service, later, { force: true });
-    assert.equal(git(repo, 'for-each-ref', 'refs/agent-worktrees/').trim(), '', 'its bookkeeping ref goes with it');
+    assert.equal(refs(repo), '', 'its bookkeeping ref goes with it');
+    // The keep's undo record is the target's: it stays (Undo Keep asks first, the agent being gone).
+    assert.match(
+      git(repo, 'for-each-ref', '--format=%(refname)', 'refs/agent-worktrees/keeps/'),
+      /^refs\/agent-worktrees\/keeps\/main\//,
+    );
   });
 });

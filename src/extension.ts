@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { GitService } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
-import { afterKeep, registerKeepHistoryCommands } from './commands/keepHistoryCommands';
+import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './commands/keepHistoryCommands';
 import { registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
 import { registerReviewCommands } from './commands/reviewCommands';
@@ -89,6 +89,7 @@ function createReviewPanels(context: vscode.ExtensionContext, commandDeps: Remov
       ),
     afterKeep: (worktreePath, result, summary) =>
       afterKeep({ ...commandDeps, closePanel: (closed) => panels.get(closed)?.dispose() }, worktreePath, result, summary),
+    undoKeep: (repoPath, id) => undoWithConsent(commandDeps, repoPath, id),
     onDidChangeWorktrees: model.onDidChange,
   });
   context.subscriptions.push(

@@ -36,6 +36,18 @@ export interface ReviewData {
   /** Which capture this is (`<from>:<tree>`): a keep names the capture the user chose from. */
   readonly capture: string;
   readonly totals: { readonly files: number; readonly additions: number; readonly deletions: number };
+  /**
+   * This agent worktree's newest keep that can still be undone: what the panel's Undo Last Keep
+   * button says. The page never names a keep; the host undoes its own record of the newest one.
+   */
+  readonly lastKeep?: LastKeep;
+}
+
+export interface LastKeep {
+  readonly files: number;
+  /** ISO time of the keep. */
+  readonly at: string;
+  readonly target: string;
 }
 
 /**
@@ -62,6 +74,7 @@ export type PageMessage =
     }
   | { readonly type: 'keepAll'; readonly requestId: number; readonly capture: string }
   | { readonly type: 'discard'; readonly requestId: number }
+  | { readonly type: 'undoKeep'; readonly requestId: number }
   | { readonly type: 'openDiff'; readonly path: string }
   | { readonly type: 'chooseTarget' }
   | { readonly type: 'setLayout'; readonly layout: DiffLayout }
@@ -99,6 +112,7 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
         ? { type: value.type, requestId: value.requestId, capture: value.capture }
         : undefined;
     case 'discard':
+    case 'undoKeep':
       return hasOnly(value, ['type', 'requestId']) && isRequestId(value.requestId)
         ? { type: value.type, requestId: value.requestId }
         : undefined;

@@ -26,6 +26,11 @@ export interface ReviewControllerDeps {
   confirm(consent: KeepConsent, detail: string): Promise<boolean>;
   /** The guarded removal: true when removed, false when the user cancelled; rejects when refused. */
   discard(): Promise<boolean>;
+  /**
+   * Undoes this agent worktree's newest keep (asking when needed) and says what happened; rejects
+   * when there is none or undo refuses.
+   */
+  undoLastKeep(): Promise<string>;
   /** After a keep that wrote something: `agentWorktrees.afterKeep`. */
   afterKeep(result: KeepResult, summary: string): Promise<void>;
   /** Messages without a reply (open a diff, choose a target, layout, selection). */
@@ -48,7 +53,7 @@ type Reply = { readonly ok: boolean; readonly message: string; readonly afterwar
 export class ReviewController {
   private ready = false;
   private disposed = false;
-  /** What runs now (a keep, a discard): a second request is refused instead of stacking a dialog. */
+  /** What runs now (a keep, a discard, an undo): a second request is refused instead of stacking a dialog. */
   private busy: string | undefined;
   /** Each refresh takes a number; a result is shown only if no newer refresh started meanwhile. */
   private generation = 0;
@@ -84,6 +89,12 @@ export class ReviewController {
         return this.request(message.requestId, 'a keep', () => this.keepShown(message.capture, {}));
       case 'discard':
         return this.request(message.requestId, 'a discard', () => this.discard());
+      case 'undoKeep':
+        return this.request(message.requestId, 'an undo', async () => ({
+          ok: true,
+          message: await this.deps.undoLastKeep(),
+          afterwards: () => this.refresh(),
+        }));
       default:
         return this.deps.other(message, this.changes);
     }

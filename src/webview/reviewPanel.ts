@@ -10,11 +10,13 @@ import {
   keep,
   locateAgentWorktree,
   requireAgentMetadata,
+  type UndoResult,
 } from '../agents';
 import type { Logger } from '../git';
 import { isInsideOrSame, samePath } from '../git';
 import { readSettings } from '../settings';
 import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
+import { describeUndo, lastKeepOf, latestKeepOf } from './lastKeep';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageState } from './protocol';
 import { errorMessage, ReviewController, type ReviewControllerDeps, safePreview } from './reviewController';
@@ -38,6 +40,8 @@ export interface ReviewDeps {
   readonly discard: (worktreePath: string) => Promise<boolean>;
   /** After a keep, per `agentWorktrees.afterKeep`; `summary` says what was kept. */
   readonly afterKeep: (worktreePath: string, result: KeepResult, summary: string) => Promise<void>;
+  /** Undo Keep, asking first when needed; undefined when the user said no. */
+  readonly undoKeep: (repoPath: string, id: string) => Promise<UndoResult | undefined>;
   /** The view's data changed: a worktree may have been removed (by the view, the API, elsewhere). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
 }
@@ -195,6 +199,7 @@ export class ReviewPanel implements vscode.Disposable {
       },
       confirm: (consent, detail) => confirmKeepConsent(consent, detail),
       discard: () => this.deps.discard(worktreePath),
+      undoLastKeep: () => this.undoLastKeep(),
       afterKeep: (result, summary) => this.deps.afterKeep(worktreePath, result, summary),
       other: (message, changes) => this.other(message, changes),
       close: () => void this.closeDiscarded(),
@@ -252,7 +257,14 @@ export class ReviewPanel implements vscode.Disposable {
       },
       collapseOver,
     );
-    return { changes, review };
+    return { changes, review: { ...review, lastKeep: lastKeepOf(await this.latestKeep()) } };
+  }
+
+  /** The newest keep of this agent worktree, as the repository records it now (not as the page last saw it). */
+  private async undoLastKeep(): Promise<string> {
+    const entry = await latestKeepOf(this.deps.service, this.worktreePath);
+    if (!entry) throw new Error('There is no keep of this agent worktree left to undo.');
+    return describeUndo(await this.deps.undoKeep(entry.target, entry.id));
   }
 
   /** Keep into another worktree of the same repository than the one the agent started from. */
@@ -272,6 +284,16 @@ export class ReviewPanel implements vscode.Disposable {
     if (!picked) return;
     this.target = picked.worktree.path;
     await this.controller.refresh();
+  }
+
+  /** The keep the Undo button offers; a failure to read it only hides the button (and is logged). */
+  private async latestKeep() {
+    try {
+      return await latestKeepOf(this.deps.service, this.worktreePath);
+    } catch (error) {
+      this.deps.logger.warn(`Review panel: could not list the keeps of ${this.worktreePath}: ${errorMessage(error)}`);
+      return undefined;
+    }
   }
 
   private async commonDir(): Promise<string> {

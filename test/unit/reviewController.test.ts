@@ -63,6 +63,8 @@ function harness(overrides: Partial<ReviewControllerDeps> = {}) {
     keep: async () => KEPT,
     confirm: async () => false,
     discard: async () => false,
+    undoLastKeep: async () =>
+      'Undid the last keep: 2 files back as they were in /work/shop; the agent’s changes are back to review.',
     afterKeep: async () => {},
     other: async () => {},
     close: () => {
@@ -186,6 +188,50 @@ describe('review controller', () => {
       [2, 1],
       'each request got exactly one reply',
     );
+  });
+
+  test('Undo Last Keep: one reply with what was undone, then a fresh capture (the work is back to review)', async () => {
+    let loads = 0;
+    const { controller, results, shown } = harness({
+      load: async () => {
+        loads++;
+        return capture(String(loads).repeat(40));
+      },
+    });
+    await ready(controller);
+    await controller.onMessage({ type: 'undoKeep', requestId: 4 });
+    assert.deepEqual(results(), [
+      {
+        type: 'result',
+        requestId: 4,
+        ok: true,
+        message: 'Undid the last keep: 2 files back as they were in /work/shop; the agent’s changes are back to review.',
+      },
+    ]);
+    assert.equal(shown.length, 2, 'refreshed after the undo');
+  });
+
+  test('an undo that refuses gets one reply with the reason; a second one while it runs is refused at once', async () => {
+    const held = deferred<string>();
+    let undos = 0;
+    const { controller, results } = harness({
+      undoLastKeep: () => {
+        undos++;
+        return held.promise;
+      },
+    });
+    const shown = await ready(controller);
+    const first = controller.onMessage({ type: 'undoKeep', requestId: 1 });
+    await controller.onMessage({ type: 'undoKeep', requestId: 2 });
+    await controller.onMessage({ type: 'keepAll', requestId: 3, capture: shown });
+    assert.equal(undos, 1);
+    held.reject(new WorktreeOperationError('blocked', 'You changed src/cart.ts since the keep: nothing was undone.'));
+    await first;
+    assert.deepEqual(results(), [
+      { type: 'result', requestId: 2, ok: false, message: 'Nothing was done: an undo is still running.' },
+      { type: 'result', requestId: 3, ok: false, message: 'Nothing was done: an undo is still running.' },
+      { type: 'result', requestId: 1, ok: false, message: 'You changed src/cart.ts since the keep: nothing was undone.' },
+    ]);
   });
 
   test('overlapping refreshes: a slower, older capture is never shown over a newer one', async () => {

@@ -29,6 +29,7 @@ describe('review panel protocol', () => {
         hunks: { 'a.txt': [0, 2] },
       },
     );
+    assert.deepEqual(parsePageMessage({ type: 'undoKeep', requestId: 5 }), { type: 'undoKeep', requestId: 5 });
     assert.deepEqual(parsePageMessage({ type: 'setLayout', layout: 'line-by-line' }), {
       type: 'setLayout',
       layout: 'line-by-line',
@@ -59,6 +60,11 @@ describe('review panel protocol', () => {
       { type: 'setLayout', layout: 'sideways' },
       { type: 'chooseTarget', target: '/elsewhere' },
       { type: '__proto__' },
+      // The page never names the keep to undo, nor forces one: the host uses its own newest record.
+      { type: 'undoKeep' },
+      { type: 'undoKeep', requestId: '1' },
+      { type: 'undoKeep', requestId: 1, id: 'refs/agent-worktrees/keeps/main/000000000000001-1' },
+      { type: 'undoKeep', requestId: 1, force: true },
     ];
     for (const message of rejected) assert.equal(parsePageMessage(message), undefined, JSON.stringify(message));
   });

@@ -1,5 +1,5 @@
 import { html as renderDiff } from 'diff2html';
-import type { DiffLayout, HostMessage, PageMessage, PageState, ReviewData, ReviewFile } from '../protocol';
+import type { DiffLayout, HostMessage, LastKeep, PageMessage, PageState, ReviewData, ReviewFile } from '../protocol';
 import { PageSelection } from './selection';
 
 /**
@@ -150,6 +150,7 @@ function render(): void {
     render();
   });
   actions.append(keepSelected, keepAll, discard, toggle);
+  if (review.lastKeep) actions.append(undoButton(review.lastKeep));
   // The last result stays visible across re-renders (a keep is followed by a fresh capture).
   const status = element('p', { className: 'status', id: 'status', role: 'status' }, lastStatus.text);
   status.classList.toggle('error', lastStatus.error);
@@ -173,6 +174,16 @@ function render(): void {
   updateButtons();
   window.scrollTo(0, scrollY);
   saveState();
+}
+
+/** Undo Last Keep: names what it undoes; the host undoes its own record of this worktree's newest keep. */
+function undoButton(last: LastKeep): HTMLButtonElement {
+  const files = `${last.files} file${last.files === 1 ? '' : 's'}`;
+  const button = withIcon(element('button', { id: 'undo-keep' }, 'Undo Last Keep'), 'discard');
+  button.title = `Put back the ${files} the last keep wrote into ${last.target} (${new Date(last.at).toLocaleString()}), exactly as they were before it`;
+  button.setAttribute('aria-label', `Undo Last Keep: ${files} into ${last.target}`);
+  button.addEventListener('click', () => send({ type: 'undoKeep', requestId: nextRequestId++ }));
+  return button;
 }
 
 function fileCheckbox(file: ReviewFile, where: string): HTMLInputElement {

@@ -23,6 +23,13 @@ export interface ReviewFile {
    * user left out is still recognised after a keep of other hunks moved or renumbered it.
    */
   readonly hunkKeys: readonly string[];
+  /** Per hunk, its added and removed lines: the counts follow the ticks. */
+  readonly hunkLines: readonly HunkLines[];
+}
+
+export interface HunkLines {
+  readonly additions: number;
+  readonly deletions: number;
 }
 
 export interface ReviewData {

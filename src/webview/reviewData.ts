@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type AgentChanges, splitHunks, splitPatch } from '../agents';
 
-import type { ReviewData, ReviewFile } from './protocol';
+import type { HunkLines, ReviewData, ReviewFile } from './protocol';
 
 /**
  * What the page needs to render a review: per file its own diff text (binary files none), how many
@@ -17,8 +17,10 @@ export function buildReviewData(
     throw new Error(`The patch has ${sections.length} file sections for ${changes.files.length} changed files`);
   }
   const files: ReviewFile[] = changes.files.map((file, index) => {
-    const diff = file.binary ? '' : (sections[index] as Buffer).toString('utf8');
-    const hunkKeys = file.binary ? [] : keysOfHunks(splitHunks(sections[index] as Buffer).hunks);
+    const section = sections[index] as Buffer;
+    const diff = file.binary ? '' : section.toString('utf8');
+    const hunks = file.binary ? [] : splitHunks(section).hunks;
+    const hunkKeys = keysOfHunks(hunks);
     return {
       path: file.path,
       oldPath: file.oldPath,
@@ -30,6 +32,7 @@ export function buildReviewData(
       diff,
       hunkCount: hunkKeys.length,
       hunkKeys,
+      hunkLines: hunks.map(linesOfHunk),
     };
   });
   return {
@@ -60,4 +63,15 @@ export function keysOfHunks(hunks: readonly string[]): string[] {
     seen.set(digest, count + 1);
     return count === 0 ? digest : `${digest}-${count}`;
   });
+}
+
+/** Added and removed lines of one hunk (its `@@` header first; `\ No newline` lines count as neither). */
+export function linesOfHunk(hunk: string): HunkLines {
+  let additions = 0;
+  let deletions = 0;
+  for (const line of hunk.slice(hunk.indexOf('\n') + 1).split('\n')) {
+    if (line.startsWith('+')) additions++;
+    else if (line.startsWith('-')) deletions++;
+  }
+  return { additions, deletions };
 }

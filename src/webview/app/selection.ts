@@ -1,5 +1,7 @@
 import type { ReviewFile, ReviewSelection } from '../protocol';
 
+export type FileState = 'all' | 'some' | 'none';
+
 /**
  * What the user left out, on the page: files by path, hunks by content key. Nothing here forgets a
  * choice when the review is re-captured — a file or hunk the user unticked stays unticked until the
@@ -39,14 +41,30 @@ export class PageSelection {
     if (keys?.size === 0) this.uncheckedHunks.delete(file.path);
   }
 
-  hunkChecked(file: ReviewFile, index: number): boolean {
-    const key = file.hunkKeys[index];
-    return key !== undefined && !this.hunkLeftOut(file, key);
+  /** The file checkbox's three states: every hunk kept, some, or none (the file left out). */
+  fileState(file: ReviewFile): FileState {
+    if (!this.fileChecked(file)) return 'none';
+    return file.hunkKeys.some((key) => this.hunkLeftOut(file, key)) ? 'some' : 'all';
   }
 
+  /** A hunk is kept when its file is and it is not left out itself. */
+  hunkChecked(file: ReviewFile, index: number): boolean {
+    const key = file.hunkKeys[index];
+    return key !== undefined && !this.uncheckedFiles.has(file.path) && !this.hunkLeftOut(file, key);
+  }
+
+  /**
+   * Ticking a hunk of a file that is left out takes that hunk alone (the others stay out); otherwise
+   * only this hunk changes.
+   */
   setHunkChecked(file: ReviewFile, index: number, checked: boolean): void {
     const key = file.hunkKeys[index];
     if (key === undefined) return;
+    if (checked && this.uncheckedFiles.has(file.path)) {
+      this.uncheckedFiles.delete(file.path);
+      this.uncheckedHunks.set(file.path, new Set(file.hunkKeys.filter((other) => other !== key)));
+      return;
+    }
     const keys = this.uncheckedHunks.get(file.path) ?? new Set<string>();
     if (checked) keys.delete(key);
     else keys.add(key);

@@ -88,6 +88,15 @@ describe('Review panel in the real workbench', () => {
     return { agentPath: created.path, frame, firstHunk };
   };
 
+  /** The main worktree's earlier kept changes committed (as the user would), then a fresh agent worktree. */
+  const freshAgent = async (name: string) => {
+    if (git(repo, ['status', '--porcelain']).trim() !== '') {
+      git(repo, ['add', '--all']);
+      git(repo, ['commit', '--quiet', '-m', `kept before ${name}`]);
+    }
+    return createAgentWorktree(new GitService(new GitRunner()), { repoPath: repo, name });
+  };
+
   test('open from the tree, untick a file and a hunk, Keep Selected: exactly those changes land', async () => {
     const dialogs: string[] = [];
     session.page.on('dialog', (dialog) => {
@@ -126,7 +135,9 @@ describe('Review panel in the real workbench', () => {
     // What was left out is still there to review; what was kept is gone from the list.
     await waitUntil(async () => (await frame.locator('.file-list .path').count()) === 2, 'the list to show only what is left');
     assert.deepEqual((await frame.locator('.file-list .path').allTextContents()).sort(), [HOSTILE_NAME, 'long.txt'].sort());
-    assert.equal(await frame.locator('input.hunk-check').count(), 0, 'one hunk left: no hunk list');
+    const leftHunk = frame.locator('input.hunk-check[aria-label="Keep hunk 1 of long.txt"]');
+    await leftHunk.waitFor();
+    assert.equal(await leftHunk.isChecked(), false, 'the one hunk left is the one the user left out');
     assert.equal(
       await frame.locator('input.file-check[aria-label="Keep long.txt (file list)"]').isChecked(),
       false,
@@ -240,5 +251,74 @@ describe('Review panel in the real workbench', () => {
     assert.equal(await frame.locator('#keep-all').isDisabled(), true, 'nothing to keep: Keep All stays disabled');
     assert.equal(await frame.locator('#keep-selected').isDisabled(), true, 'nothing to keep: Keep Selected stays disabled');
     assert.equal(await frame.locator('#discard').isDisabled(), false, 'Discard can be clicked again');
+  });
+  test('hunks are chosen at their header in the diff: dimmed, tri-state file box, counts and Keep follow; keyboard too', async () => {
+    const created = await freshAgent('hunk-choice');
+    const original = readFileSync(path.join(repo, 'long.txt'), 'utf8');
+    const lines = original.split('\n');
+    lines[2] = 'line 3 — hunk one';
+    lines[36] = 'line 37 — hunk two';
+    writeFileSync(path.join(created.path, 'long.txt'), lines.join('\n'));
+    writeFileSync(path.join(created.path, 'extra.txt'), 'one\n');
+    const frame = await openReview('hunk-choice');
+    const hunk = (n: number) => frame.locator(`input.hunk-check[aria-label="Keep hunk ${n} of long.txt"]`);
+    const keepButton = frame.locator('#keep-selected');
+    await hunk(1).waitFor();
+    assert.equal((await keepButton.innerText()).trim(), 'Keep 2 files · 3 of 3 hunks');
+
+    // Untick hunk 1 at its header: the file box is "mixed", the hunk dimmed, the words follow.
+    await hunk(1).uncheck();
+    await frame.locator('#keep-selected', { hasText: 'Keep 2 files · 2 of 3 hunks' }).waitFor();
+    const fileBox = frame.locator('input.file-check[aria-label="Keep long.txt (file list)"]');
+    assert.equal(await fileBox.evaluate((box) => (box as HTMLInputElement).indeterminate), true);
+    assert.equal(await fileBox.getAttribute('aria-checked'), 'mixed');
+    const firstHunk = frame.locator('section.file-diff[data-path="long.txt"] tbody.hunk[data-hunk="0"]').first();
+    assert.match((await firstHunk.getAttribute('class')) ?? '', /\bexcluded\b/);
+    const dimmed = await firstHunk
+      .locator('tr:not(.hunk-header) td')
+      .first()
+      .evaluate((cell) => getComputedStyle(cell).opacity);
+    assert.equal(dimmed, '0.45');
+    await frame.locator('li.file[data-path="long.txt"] .counts', { hasText: '+1 −1 of +2 −2' }).waitFor();
+    await frame.locator('#totals', { hasText: 'keeping 2 of 2 files · +2 −1 of +3 −2' }).waitFor();
+
+    // The inline view has the same checkboxes with the same state.
+    await frame.locator('#layout').click();
+    await frame.locator('.d2h-file-diff input.hunk-check[aria-label="Keep hunk 1 of long.txt"]').waitFor();
+    assert.equal(await hunk(1).isChecked(), false);
+
+    // Keyboard: j moves to the next hunk, Space and Enter toggle, k moves back.
+    await hunk(1).focus();
+    await session.page.keyboard.press('j');
+    assert.equal(await frame.locator(':focus').getAttribute('aria-label'), 'Keep hunk 2 of long.txt');
+    await session.page.keyboard.press('Space');
+    await frame.locator('#keep-selected', { hasText: 'Keep 1 file · 1 of 3 hunks' }).waitFor();
+    assert.equal(await fileBox.isChecked(), false, 'no hunk left: the file is left out');
+    await frame.locator('li.file.excluded[data-path="long.txt"]').waitFor();
+    await session.page.keyboard.press('Enter');
+    await session.page.keyboard.press('k');
+    assert.equal(await frame.locator(':focus').getAttribute('aria-label'), 'Keep hunk 1 of long.txt');
+    await session.page.keyboard.press('Enter');
+    await frame.locator('#keep-selected', { hasText: 'Keep 2 files · 3 of 3 hunks' }).waitFor();
+    await hunk(1).uncheck();
+    await frame.locator('#layout').click();
+
+    await keepButton.click();
+    await frame.locator('#status', { hasText: 'Kept 1 file and 1 of 2 hunks of long.txt into' }).waitFor({ timeout: 30_000 });
+    const kept = readFileSync(path.join(repo, 'long.txt'), 'utf8').split('\n');
+    assert.deepEqual([kept[2], kept[36]], [original.split('\n')[2], 'line 37 — hunk two'], 'hunk 1 left out, hunk 2 kept');
+    assert.equal(readFileSync(path.join(repo, 'extra.txt'), 'utf8'), 'one\n');
+
+    // Undo Last Keep puts both files back exactly, and the work is back to review.
+    const undo = frame.locator('#undo-keep');
+    await undo.waitFor({ timeout: 15_000 });
+    assert.match((await undo.getAttribute('aria-label')) ?? '', /2 files into/);
+    await undo.click();
+    await frame.locator('#status', { hasText: 'Undid the last keep: 2 files back as they were' }).waitFor({ timeout: 30_000 });
+    assert.equal(readFileSync(path.join(repo, 'long.txt'), 'utf8'), original);
+    assert.equal(existsSync(path.join(repo, 'extra.txt')), false);
+    await frame.locator('li.file[data-path="long.txt"] .counts', { hasText: '+1 −1 of +2 −2' }).waitFor({ timeout: 15_000 });
+    await frame.locator('li.file[data-path="extra.txt"]').waitFor();
+    await waitUntil(async () => (await frame.locator('#undo-keep').count()) === 0, 'no keep left to undo');
   });
 });

@@ -1,0 +1,21 @@
+import type { DiffLayout, PageMessage, PageState, ReviewData } from '../protocol';
+import { PageSelection } from './selection';
+
+declare function acquireVsCodeApi(): {
+  postMessage(message: PageMessage): void;
+  getState(): unknown;
+  setState(state: PageState): void;
+};
+
+/** The one handle on the host; `acquireVsCodeApi` may be called once per page. */
+export const vscode = acquireVsCodeApi();
+
+/** What the page's modules share: the review shown, the layout, the ticks, the request in flight. */
+export const page = {
+  review: undefined as ReviewData | undefined,
+  layout: 'side-by-side' as DiffLayout,
+  choices: new PageSelection(),
+  /** The request waiting for its reply: the action buttons stay disabled until it comes. */
+  pending: undefined as number | undefined,
+  nextRequestId: 1,
+};

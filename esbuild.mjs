@@ -1,7 +1,7 @@
 // Two bundles: the extension host (Node, CommonJS, `vscode` provided by the host) and the
 // review panel's page (browser). Type-checking is separate (`tsc --noEmit`), as esbuild strips types.
 
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -27,12 +27,17 @@ const contexts = await Promise.all([
     target: 'node20',
     external: ['vscode'],
   }),
+  // An ES module with code splitting: each highlight.js grammar is a chunk of its own, fetched
+  // only when a file in that language is drawn (media/dist/chunks/).
   esbuild.context({
     ...common,
-    entryPoints: ['src/webview/app/main.ts'],
-    outfile: 'media/dist/review.js',
+    entryPoints: { review: 'src/webview/app/main.ts' },
+    outdir: 'media/dist',
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    splitting: true,
     platform: 'browser',
-    format: 'iife',
+    format: 'esm',
     target: 'es2022',
   }),
   ...(withTests
@@ -55,6 +60,8 @@ const contexts = await Promise.all([
 
 // diff2html's stylesheet ships as a file: the panel's CSP allows no inline styles.
 mkdirSync('media/dist', { recursive: true });
+// Old chunks (their names carry a hash) must not pile up in the .vsix.
+rmSync('media/dist/chunks', { recursive: true, force: true });
 copyFileSync('node_modules/diff2html/bundles/css/diff2html.min.css', 'media/dist/diff2html.min.css');
 // Codicons for the panel, as VS Code's own UI uses them (the CSS loads the font beside it).
 copyFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'media/dist/codicon.css');

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 
-/** The page's HTML: a strict Content-Security-Policy, scripts only with this load's nonce. */
+/**
+ * The page's HTML: a strict Content-Security-Policy. The page is an ES module started by this
+ * load's nonce; the grammar chunks it imports later come from `webview.cspSource`, which serves
+ * only the `localResourceRoots` — the extension's media folder. No inline script, no eval.
+ */
 export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
   const nonce = randomBytes(16).toString('base64');
   const media = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...parts));
@@ -10,7 +14,7 @@ export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
     `style-src ${webview.cspSource}`,
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data:`,
-    `script-src 'nonce-${nonce}'`,
+    `script-src 'nonce-${nonce}' ${webview.cspSource}`,
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -25,7 +29,7 @@ export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
 </head>
 <body>
 <main id="app"><p>Loading the agent's changes…</p></main>
-<script nonce="${nonce}" src="${media('dist', 'review.js')}"></script>
+<script type="module" nonce="${nonce}" src="${media('dist', 'review.js')}"></script>
 </body>
 </html>`;
 }

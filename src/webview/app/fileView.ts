@@ -1,6 +1,7 @@
-import { html as renderDiff } from 'diff2html';
+import { Diff2HtmlUI } from 'diff2html/lib-esm/ui/js/diff2html-ui-base';
 import type { ReviewFile } from '../protocol';
 import { element } from './dom';
+import { hljs, languageOf, loadLanguage } from './highlight';
 import { decorateHunks } from './hunks';
 import { page, vscode } from './page';
 import { countsText } from './summary';
@@ -103,7 +104,24 @@ export function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
   rendered.add(file.path);
   const body = section.querySelector('.diff-body') as HTMLElement;
   const container = element('div');
-  container.innerHTML = renderDiff(file.diff, { outputFormat: page.layout, drawFileList: false, matching: 'lines' });
+  const language = languageOf(file.path);
+  const ui = new Diff2HtmlUI(
+    container,
+    file.diff,
+    {
+      outputFormat: page.layout,
+      drawFileList: false,
+      matching: 'lines',
+      highlight: false,
+      highlightLanguages: new Map(language ? [[language, language]] : []),
+      synchronisedScroll: true, // the two sides of a long line scroll together
+      fileListToggle: false,
+      fileContentToggle: false,
+      stickyFileHeaders: false,
+    },
+    hljs,
+  );
+  ui.draw();
   for (const foreignHeader of container.querySelectorAll('.d2h-file-header')) foreignHeader.remove();
   decorateHunks(container, file, (index, checked) => {
     page.choices.setHunkChecked(file, index, checked);
@@ -112,6 +130,20 @@ export function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
   body.replaceChildren(container);
   body.style.minHeight = '';
   showChoices(section, file);
+  if (language) void highlightLater(container, language, ui);
+}
+
+/**
+ * Colours come after the diff is on screen: the grammar's chunk is fetched once, and the lines are
+ * highlighted in a task of their own (highlight.js escapes the text; diff2html keeps its word marks).
+ */
+async function highlightLater(container: HTMLElement, language: string, ui: Diff2HtmlUI): Promise<void> {
+  if (!(await loadLanguage(language))) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (!container.isConnected) return;
+  for (const wrapper of container.querySelectorAll('.d2h-file-wrapper')) wrapper.setAttribute('data-lang', language);
+  ui.highlightCode();
+  container.classList.add('highlighted');
 }
 
 /** The keyboard's stops in one file: its checkbox, then its hunks' (its diff drawn first). */

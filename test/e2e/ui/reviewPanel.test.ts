@@ -115,6 +115,8 @@ describe('Review panel in the real workbench', () => {
       .first()
       .waitFor();
     assert.deepEqual(dialogs, []);
+    // Syntax colours: the TypeScript grammar's chunk loaded under the page's CSP.
+    await frame.locator('section.file-diff[data-path="coupons.ts"] .hljs-keyword', { hasText: 'export' }).first().waitFor();
 
     await frame.locator(`input.file-check[aria-label="Keep ${HOSTILE_NAME} (file list)"]`).uncheck();
     await frame.locator('input.hunk-check[aria-label="Keep hunk 1 of long.txt"]').uncheck();

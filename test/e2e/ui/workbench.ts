@@ -134,7 +134,11 @@ export async function setColorTheme(page: Page, theme: string): Promise<void> {
       has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(text)}$`) }),
     });
   await exactly('Preferences: Color Theme').first().click();
-  await exactly(theme).first().waitFor();
+  await page
+    .locator('.quick-input-widget input[aria-label*="Color Theme" i], .quick-input-widget input[placeholder*="Color Theme" i]')
+    .first()
+    .waitFor();
+  // The list is virtual: a theme far down (the high-contrast ones) exists only once filtered.
   await input.fill(theme);
   await exactly(theme).first().click();
 }

@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import type { FrameLocator } from 'playwright-core';
+import { createAgentWorktree, GitService } from '../../../src/agents';
+import { GitRunner } from '../../../src/git';
+import { sleep } from '../harness/codeServer';
+import { createFixtureRepo, git } from '../harness/fixtures';
+import { ROOT } from '../harness/paths';
+import { useWorkbench } from './session';
+import { openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
+
+const CART = `import { price } from './price';
+
+export interface Line {
+  readonly sku: string;
+  readonly quantity: number;
+}
+
+/** The cart's total, in cents. */
+export function total(lines: readonly Line[]): number {
+  let sum = 0;
+  for (const line of lines) {
+    sum += price(line.sku) * line.quantity;
+  }
+  return sum;
+}
+
+export function isEmpty(lines: readonly Line[]): boolean {
+  return lines.length === 0;
+}
+
+export function count(lines: readonly Line[]): number {
+  return lines.reduce((all, line) => all + line.quantity, 0);
+}
+`;
+const LONG_LINE = `  throw new Error(\`The coupon \${code} cannot be combined with \${other} because both reduce the same line of the cart, and the shop's terms allow one reduction per line (see TERMS.md, section 4).\`);`;
+
+/** The panel's look (themes, syntax colours, long lines), with the README's pictures. */
+describe('Review panel: how it looks', () => {
+  let repo: string;
+  const session = useWorkbench({
+    label: 'review-look',
+    settings: { 'agentWorktrees.afterKeep': 'keep' },
+    makeFolder: async (parent) => {
+      repo = createFixtureRepo(parent).repo;
+      writeFileSync(path.join(repo, 'src', 'cart.ts'), CART);
+      git(repo, ['add', '--all']);
+      git(repo, ['commit', '--quiet', '-m', 'cart']);
+      const created = await createAgentWorktree(new GitService(new GitRunner()), {
+        repoPath: repo,
+        name: 'coupons',
+        task: 'Coupons that cannot be combined',
+      });
+      const edited = CART.replace('  let sum = 0;', '  let sum = 0; // cents, never floats').replace(
+        '  return lines.length === 0;',
+        `  if (lines.some((line) => line.quantity < 0)) {\n${LONG_LINE}\n  }\n  return lines.length === 0;`,
+      );
+      writeFileSync(path.join(created.path, 'src', 'cart.ts'), edited);
+      writeFileSync(path.join(created.path, 'src', 'coupons.ts'), 'export const COUPONS = ["SAVE10", "WELCOME"] as const;\n');
+      mkdirSync(path.join(created.path, 'docs'), { recursive: true });
+      writeFileSync(path.join(created.path, 'docs', 'coupons.md'), '# Coupons\n\nOne reduction per line.\n');
+      return repo;
+    },
+  });
+
+  const panel = (): FrameLocator => session.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+
+  const openReview = async (name: string): Promise<FrameLocator> => {
+    const sidebar = await openWorktreesView(session.page);
+    const agentRow = row(sidebar, name);
+    await agentRow.waitFor({ timeout: 30_000 });
+    await agentRow.hover();
+    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
+    await panel()
+      .locator('h1', { hasText: `Review ${name}` })
+      .waitFor({ timeout: 30_000 });
+    return panel();
+  };
+
+  test('a long line scrolls instead of being cut off; colours come from the theme', async () => {
+    const frame = await openReview('coupons');
+    const longLine = frame.locator('.d2h-code-line-ctn', { hasText: 'one reduction per line (see TERMS.md' }).first();
+    await longLine.waitFor();
+    // The whole line is in the page (scrolled to, not clipped by the line's own box).
+    const clipped = await longLine.evaluate((line) => line.scrollWidth > line.clientWidth + 1);
+    assert.equal(clipped, false, 'the line’s own box holds all of its text');
+    const scroller = await longLine.evaluate((line) => {
+      const side = line.closest('.d2h-file-side-diff') as HTMLElement;
+      return { overflow: getComputedStyle(side).overflowX, scrollable: side.scrollWidth > side.clientWidth };
+    });
+    assert.ok(['auto', 'scroll'].includes(scroller.overflow) && scroller.scrollable, JSON.stringify(scroller));
+    const added = await frame
+      .locator('td.d2h-ins')
+      .first()
+      .evaluate((cell) => getComputedStyle(cell).backgroundColor);
+    const theme = await frame
+      .locator('body')
+      .evaluate((body) => getComputedStyle(body).getPropertyValue('--vscode-diffEditor-insertedLineBackground').trim());
+    assert.ok(theme.length > 0, 'the theme defines the inserted-line colour');
+    assert.notEqual(added, 'rgb(221, 255, 221)', 'not diff2html’s light green in the dark theme');
+
+    // The inline view: the same theme colours (it used diff2html's light ones), the same scrolling.
+    await frame.locator('#layout').click();
+    const inline = frame.locator('.d2h-file-diff .d2h-code-line-ctn', { hasText: 'one reduction per line (see TERMS.md' });
+    await inline.waitFor();
+    const inlineLook = await inline.evaluate((line) => {
+      const scroller = line.closest('.d2h-file-diff') as HTMLElement;
+      const cell = line.closest('td') as HTMLElement;
+      return {
+        background: getComputedStyle(cell).backgroundColor,
+        scrollable: scroller.scrollWidth > scroller.clientWidth,
+        clipped: line.scrollWidth > line.clientWidth + 1,
+      };
+    });
+    assert.equal(inlineLook.background, added, 'the inline view uses the same inserted-line colour');
+    assert.deepEqual([inlineLook.scrollable, inlineLook.clipped], [true, false], JSON.stringify(inlineLook));
+    await session.page.mouse.move(1200, 10);
+    await sleep(800); // fade animations; the state in the picture was checked above
+    await session.page.screenshot({ path: path.join(screenshotsDir(ROOT), 'review-panel-inline-dark.png') });
+    await frame.locator('#layout').click();
+    await frame.locator('.d2h-files-diff').first().waitFor();
+  });
+
+  test('README pictures in the dark, light and high-contrast themes', async () => {
+    const frame = await openReview('coupons');
+    await frame.locator('input.hunk-check[aria-label="Keep hunk 1 of src/cart.ts"]').uncheck();
+    await frame.locator('#keep-selected', { hasText: 'Keep 3 files · 3 of 4 hunks' }).waitFor();
+    const shots = screenshotsDir(ROOT);
+    mkdirSync(shots, { recursive: true });
+    for (const [theme, kind, file] of [
+      ['Dark Modern', 'vs-dark', 'review-panel-dark.png'],
+      ['Light Modern', 'vs', 'review-panel-light.png'],
+      ['Dark High Contrast', 'hc-black', 'review-panel-high-contrast.png'],
+    ] as const) {
+      await setColorTheme(session.page, theme);
+      await waitUntil(async () => (await themeKind(session.page)) === kind, `the ${theme} theme`);
+      await frame.locator('section.file-diff[data-path="src/cart.ts"] .hljs-keyword').first().waitFor();
+      await session.page.mouse.move(1200, 10); // no hover in the picture
+      await sleep(800); // the workbench's fade animations; what is checked was waited for above
+      await session.page.screenshot({ path: path.join(shots, file) });
+    }
+    await setColorTheme(session.page, 'Dark Modern');
+  });
+});

@@ -64,7 +64,7 @@ async function paintFixture(parent: string, files: number, linesPerFile: number,
     { title: 'Review paint', task: 'Rewrite every line', branch: 'agent/paint', base: 'main', target: repo },
     1000,
   );
-  const message: HostMessage = { type: 'review', review, layout: 'side-by-side', selection: EMPTY_SELECTION };
+  const message: HostMessage = { type: 'review', review, layout: 'side-by-side', selection: EMPTY_SELECTION, viewed: {} };
   const diffLines = changes.patch.toString('utf8').split('\n').length;
   const eager = capPatch(changes.patch.toString('utf8'), eagerFiles);
   return { repo, agentPath: agent.path, message, eager, diffLines, files };

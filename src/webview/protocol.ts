@@ -23,6 +23,11 @@ export interface ReviewFile {
    * user left out is still recognised after a keep of other hunks moved or renumbered it.
    */
   readonly hunkKeys: readonly string[];
+  /**
+   * The file's diff, hashed: a "viewed" mark is kept with it, so it clears by itself when the
+   * agent changes the file again.
+   */
+  readonly viewKey: string;
   /** Per hunk, its added and removed lines: the counts follow the ticks. */
   readonly hunkLines: readonly HunkLines[];
 }
@@ -85,7 +90,8 @@ export type PageMessage =
   | { readonly type: 'openDiff'; readonly path: string }
   | { readonly type: 'chooseTarget' }
   | { readonly type: 'setLayout'; readonly layout: DiffLayout }
-  | { readonly type: 'selection'; readonly selection: ReviewSelection };
+  | { readonly type: 'selection'; readonly selection: ReviewSelection }
+  | { readonly type: 'setViewed'; readonly path: string; readonly viewKey: string; readonly viewed: boolean };
 
 /** Host → page. */
 export type HostMessage =
@@ -95,6 +101,8 @@ export type HostMessage =
       readonly layout: DiffLayout;
       /** The remembered selection; the page adopts it once, when it (re)loads. */
       readonly selection: ReviewSelection;
+      /** Files marked viewed, by path, with the `viewKey` they had then: viewed only while it matches. */
+      readonly viewed: Readonly<Record<string, string>>;
     }
   | { readonly type: 'result'; readonly requestId: number; readonly ok: boolean; readonly message: string }
   | { readonly type: 'gone'; readonly message: string };
@@ -142,6 +150,13 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
       const selection = hasOnly(value, ['type', 'selection']) ? parseSelection(value.selection) : undefined;
       return selection ? { type: 'selection', selection } : undefined;
     }
+    case 'setViewed':
+      return hasOnly(value, ['type', 'path', 'viewKey', 'viewed']) &&
+        isPath(value.path) &&
+        isViewKey(value.viewKey) &&
+        typeof value.viewed === 'boolean'
+        ? { type: 'setViewed', path: value.path, viewKey: value.viewKey, viewed: value.viewed }
+        : undefined;
     case 'setLayout':
       return hasOnly(value, ['type', 'layout']) && (value.layout === 'side-by-side' || value.layout === 'line-by-line')
         ? { type: 'setLayout', layout: value.layout }
@@ -173,6 +188,18 @@ export function parseSelection(value: unknown): ReviewSelection | undefined {
   }
   // fromEntries defines own properties: a file named `__proto__` stays a plain key.
   return { unchecked: unchecked as string[], uncheckedHunks: Object.fromEntries(hunks) };
+}
+
+/** Files marked viewed (from storage): relative paths to view keys, nothing else. */
+export function parseViewed(value: unknown): Record<string, string> | undefined {
+  if (!isRecord(value) || Object.keys(value).length > MAX_PATHS) return undefined;
+  const entries = Object.entries(value);
+  if (!entries.every(([file, key]) => isPath(file) && isViewKey(key))) return undefined;
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function isViewKey(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{16}$/.test(value);
 }
 
 /** `hunkKey`'s form: a hex digest, and the occurrence when one file has the same hunk twice. */

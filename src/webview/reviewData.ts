@@ -32,6 +32,7 @@ export function buildReviewData(
       diff,
       hunkCount: hunkKeys.length,
       hunkKeys,
+      viewKey: viewKeyOf(section),
       hunkLines: hunks.map(linesOfHunk),
     };
   });
@@ -47,6 +48,14 @@ export function buildReviewData(
 /** Names one capture: where its diff starts and the snapshot of the agent's state it ends at. */
 export function captureId(changes: Pick<AgentChanges, 'from' | 'tree'>): string {
   return `${changes.from}:${changes.tree}`;
+}
+
+/**
+ * A file's diff section (a binary file's names its blobs), hashed: the same change, the same key;
+ * any change the agent makes to the file, a new one.
+ */
+export function viewKeyOf(section: Buffer): string {
+  return createHash('sha256').update(section).digest('hex').slice(0, 16);
 }
 
 /**

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
-import { EMPTY_SELECTION, parseSelection, type ReviewSelection } from './protocol';
+import { EMPTY_SELECTION, parseSelection, parseViewed, type ReviewFile, type ReviewSelection } from './protocol';
 
 const SELECTIONS_KEY = 'agentWorktrees.review.selections';
 const OPEN_KEY = 'agentWorktrees.review.open';
+const VIEWED_KEY = 'agentWorktrees.review.viewed';
 
 /** The title of a worktree's review panel; restoring a panel without state matches on it. */
 export function reviewTitle(worktreePath: string): string {
@@ -29,9 +30,27 @@ export class ReviewMemory {
     await this.write(SELECTIONS_KEY, worktreePath, empty ? undefined : selection);
   }
 
+  /** The files of this review marked viewed whose diff is still the one that was viewed. */
+  viewed(worktreePath: string, files: readonly Pick<ReviewFile, 'path' | 'viewKey'>[]): Record<string, string> {
+    const marks = parseViewed(this.record(VIEWED_KEY)[worktreePath]) ?? {};
+    return Object.fromEntries(
+      files
+        .filter((file) => Object.hasOwn(marks, file.path) && marks[file.path] === file.viewKey)
+        .map((file) => [file.path, file.viewKey]),
+    );
+  }
+
+  /** Marks (or unmarks) one file viewed as of `viewKey`; marks of other diffs of it are dropped. */
+  async setViewed(worktreePath: string, filePath: string, viewKey: string, viewed: boolean): Promise<void> {
+    const marks = Object.entries(parseViewed(this.record(VIEWED_KEY)[worktreePath]) ?? {}).filter(([file]) => file !== filePath);
+    if (viewed) marks.push([filePath, viewKey]);
+    await this.write(VIEWED_KEY, worktreePath, marks.length > 0 ? Object.fromEntries(marks) : undefined);
+  }
+
   /** The worktree was discarded: nothing of its review is kept. */
   async forget(worktreePath: string): Promise<void> {
     await this.write(SELECTIONS_KEY, worktreePath, undefined);
+    await this.write(VIEWED_KEY, worktreePath, undefined);
     await this.write(OPEN_KEY, worktreePath, undefined);
   }
 

@@ -185,6 +185,7 @@ export class ReviewPanel implements vscode.Disposable {
           review,
           layout: this.deps.state.get<DiffLayout>(LAYOUT_KEY, 'side-by-side'),
           selection: this.memory.selection(worktreePath),
+          viewed: this.memory.viewed(worktreePath, review.files),
         }),
       keep: (selection, reviewed, consents) => {
         const { keepStaged: staged, undoKeeps: undoLimit } = readSettings();
@@ -219,6 +220,9 @@ export class ReviewPanel implements vscode.Disposable {
         return;
       case 'selection':
         await this.memory.setSelection(this.worktreePath, message.selection);
+        return;
+      case 'setViewed':
+        await this.memory.setViewed(this.worktreePath, message.path, message.viewKey, message.viewed);
         return;
     }
   }

@@ -44,11 +44,29 @@ describe('review memory', () => {
     assert.deepEqual(memory.selection(one), EMPTY_SELECTION);
   });
 
+  test('a viewed mark holds while the file’s diff is the one viewed: a new change by the agent clears it', async () => {
+    const one = folder('viewed', 'one');
+    const memory = new ReviewMemory(memento());
+    const cart = { path: 'src/cart.ts', viewKey: '00000000000000aa' };
+    const tax = { path: 'src/tax.ts', viewKey: '00000000000000bb' };
+    await memory.setViewed(one, cart.path, cart.viewKey, true);
+    await memory.setViewed(one, tax.path, tax.viewKey, true);
+    assert.deepEqual(memory.viewed(one, [cart, tax]), { 'src/cart.ts': cart.viewKey, 'src/tax.ts': tax.viewKey });
+    const changedAgain = { ...cart, viewKey: '00000000000000cc' };
+    assert.deepEqual(memory.viewed(one, [changedAgain, tax]), { 'src/tax.ts': tax.viewKey }, 'the changed file is unviewed');
+    await memory.setViewed(one, tax.path, tax.viewKey, false);
+    assert.deepEqual(memory.viewed(one, [cart, tax]), { 'src/cart.ts': cart.viewKey });
+    await memory.forget(one);
+    assert.deepEqual(memory.viewed(one, [cart, tax]), {}, 'a discarded worktree keeps no marks');
+  });
+
   test('what it reads back is validated like a message from the page', async () => {
     const one = folder('validated');
     const state = memento();
     state.stored.set('agentWorktrees.review.selections', { [one]: { unchecked: ['../../etc/passwd'], uncheckedHunks: {} } });
     assert.deepEqual(new ReviewMemory(state).selection(one), EMPTY_SELECTION);
+    state.stored.set('agentWorktrees.review.viewed', { [one]: { '../outside': '00000000000000aa' } });
+    assert.deepEqual(new ReviewMemory(state).viewed(one, [{ path: '../outside', viewKey: '00000000000000aa' }]), {});
   });
 
   test('a panel restored without state is matched by title among the open ones, only when unambiguous', async () => {

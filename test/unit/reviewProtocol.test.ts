@@ -30,6 +30,8 @@ describe('review panel protocol', () => {
       },
     );
     assert.deepEqual(parsePageMessage({ type: 'undoKeep', requestId: 5 }), { type: 'undoKeep', requestId: 5 });
+    const viewed = { type: 'setViewed', path: 'src/cart.ts', viewKey: '0123456789abcdef', viewed: true };
+    assert.deepEqual(parsePageMessage(viewed), viewed);
     assert.deepEqual(parsePageMessage({ type: 'setLayout', layout: 'line-by-line' }), {
       type: 'setLayout',
       layout: 'line-by-line',
@@ -65,6 +67,10 @@ describe('review panel protocol', () => {
       { type: 'undoKeep', requestId: '1' },
       { type: 'undoKeep', requestId: 1, id: 'refs/agent-worktrees/keeps/main/000000000000001-1' },
       { type: 'undoKeep', requestId: 1, force: true },
+      { type: 'setViewed', path: '../x', viewKey: '0123456789abcdef', viewed: true },
+      { type: 'setViewed', path: 'a.ts', viewKey: 'not-a-hash', viewed: true },
+      { type: 'setViewed', path: 'a.ts', viewKey: '0123456789abcdef', viewed: 'yes' },
+      { type: 'setViewed', path: 'a.ts', viewKey: '0123456789abcdef', viewed: true, worktreePath: '/elsewhere' },
     ];
     for (const message of rejected) assert.equal(parsePageMessage(message), undefined, JSON.stringify(message));
   });

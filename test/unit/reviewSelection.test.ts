@@ -77,4 +77,17 @@ describe('review selection (the page’s ticks)', () => {
     choices.setFileChecked(longAgain, true);
     assert.deepEqual(choices.keepRequest(second.data.files), { files: ['late.txt', 'long.txt'], hunks: {} });
   });
+
+  test('a file’s view key stays with its diff and changes when the agent changes the file again', async () => {
+    const { agent, review } = await twoHunkReview();
+    const first = await review();
+    const again = await review();
+    const key = (data: typeof first.data, path: string) => data.files.find((file) => file.path === path)?.viewKey;
+    assert.match(key(first.data, 'long.txt') ?? '', /^[0-9a-f]{16}$/);
+    assert.equal(key(again.data, 'long.txt'), key(first.data, 'long.txt'), 'same diff, same key');
+    write(agent.path, 'notes.md', '# notes, revised\n');
+    const third = await review();
+    assert.notEqual(key(third.data, 'notes.md'), key(first.data, 'notes.md'), 'changed again: a new key');
+    assert.equal(key(third.data, 'long.txt'), key(first.data, 'long.txt'), 'the untouched file keeps its mark');
+  });
 });

@@ -17,6 +17,7 @@ function file(path: string, hunks: [number, number][], extra: Partial<ReviewFile
     diff: '',
     hunkCount: hunks.length,
     hunkKeys: hunks.map((_hunk, index) => `${String(index).padStart(16, '0')}`),
+    viewKey: '0123456789abcdef',
     hunkLines: hunks.map(([additions, deletions]) => ({ additions, deletions })),
     ...extra,
   };

@@ -5,6 +5,7 @@ import { hljs, languageOf, loadLanguage } from './highlight';
 import { decorateHunks } from './hunks';
 import { page, vscode } from './page';
 import { countsText } from './summary';
+import { viewedToggle } from './viewed';
 
 const STATUS_ICON: Record<ReviewFile['status'], string> = {
   added: 'diff-added',
@@ -28,8 +29,10 @@ export const rendered = new Set<string>();
 
 /** Called after every tick: the host remembers it, and the page shows what it means. */
 let onSelectionChanged: () => void = () => {};
-export function whenSelectionChanges(callback: () => void): void {
-  onSelectionChanged = callback;
+let onViewedChanged: () => void = () => {};
+export function whenChanged(callbacks: { selection: () => void; viewed: () => void }): void {
+  onSelectionChanged = callbacks.selection;
+  onViewedChanged = callbacks.viewed;
 }
 
 function fileCheckbox(file: ReviewFile, where: string): HTMLInputElement {
@@ -57,7 +60,8 @@ export function fileListItem(file: ReviewFile, index: number): HTMLLIElement {
   const jump = element('a', { href: `#file-${index}`, className: 'counts' }, countsText(page.choices, file));
   const open = element('button', { className: 'link' }, 'Open in Diff Editor');
   open.addEventListener('click', () => vscode.postMessage({ type: 'openDiff', path: file.path }));
-  item.append(label, jump, open);
+  const viewed = element('span', { className: 'viewed-mark codicon codicon-pass', title: 'Viewed' });
+  item.append(label, viewed, jump, open);
   return item;
 }
 
@@ -69,7 +73,11 @@ export function fileSection(file: ReviewFile, index: number, observer: Intersect
   });
   section.setAttribute('aria-label', file.path);
   const title = element('h2');
-  title.append(fileCheckbox(file, 'diff'), element('span', { className: 'path' }, file.path));
+  title.append(
+    fileCheckbox(file, 'diff'),
+    element('span', { className: 'path' }, file.path),
+    viewedToggle(file, onViewedChanged),
+  );
   section.append(title);
   const body = element('div', { className: 'diff-body' });
   section.append(body);
@@ -151,7 +159,7 @@ export function stopsOf(section: HTMLElement): HTMLInputElement[] {
   const file = page.review?.files[Number(section.dataset.index)];
   if (file && !file.collapsed) renderFileDiff(section, file);
   const boxes = [...section.querySelectorAll<HTMLInputElement>('h2 input.file-check, input.hunk-check')];
-  return boxes.filter((box) => box.getClientRects().length > 0); // only what is shown
+  return boxes.filter((box) => box.getClientRects().length > 0); // not the hunks of a folded (viewed) file
 }
 
 /**

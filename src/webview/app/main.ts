@@ -1,9 +1,10 @@
 import type { HostMessage, PageState } from '../protocol';
 import { element } from './dom';
-import { fileListItem, fileSection, rendered, renderFileDiff, showChoices, stopsOf, whenSelectionChanges } from './fileView';
+import { fileListItem, fileSection, rendered, renderFileDiff, showChoices, stopsOf, whenChanged } from './fileView';
 import { reviewHeader, setStatus, updateButtons } from './header';
 import { installHunkKeys } from './hunks';
 import { page, vscode } from './page';
+import { showViewed, unviewedFilter } from './viewed';
 
 /**
  * The review panel's page. Everything from the host (file names, contents, the task) is
@@ -34,6 +35,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     adopted = true;
     page.review = message.review;
     page.layout = message.layout;
+    page.viewed = message.viewed;
     render();
   } else if (message?.type === 'result') {
     setStatus(message.message, !message.ok);
@@ -46,11 +48,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
 window.addEventListener('scroll', () => saveState(), { passive: true });
 installHunkKeys(stopsOf);
 
-/** Every change of the selection goes to the host, which remembers it for this worktree. */
-whenSelectionChanges(() => {
-  vscode.postMessage({ type: 'selection', selection: page.choices.toSelection() });
-  showAllChoices();
-  updateButtons();
+whenChanged({
+  /** Every change of the selection goes to the host, which remembers it for this worktree. */
+  selection: () => {
+    vscode.postMessage({ type: 'selection', selection: page.choices.toSelection() });
+    showAllChoices();
+    updateButtons();
+  },
+  viewed: () => showViewed(page.review?.files ?? []),
 });
 
 /** Each file's list row and section show its ticks, dimming and counts. */
@@ -77,14 +82,20 @@ function render(): void {
     updateButtons();
     return;
   }
+  const tools = element('div', { className: 'list-tools' });
+  tools.append(
+    unviewedFilter(() => showViewed(review.files)),
+    element('span', { className: 'meta', id: 'viewed-count' }),
+  );
   const list = element('ul', { className: 'file-list', ariaLabel: 'Changed files' });
   const diffs = element('div', { className: 'diffs' });
   review.files.forEach((file, index) => {
     list.append(fileListItem(file, index));
     diffs.append(fileSection(file, index, observer));
   });
-  root.replaceChildren(header, list, diffs);
+  root.replaceChildren(header, tools, list, diffs);
   showAllChoices();
+  showViewed(review.files);
   updateButtons();
   window.scrollTo(0, scrollY);
   saveState();

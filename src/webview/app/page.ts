@@ -18,4 +18,13 @@ export const page = {
   /** The request waiting for its reply: the action buttons stay disabled until it comes. */
   pending: undefined as number | undefined,
   nextRequestId: 1,
+  /** Files marked viewed (path → the diff's `viewKey` then), as the host remembers them. */
+  viewed: {} as Readonly<Record<string, string>>,
+  /** "Show only unviewed": a view of this page only. */
+  onlyUnviewed: false,
 };
+
+/** Viewed while its diff is the one that was viewed: a new change by the agent clears the mark. */
+export function isViewed(file: Pick<ReviewData['files'][number], 'path' | 'viewKey'>): boolean {
+  return Object.hasOwn(page.viewed, file.path) && page.viewed[file.path] === file.viewKey;
+}

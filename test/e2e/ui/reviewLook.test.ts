@@ -37,8 +37,8 @@ export function count(lines: readonly Line[]): number {
 `;
 const LONG_LINE = `  throw new Error(\`The coupon \${code} cannot be combined with \${other} because both reduce the same line of the cart, and the shop's terms allow one reduction per line (see TERMS.md, section 4).\`);`;
 
-/** The panel's look (themes, syntax colours, long lines), with the README's pictures. */
-describe('Review panel: how it looks', () => {
+/** The panel's look (themes, syntax colours, long lines) and the viewed marks, with the README's pictures. */
+describe('Review panel: how it looks, viewed marks', () => {
   let repo: string;
   const session = useWorkbench({
     label: 'review-look',
@@ -121,6 +121,25 @@ describe('Review panel: how it looks', () => {
     await session.page.screenshot({ path: path.join(screenshotsDir(ROOT), 'review-panel-inline-dark.png') });
     await frame.locator('#layout').click();
     await frame.locator('.d2h-files-diff').first().waitFor();
+  });
+
+  test('viewed: a mark per file, the filter, and a new change by the agent clears it', async () => {
+    const frame = await openReview('coupons');
+    const viewed = frame.locator('input.viewed-check[aria-label="Viewed docs/coupons.md"]');
+    await viewed.check();
+    await frame.locator('li.file.viewed[data-path="docs/coupons.md"]').waitFor();
+    await frame.locator('#viewed-count', { hasText: '1 of 3 viewed' }).waitFor();
+    await frame.locator('#only-unviewed').check();
+    await waitUntil(async () => !(await frame.locator('li.file[data-path="docs/coupons.md"]').isVisible()), 'viewed file hidden');
+    await frame.locator('#only-unviewed').uncheck();
+    await frame.locator('li.file[data-path="docs/coupons.md"]').waitFor({ state: 'visible' });
+
+    const agentPath = path.join(path.dirname(repo), 'shop.worktrees', 'coupons');
+    writeFileSync(path.join(agentPath, 'docs', 'coupons.md'), '# Coupons\n\nOne reduction per line, and none on gift cards.\n');
+    await frame.locator('#viewed-count', { hasText: '0 of 3 viewed' }).waitFor({ timeout: 15_000 });
+    assert.equal(await viewed.isChecked(), false, 'changed again: to view again');
+    await viewed.check();
+    await frame.locator('#viewed-count', { hasText: '1 of 3 viewed' }).waitFor();
   });
 
   test('README pictures in the dark, light and high-contrast themes', async () => {

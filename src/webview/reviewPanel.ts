@@ -222,6 +222,8 @@ export class ReviewPanel implements vscode.Disposable {
         await this.memory.setSelection(this.worktreePath, message.selection);
         return;
       case 'setViewed':
+        // Only a file of the review shown: the page cannot grow the stored marks with made-up paths.
+        if (!changes?.files.some((file) => file.path === message.path)) return;
         await this.memory.setViewed(this.worktreePath, message.path, message.viewKey, message.viewed);
         return;
     }

@@ -143,11 +143,12 @@ export function renderFileDiff(section: HTMLElement, file: ReviewFile): void {
 
 /**
  * Colours come after the diff is on screen: the grammar's chunk is fetched once, and the lines are
- * highlighted in a task of their own (highlight.js escapes the text; diff2html keeps its word marks).
+ * highlighted when the page is idle (at most 300 ms later), one file per idle callback, so drawing
+ * and scrolling never wait for them. highlight.js escapes the text; diff2html keeps its word marks.
  */
 async function highlightLater(container: HTMLElement, language: string, ui: Diff2HtmlUI): Promise<void> {
   if (!(await loadLanguage(language))) return;
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 300 }));
   if (!container.isConnected) return;
   for (const wrapper of container.querySelectorAll('.d2h-file-wrapper')) wrapper.setAttribute('data-lang', language);
   ui.highlightCode();

@@ -210,3 +210,18 @@ test('undo of a keep whose agent worktree folder was deleted by hand asks first 
     new UndoKeep(0, false),
   ]);
 });
+
+test('a keep under a ref-lock fault that leaves every file out keeps nothing, and needs no record', async () => {
+  // The fuzzer's liveness model (not the product) expected a kept-up-to ref from a keep that, with
+  // consent, left out its only (unmergeable) file and so kept nothing.
+  await replay([
+    new Create(false, false),
+    new UserEdit('modify', false, 14, 0),
+    new Create(true, false),
+    new Fault('ref-lock', 1, true),
+    new UserEdit('folder-to-file', true, 0, 0),
+    new Refresh(),
+    new Keep(7, 'all', false, false, 0, false, true, true),
+    new Keep(0, 'all', false, false, 0, true, false, true),
+  ]);
+});

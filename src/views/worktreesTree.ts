@@ -89,8 +89,9 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   private async agentChildren(repository: RepositoryEntry, snapshot: WorktreeSnapshot): Promise<WorktreesNode[]> {
     try {
       const { files, baseCommit, commitsAhead } = await this.agentFiles.read(snapshot);
-      const commits = `${commitsAhead} commit${commitsAhead === 1 ? '' : 's'} ahead of base`;
-      const summary = `${commits} · ${files.length} file${files.length === 1 ? '' : 's'} changed`;
+      // Short enough for the default sidebar width; the tooltip says it in full.
+      const commits = `${commitsAhead} commit${commitsAhead === 1 ? '' : 's'} ahead`;
+      const summary = `${commits} · ${files.length} file${files.length === 1 ? '' : 's'}`;
       return [
         { type: 'agentNote', repository, snapshot, text: summary, failed: false },
         ...files.map((file) => ({ type: 'agentChange' as const, repository, snapshot, file, baseCommit })),
@@ -268,6 +269,7 @@ function agentChangeItem(snapshot: WorktreeSnapshot, file: ChangedFile, baseComm
 function agentNoteItem(snapshot: WorktreeSnapshot, text: string, failed: boolean): vscode.TreeItem {
   const item = new vscode.TreeItem(text, vscode.TreeItemCollapsibleState.None);
   item.id = `note:${snapshot.worktree.path}`;
+  item.tooltip = failed ? text : 'Commits on its branch since its base, and every file it changed against its base (kept or not)';
   item.iconPath = failed
     ? new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'))
     : new vscode.ThemeIcon('git-commit');

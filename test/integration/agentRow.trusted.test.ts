@@ -29,7 +29,7 @@ describe('An agent worktree’s row expands into what its agent changed', () => 
     assert.equal(tree.getTreeItem(row).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
     const children = await tree.getChildren(row);
     const items = children.map((node) => tree.getTreeItem(node) as vscode.TreeItem);
-    assert.equal(items[0]?.label, '0 commits ahead of base · 2 files changed');
+    assert.equal(items[0]?.label, '0 commits ahead · 2 files');
     const files = children.flatMap((node) => (node.type === 'agentChange' ? [[node.file.path, node.file.status]] : []));
     assert.deepEqual(files, [
       ['README.md', 'modified'],

@@ -60,3 +60,48 @@ describe('README screenshots of the demo repository', () => {
     });
   });
 });
+
+/** An agent worktree's row expanded into its changed files, at the default sidebar width. */
+describe('an expanded agent worktree row', () => {
+  const session = useWorkbench({ label: 'expanded-row', makeFolder: (parent) => createDemoRepo(path.join(parent, 'workspace')) });
+
+  test('lists its commits ahead and its changed files with status letters, in dark, light and high contrast', async () => {
+    let sidebar = await openWorktreesView(session.page);
+    const agentRow = row(sidebar, 'add-coupons');
+    await agentRow.waitFor({ timeout: 30_000 });
+    assert.equal(await agentRow.getAttribute('aria-expanded'), 'false', 'an agent worktree row can expand');
+    await agentRow.click();
+    await session.page.keyboard.press('ArrowRight');
+    const note = sidebar.locator('.monaco-list-row', { hasText: '0 commits ahead · 3 files' });
+    await note.waitFor({ timeout: 30_000 });
+    for (const [file, change] of [
+      ['cart.ts', 'Modified src/cart.ts'],
+      ['coupons.ts', 'Added src/coupons.ts'],
+      ['notes.md', 'Added notes.md'],
+    ] as const) {
+      const fileRow = row(sidebar, file);
+      await fileRow.waitFor({ timeout: 10_000 });
+      assert.equal(await fileRow.getAttribute('aria-label'), change);
+    }
+    const shots = screenshotsDir(ROOT);
+    mkdirSync(shots, { recursive: true });
+    for (const [theme, kind, file] of [
+      ['Dark Modern', 'vs-dark', 'worktrees-expanded-dark.png'],
+      ['Light Modern', 'vs', 'worktrees-expanded-light.png'],
+      ['Dark High Contrast', 'hc-black', 'worktrees-expanded-high-contrast.png'],
+    ] as const) {
+      await setColorTheme(session.page, theme);
+      await waitUntil(async () => (await themeKind(session.page)) === kind, `the ${theme} theme`);
+      sidebar = await openWorktreesView(session.page);
+      await note.waitFor({ timeout: 10_000 });
+      await session.page.mouse.move(1200, 780); // no hover highlight or tooltip in the picture
+      await waitUntil(async () => (await session.page.locator('.monaco-hover').count()) === 0, 'no hover');
+      const box = await sidebar.boundingBox();
+      assert.ok(box);
+      await session.page.screenshot({
+        path: path.join(shots, file),
+        clip: { x: box.x, y: box.y, width: box.width, height: 260 },
+      });
+    }
+  });
+});

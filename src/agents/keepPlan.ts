@@ -104,11 +104,28 @@ async function restPatchFile(
   round: number,
 ): Promise<string | undefined> {
   if (rest.length === 0) return undefined;
-  const { patch } = await choosePatch(service, changes, rest, input.hunks);
+  const patch =
+    wholeFilesFromCapture(changes, rest, input.hunks) ?? (await choosePatch(service, changes, rest, input.hunks)).patch;
   if (patch.length === 0) return undefined;
   const file = path.join(input.scratch, `keep-${round}-clean.patch`);
   await writeFile(file, patch);
   return file;
+}
+
+/**
+ * The captured patch's own sections for these files, when none of them has a hunk choice: no
+ * second diff (which, over thousands of paths, git spends its time matching pathspecs for).
+ */
+function wholeFilesFromCapture(
+  changes: AgentChanges,
+  files: readonly ChangedFile[],
+  hunks: Readonly<Record<string, readonly number[]>>,
+): Buffer | undefined {
+  if (files.some((file) => Object.hasOwn(hunks, file.path))) return undefined;
+  const sections = splitPatch(changes.patch);
+  if (sections.length !== changes.files.length) return undefined; // not one section per file: diff again
+  const wanted = new Set(files);
+  return Buffer.concat(sections.filter((_, index) => wanted.has(changes.files[index] as ChangedFile)));
 }
 
 /**

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   failureReason,
   type IndexSnapshot,
+  inParallel,
   type PathEntry,
   readPathEntry,
   restoreIndex,
@@ -152,12 +153,13 @@ async function refuseChangedSince(
   states: { after: ReadonlyMap<string, PathEntry>; indexAfter: IndexSnapshot },
 ): Promise<void> {
   const index = await snapshotIndex(service, record.target, record.paths);
-  const changed: string[] = [];
-  for (const relative of record.paths) {
+  const changedSet = new Set<string>();
+  await inParallel(record.paths, async (relative) => {
     const now = await readPathEntry(path.join(record.target, relative));
     const sameIndex = JSON.stringify(index.entries.get(relative)) === JSON.stringify(states.indexAfter.entries.get(relative));
-    if (!sameContent(now, states.after.get(relative) ?? { kind: 'absent' }) || !sameIndex) changed.push(relative);
-  }
+    if (!sameContent(now, states.after.get(relative) ?? { kind: 'absent' }) || !sameIndex) changedSet.add(relative);
+  });
+  const changed = record.paths.filter((relative) => changedSet.has(relative));
   if (changed.length > 0) {
     throw new WorktreeOperationError(
       'blocked',

@@ -13,13 +13,17 @@ export interface IndexSnapshot {
 export async function snapshotIndex(service: GitClient, cwd: string, paths: readonly string[]): Promise<IndexSnapshot> {
   const entries = new Map<string, { mode: string; oid: string }>();
   if (paths.length === 0) return { paths, entries };
-  const listed = await service.runner.run(['ls-files', '-s', '-z', '--', ...paths], { cwd, readOnly: true });
+  // Many paths: the whole index, filtered here (git matches each entry against every pathspec).
+  const many = paths.length > 64;
+  const listed = await service.runner.run(['ls-files', '-s', '-z', ...(many ? [] : ['--', ...paths])], { cwd, readOnly: true });
+  const wanted = many ? new Set(paths) : undefined;
   for (const record of listed.stdout.split('\0')) {
     const tab = record.indexOf('\t');
     if (tab < 0) continue;
     const [mode = '', oid = '', stage = ''] = record.slice(0, tab).split(' ');
+    const relative = record.slice(tab + 1);
     // Conflicted paths never reach a keep (the overlap guard refuses them): stage 0 is all there is.
-    if (stage === '0') entries.set(record.slice(tab + 1), { mode, oid });
+    if (stage === '0' && (!wanted || wanted.has(relative))) entries.set(relative, { mode, oid });
   }
   return { paths, entries };
 }

@@ -17,11 +17,16 @@ export async function listTreeEntries(
   paths: readonly string[],
 ): Promise<Map<string, TreeEntry>> {
   if (paths.length === 0) return new Map();
-  const listed = await client.runner.run(['ls-tree', '-z', '--full-tree', '--end-of-options', revision, ...paths], {
-    cwd,
-    readOnly: true,
-  });
-  return parseTreeEntries(listed.stdout);
+  // Many paths: the whole tree, filtered here (git matches each entry against every path given).
+  const many = paths.length > 64;
+  const listed = await client.runner.run(
+    ['ls-tree', '-z', '--full-tree', ...(many ? ['-r'] : []), '--end-of-options', revision, ...(many ? [] : paths)],
+    { cwd, readOnly: true },
+  );
+  const entries = parseTreeEntries(listed.stdout);
+  if (!many) return entries;
+  const wanted = new Set(paths);
+  return new Map([...entries].filter(([relative]) => wanted.has(relative)));
 }
 
 /** `ls-tree -z`: `<mode> <type> <oid>\t<path>` records. */

@@ -21,16 +21,42 @@ export interface PathSnapshot {
  */
 export async function snapshotPaths(root: string, paths: readonly string[]): Promise<PathSnapshot> {
   const entries = new Map<string, PathEntry>();
+  const folders = new Map<string, Promise<boolean>>();
+  const isFolder = (folder: string) => {
+    let known = folders.get(folder);
+    if (!known) {
+      known = lstat(path.join(root, folder)).then(
+        (found) => found.isDirectory(),
+        () => false,
+      );
+      folders.set(folder, known);
+    }
+    return known;
+  };
   const missingFolders = new Set<string>();
-  for (const relative of paths) {
+  // Many paths at once (a keep writes thousands): one at a time, each await is a thread-pool trip.
+  await inParallel(paths, async (relative) => {
     entries.set(relative, await readPathEntry(path.join(root, relative)));
     for (let folder = path.dirname(relative); folder !== '.' && folder !== '/'; folder = path.dirname(folder)) {
-      if (missingFolders.has(folder)) continue;
-      const found = await lstat(path.join(root, folder)).catch(() => undefined);
-      if (!found?.isDirectory()) missingFolders.add(folder);
+      if (!(await isFolder(folder))) missingFolders.add(folder);
     }
-  }
-  return { root, entries, missingFolders: [...missingFolders] };
+  });
+  return {
+    root,
+    entries: new Map(paths.map((relative) => [relative, entries.get(relative) as PathEntry])),
+    missingFolders: [...missingFolders],
+  };
+}
+
+const PARALLEL_FILES = 32;
+
+/** Runs `each` over the items, at most PARALLEL_FILES at a time; rejects with the first failure. */
+export async function inParallel<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await each(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, items.length) }, worker));
 }
 
 /**
@@ -47,19 +73,17 @@ export async function restorePaths(snapshot: PathSnapshot): Promise<{ problems: 
       },
       (error: Error) => problems.push(`${relative}: ${error.message}`),
     );
-  // Deepest first: a file the failed write put inside a new folder goes before that folder.
-  const byDepth = [...snapshot.entries].sort(([a], [b]) => b.split('/').length - a.split('/').length);
-  for (const [relative, was] of byDepth.filter(([, entry]) => entry.kind === 'absent')) {
-    await put(relative, was);
-  }
+  // Files and links first (any order: none is inside another), then the folders that did not
+  // exist, deepest first (only when empty), then what was there, each after its folders exist.
+  const absent = [...snapshot.entries].filter(([, entry]) => entry.kind === 'absent');
+  await inParallel(absent, ([relative, was]) => put(relative, was));
   const folders = [...snapshot.missingFolders].sort((a, b) => b.split('/').length - a.split('/').length);
   for (const folder of folders) {
     // Only an empty folder goes: anything else in it is not ours to remove.
     await rmdir(path.join(snapshot.root, folder)).catch(() => undefined);
   }
-  for (const [relative, was] of byDepth.filter(([, entry]) => entry.kind !== 'absent').reverse()) {
-    await put(relative, was);
-  }
+  const present = [...snapshot.entries].filter(([, entry]) => entry.kind !== 'absent');
+  await inParallel(present, ([relative, was]) => put(relative, was));
   return { problems, rewritten };
 }
 

@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { samePath } from '../git';
 
 /**
  * What we remember about an agent worktree. Stored in the worktree's own git admin dir
@@ -44,6 +45,11 @@ export const METADATA_FILE = 'agent-worktrees.json';
 /** The ref holding an agent worktree's kept-up-to commit (so gc keeps it), named after its admin dir. */
 export function keptRefName(adminDir: string): string {
   return `refs/agent-worktrees/kept/${path.basename(adminDir)}`;
+}
+
+/** The worktrees a keep into `target` leaves the work kept into: the earlier ones, then `target` (once). */
+export function keptIntoWith(metadata: AgentMetadata, target: string): string[] {
+  return [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target)), target];
 }
 
 export async function readAgentMetadata(adminDir: string): Promise<AgentMetadata | undefined> {

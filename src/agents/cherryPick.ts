@@ -1,7 +1,8 @@
 import * as path from 'node:path';
-import { failureReason, firstMeaningfulLine, parseStatusV2, samePath } from '../git';
+import { failureReason, firstMeaningfulLine, parseStatusV2 } from '../git';
 import { captureAgentChanges, locateAgentWorktree, requireAgentMetadata } from './agentChanges';
-import { keptRefName, writeAgentMetadata } from './agentMetadata';
+import { keptIntoWith, keptRefName, writeAgentMetadata } from './agentMetadata';
+import { resolveTarget } from './keep';
 import { keptCommit } from './keepBookkeeping';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
@@ -50,7 +51,7 @@ export async function cherryPickAgentCommits(
     const picked = await pick(service, target, commits);
     const keptUpTo = await keptCommit(service, found.topLevel, metadata.baseCommit, `${head}^{tree}`);
     const ref = keptRefName(found.gitDir);
-    const keptInto = [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target)), target];
+    const keptInto = keptIntoWith(metadata, target);
     try {
       await service.runner.run(['update-ref', ref, keptUpTo], { cwd: found.topLevel });
       await writeAgentMetadata(found.gitDir, {
@@ -79,13 +80,9 @@ export async function cherryPickAgentCommits(
   });
 }
 
+/** A keep's target, on a branch (a pick makes commits). */
 async function targetOf(service: GitService, target: string, commonDir: string, agentPath: string): Promise<string> {
-  const found = await service.discover(target);
-  if (found.kind !== 'worktree' || found.commonDir !== commonDir) {
-    throw new WorktreeOperationError('invalid', `The target ${target} is not a worktree of the same repository.`);
-  }
-  if (samePath(found.topLevel, agentPath))
-    throw new WorktreeOperationError('invalid', 'The target cannot be the agent worktree itself.');
+  const found = await resolveTarget(service, target, commonDir, agentPath);
   const branch = await service.runner.run(['symbolic-ref', '--quiet', 'HEAD'], {
     cwd: found.topLevel,
     readOnly: true,

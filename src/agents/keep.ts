@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { failureReason, firstMeaningfulLine, restoreIndex, restorePaths, snapshotIndex, snapshotPaths } from '../git';
+import { failureReason, firstMeaningfulLine, restoreIndex, restorePaths, samePath, snapshotIndex, snapshotPaths } from '../git';
 import {
   type AgentChanges,
   type AgentWorktreeLocation,
@@ -152,7 +152,8 @@ async function land(
   return { undoId: undefined, commit: committed.commit };
 }
 
-async function resolveTarget(
+/** The worktree a keep (or a cherry-pick) lands in: one of the same repository, not the agent's own. */
+export async function resolveTarget(
   service: GitService,
   target: string,
   commonDir: string,
@@ -162,7 +163,7 @@ async function resolveTarget(
   if (found.kind !== 'worktree' || found.commonDir !== commonDir) {
     throw new WorktreeOperationError('invalid', `The target ${target} is not a worktree of the same repository.`);
   }
-  if (found.topLevel === agentPath)
+  if (samePath(found.topLevel, agentPath))
     throw new WorktreeOperationError('invalid', 'The target cannot be the agent worktree itself.');
   return found;
 }

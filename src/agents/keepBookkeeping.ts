@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { failureReason, type IndexSnapshot, type PathSnapshot, type RepositoryDiscovery, samePath } from '../git';
+import { failureReason, type IndexSnapshot, type PathSnapshot, type RepositoryDiscovery } from '../git';
 import type { AgentWorktreeLocation } from './agentChanges';
-import { type AgentMetadata, keptRefName, writeAgentMetadata } from './agentMetadata';
+import { type AgentMetadata, keptIntoWith, keptRefName, writeAgentMetadata } from './agentMetadata';
 import { BOOKKEEPING_IDENTITY, KEEPS_REF_PREFIX, newRecordRef, targetKey, writeKeepRecord } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
@@ -58,7 +58,7 @@ export async function recordKeep(
     if (record) await git(['update-ref', recordRef, record, '0'.repeat(record.length)]);
     recorded = record !== undefined;
     const keptAtHead = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
-    const keptInto = [...(metadata.keptInto ?? []).filter((earlier) => !samePath(earlier, target.topLevel)), target.topLevel];
+    const keptInto = keptIntoWith(metadata, target.topLevel);
     await writeAgentMetadata(agent.gitDir, { ...metadata, keptUpTo, keptInto, keptAtHead, keptAt: now.toISOString() });
   } catch (error) {
     const undo = [

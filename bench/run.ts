@@ -1,8 +1,9 @@
 // `npm run bench`: ours against a floor measured in the same run, alternating, ≥ 5 rounds after a
 // warm-up. Absolute times depend on the machine; the ratio ours/floor is the result.
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
-// that run in the real VS Code: review panel paint and activation), --runner-only (only the rows
-// "runner vs direct spawn").
+// that run in the real VS Code: review panel paint and activation), --only <parts> (comma-separated
+// words of part names: runner, refresh, keep, dirty, scaling, vscode — e.g. `--only keep,dirty`),
+// --runner-only (the same as `--only runner`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -40,8 +41,16 @@ const SIZE = quick
     };
 /** Every line of each file changed: 100 removed + 100 added, so 500 files ≈ 100,000 diff lines. */
 const PAINT_LINES_PER_FILE = 100;
-const withVsCode = !process.argv.includes('--no-vscode');
-const runnerOnly = process.argv.includes('--runner-only');
+const onlyArg = process.argv.indexOf('--only');
+const onlyWords = process.argv.includes('--runner-only')
+  ? ['runner']
+  : onlyArg > 0
+    ? (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean)
+    : undefined;
+/** Whether a part runs: all of them, or those whose name holds one of the `--only` words. */
+const runs = (partName: string) => !onlyWords || onlyWords.some((word) => partName.includes(word.toLowerCase()));
+const withVsCode = !process.argv.includes('--no-vscode') && runs('real vscode');
+const runnerOnly = onlyWords?.length === 1 && onlyWords[0] === 'runner';
 /** Calls of each kind (direct spawn, runner) for the runner rows, alternating. */
 const RUNNER_CALLS = quick ? 50 : 200;
 const CORES = availableParallelism();
@@ -196,6 +205,7 @@ interface Report {
 
 /** Runs one part of the bench; a failure is printed and recorded, and does not stop the others. */
 async function part(report: Report, name: string, fn: () => Promise<unknown>): Promise<void> {
+  if (name !== 'fixtures' && !runs(name)) return;
   try {
     await fn();
   } catch (error) {
@@ -263,7 +273,7 @@ async function nodeParts(root: string, report: Report): Promise<void> {
 function finish(report: Report): void {
   const expected = runnerOnly
     ? EXPECTED.filter(([, owner]) => owner === 'runner')
-    : EXPECTED.filter(([, owner]) => withVsCode || owner !== 'real VS Code');
+    : EXPECTED.filter(([, owner]) => (owner === 'real VS Code' ? withVsCode : runs(owner)));
   const missing = missingRows(expected, report.rows, report.partErrors);
   const results = path.join(__dirname, 'results');
   mkdirSync(results, { recursive: true });

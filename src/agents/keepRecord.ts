@@ -97,7 +97,9 @@ export async function writeKeepRecord(
       ...treeFiles('before', states.before),
       ...treeFiles('after', states.after),
     ];
-    const tree = await writeTree(service, cwd, scratch, files);
+    // Index entries name blobs the repository has (for clean files, the before side's bytes).
+    const stored = new Set([...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid));
+    const tree = await writeTree(service, cwd, scratch, files, stored);
     const message = `Agent Worktrees: keep of ${json.paths.length} path${json.paths.length === 1 ? '' : 's'} into ${record.target}`;
     const commit = await service.runner.run(['commit-tree', '-m', message, '--end-of-options', tree], {
       cwd,
@@ -192,12 +194,14 @@ async function writeTree(
   cwd: string,
   scratch: string,
   files: ReadonlyArray<{ name: string; mode: string; bytes: Buffer }>,
+  stored: ReadonlySet<string>,
 ): Promise<string> {
   const oids = await writeBlobs(
     service,
     cwd,
     scratch,
     files.map((file) => file.bytes),
+    stored,
   );
   const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
   const info = files.map((file, index) => `${file.mode} ${oids[index]}\t${file.name}\0`).join('');

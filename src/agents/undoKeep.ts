@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import {
   failureReason,
   type IndexSnapshot,
-  inParallel,
+  inChunks,
   type PathEntry,
   readPathEntry,
   restoreIndex,
@@ -154,8 +154,8 @@ async function refuseChangedSince(
 ): Promise<void> {
   const index = await snapshotIndex(service, record.target, record.paths);
   const changedSet = new Set<string>();
-  await inParallel(record.paths, async (relative) => {
-    const now = await readPathEntry(path.join(record.target, relative));
+  await inChunks(record.paths, (relative) => {
+    const now = readPathEntry(path.join(record.target, relative));
     const sameIndex = JSON.stringify(index.entries.get(relative)) === JSON.stringify(states.indexAfter.entries.get(relative));
     if (!sameContent(now, states.after.get(relative) ?? { kind: 'absent' }) || !sameIndex) changedSet.add(relative);
   });

@@ -24,7 +24,7 @@ export {
   writeBlobs,
 } from './objects';
 export { parseStatusV2, parseWorktreeList } from './parsers';
-export { inParallel, type PathEntry, type PathSnapshot, readPathEntry, restorePaths, snapshotPaths } from './pathSnapshot';
+export { inChunks, type PathEntry, type PathSnapshot, readPathEntry, restorePaths, snapshotPaths } from './pathSnapshot';
 export { comparablePath, isInsideOrSame, pathExists, realOrResolved, relativeInside, samePath } from './paths';
 export { formatArgs, type GitResult, GitRunner, type GitRunnerOptions, type GitRunOptions } from './runner';
 export type {

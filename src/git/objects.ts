@@ -89,16 +89,18 @@ export function blobId(bytes: Buffer, format: 'sha1' | 'sha256'): string {
  * blobs the repository does not have yet are written (one `cat-file --batch-check`, one
  * `hash-object -w --stdin-paths` over scratch files), so recording what is mostly there already
  * (a file's version in the index, a kept file's version in the agent's tree) costs two processes.
+ * `stored`: ids the caller knows the repository has (index entries): not asked about again.
  */
 export async function writeBlobs(
   client: GitClient,
   cwd: string,
   scratch: string,
   contents: readonly Buffer[],
+  stored: ReadonlySet<string> = new Set(),
 ): Promise<string[]> {
   const format = await objectFormat(client, cwd);
   const ids = contents.map((bytes) => blobId(bytes, format));
-  const unique = [...new Set(ids)];
+  const unique = [...new Set(ids)].filter((id) => !stored.has(id));
   if (unique.length === 0) return ids;
   const checked = await client.runner.run(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {
     cwd,

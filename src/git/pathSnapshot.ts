@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readFile, readlink, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** One path as it is on disk: absent, a file (bytes and mode bits) or a symbolic link. */
@@ -21,42 +21,39 @@ export interface PathSnapshot {
  */
 export async function snapshotPaths(root: string, paths: readonly string[]): Promise<PathSnapshot> {
   const entries = new Map<string, PathEntry>();
-  const folders = new Map<string, Promise<boolean>>();
+  const folders = new Map<string, boolean>();
   const isFolder = (folder: string) => {
     let known = folders.get(folder);
-    if (!known) {
-      known = lstat(path.join(root, folder)).then(
-        (found) => found.isDirectory(),
-        () => false,
-      );
+    if (known === undefined) {
+      known = lstatSync(path.join(root, folder), { throwIfNoEntry: false })?.isDirectory() ?? false;
       folders.set(folder, known);
     }
     return known;
   };
   const missingFolders = new Set<string>();
-  // Many paths at once (a keep writes thousands): one at a time, each await is a thread-pool trip.
-  await inParallel(paths, async (relative) => {
-    entries.set(relative, await readPathEntry(path.join(root, relative)));
+  await inChunks(paths, (relative) => {
+    entries.set(relative, readPathEntry(path.join(root, relative)));
     for (let folder = path.dirname(relative); folder !== '.' && folder !== '/'; folder = path.dirname(folder)) {
-      if (!(await isFolder(folder))) missingFolders.add(folder);
+      if (!isFolder(folder)) missingFolders.add(folder);
     }
   });
-  return {
-    root,
-    entries: new Map(paths.map((relative) => [relative, entries.get(relative) as PathEntry])),
-    missingFolders: [...missingFolders],
-  };
+  return { root, entries, missingFolders: [...missingFolders] };
 }
 
-const PARALLEL_FILES = 32;
+/** Files per slice of synchronous work: a few milliseconds, then the event loop gets a turn. */
+const FILES_PER_CHUNK = 64;
 
-/** Runs `each` over the items, at most PARALLEL_FILES at a time; rejects with the first failure. */
-export async function inParallel<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await each(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, items.length) }, worker));
+/**
+ * Runs `each` over the items synchronously, a chunk at a time, yielding to the event loop between
+ * chunks. Synchronous on purpose: a keep reads and writes thousands of small files, and the async
+ * fs API makes each of them several thread-pool trips (open, stat, read, close) — measured 5x
+ * slower for 2,400 files (190–270 ms against 35–56 ms). The chunks keep the host responsive.
+ */
+export async function inChunks<T>(items: readonly T[], each: (item: T) => void): Promise<void> {
+  for (let start = 0; start < items.length; start += FILES_PER_CHUNK) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    for (const item of items.slice(start, start + FILES_PER_CHUNK)) each(item);
+  }
 }
 
 /**
@@ -66,52 +63,59 @@ export async function inParallel<T>(items: readonly T[], each: (item: T) => Prom
 export async function restorePaths(snapshot: PathSnapshot): Promise<{ problems: string[]; rewritten: number }> {
   const problems: string[] = [];
   let rewritten = 0;
-  const put = (relative: string, was: PathEntry) =>
-    restoreEntry(path.join(snapshot.root, relative), was).then(
-      (changed) => {
-        if (changed) rewritten++;
-      },
-      (error: Error) => problems.push(`${relative}: ${error.message}`),
-    );
+  const put = ([relative, was]: [string, PathEntry]) => {
+    try {
+      if (restoreEntry(path.join(snapshot.root, relative), was)) rewritten++;
+    } catch (error) {
+      problems.push(`${relative}: ${(error as Error).message}`);
+    }
+  };
   // Files and links first (any order: none is inside another), then the folders that did not
   // exist, deepest first (only when empty), then what was there, each after its folders exist.
   const absent = [...snapshot.entries].filter(([, entry]) => entry.kind === 'absent');
-  await inParallel(absent, ([relative, was]) => put(relative, was));
+  await inChunks(absent, put);
   const folders = [...snapshot.missingFolders].sort((a, b) => b.split('/').length - a.split('/').length);
   for (const folder of folders) {
     // Only an empty folder goes: anything else in it is not ours to remove.
-    await rmdir(path.join(snapshot.root, folder)).catch(() => undefined);
+    try {
+      rmdirSync(path.join(snapshot.root, folder));
+    } catch {
+      // Not empty (or already gone): left as it is.
+    }
   }
   const present = [...snapshot.entries].filter(([, entry]) => entry.kind !== 'absent');
-  await inParallel(present, ([relative, was]) => put(relative, was));
+  await inChunks(present, put);
   return { problems, rewritten };
 }
 
 /** A path as it is now (a folder counts as absent: only files and links are snapshotted). */
-export async function readPathEntry(file: string): Promise<PathEntry> {
-  const found = await lstat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+export function readPathEntry(file: string): PathEntry {
+  let found: ReturnType<typeof lstatSync>;
+  try {
+    found = lstatSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
     throw error;
-  });
-  if (!found) return { kind: 'absent' };
-  if (found.isSymbolicLink()) return { kind: 'link', target: await readlink(file) };
-  if (found.isFile()) return { kind: 'file', bytes: await readFile(file), mode: found.mode & 0o777 };
+  }
+  if (found?.isSymbolicLink()) return { kind: 'link', target: readlinkSync(file) };
+  if (found?.isFile()) return { kind: 'file', bytes: readFileSync(file), mode: found.mode & 0o777 };
   // A folder where the patch names a file: git apply refuses that before writing anything.
   return { kind: 'absent' };
 }
 
 /** Puts one path back; true when it had to be changed. */
-async function restoreEntry(file: string, was: PathEntry): Promise<boolean> {
-  const now = await readPathEntry(file);
+function restoreEntry(file: string, was: PathEntry): boolean {
+  const now = readPathEntry(file);
   if (sameEntry(now, was)) return false;
-  if (now.kind !== 'absent') await rm(file);
+  if (now.kind !== 'absent') rmSync(file);
   if (was.kind === 'absent') return true;
-  await mkdir(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
   if (was.kind === 'link') {
-    await symlink(was.target, file);
+    symlinkSync(was.target, file);
   } else {
-    await writeFile(file, was.bytes);
-    await chmod(file, was.mode);
+    writeFileSync(file, was.bytes);
+    chmodSync(file, was.mode);
   }
   return true;
 }

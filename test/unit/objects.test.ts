@@ -36,5 +36,9 @@ describe('blob plumbing', () => {
     reset();
     await writeBlobs(service, repo, tempDir('scratch'), fresh);
     assert.equal(gitCalls().filter((line) => line.includes('hash-object')).length, 0, 'all present: nothing written');
+    reset();
+    const again = await writeBlobs(service, repo, tempDir('scratch'), [known, ...fresh], new Set(ids));
+    assert.deepEqual(again, ids.slice(0, 3), 'the same ids, computed here');
+    assert.deepEqual(gitCalls().filter((line) => !line.includes('rev-parse --show-object-format')), [], 'ids the caller knows are stored: git is not asked');
   });
 });

@@ -98,7 +98,9 @@ export async function writeKeepRecord(
       ...treeFiles('after', states.after),
     ];
     // Index entries name blobs the repository has (for clean files, the before side's bytes).
-    const stored = new Set([...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid));
+    const stored = new Set(
+      [...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid),
+    );
     const tree = await writeTree(service, cwd, scratch, files, stored);
     const message = `Agent Worktrees: keep of ${json.paths.length} path${json.paths.length === 1 ? '' : 's'} into ${record.target}`;
     const commit = await service.runner.run(['commit-tree', '-m', message, '--end-of-options', tree], {

@@ -39,6 +39,10 @@ describe('blob plumbing', () => {
     reset();
     const again = await writeBlobs(service, repo, tempDir('scratch'), [known, ...fresh], new Set(ids));
     assert.deepEqual(again, ids.slice(0, 3), 'the same ids, computed here');
-    assert.deepEqual(gitCalls().filter((line) => !line.includes('rev-parse --show-object-format')), [], 'ids the caller knows are stored: git is not asked');
+    assert.deepEqual(
+      gitCalls().filter((line) => !line.includes('rev-parse --show-object-format')),
+      [],
+      'ids the caller knows are stored: git is not asked',
+    );
   });
 });

@@ -1,7 +1,9 @@
-import { chmod, lstat, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import * as path from 'node:path';
-import { listTreeEntries, readBlobs, type TreeEntry } from '../git';
+import { inChunks, listTreeEntries, readBlobs, type TreeEntry, writeBlobs, writeTree } from '../git';
 import type { ChangedFile } from './agentChanges';
+import { BOOKKEEPING_IDENTITY } from './keepRecord';
 import type { GitService } from './service';
 
 // Keeping into a target whose own uncommitted edits touch the same files: per file, a three-way
@@ -70,34 +72,32 @@ export async function mergeDirtyFiles(
     cwd,
     [...originals.values(), ...kept.values()].map((entry) => entry.oid),
   );
-  const bytesOf = (entry: TreeEntry | undefined) => (entry ? (blobs.get(entry.oid) as Buffer) : Buffer.alloc(0));
+  const yours = new Map<string, Buffer>();
+  await inChunks(paths, (relative) => yours.set(relative, readFileSync(path.join(target, relative))));
+  const sides: MergeSides = {
+    base: (relative) => bytesOf(originals.get(relative), blobs),
+    yours,
+    agent: (relative) => bytesOf(kept.get(relative), blobs),
+  };
   const scratch = await mkdtemp(path.join(scratchRoot, 'merge-'));
   const merged: MergedFile[] = [];
   const unmergeable: Unmergeable[] = [];
   try {
+    const cleanly = await mergeInOneProcess(service, cwd, scratch, paths, { originals, kept, yours: sides.yours });
     for (const [index, relative] of paths.entries()) {
-      const [yours = '', base = '', agent = ''] = ['yours', 'base', 'agent'].map((side) =>
-        path.join(scratch, `${index}.${side}`),
+      const mode = mergedMode(
+        lstatSync(path.join(target, relative)).mode & 0o777,
+        originals.get(relative)?.mode,
+        kept.get(relative)?.mode,
       );
-      const ours = await lstat(path.join(target, relative));
-      await Promise.all([
-        writeFile(yours, await readFile(path.join(target, relative))),
-        writeFile(base, bytesOf(originals.get(relative))),
-        writeFile(agent, bytesOf(kept.get(relative))),
-      ]);
-      // Exit code: the number of conflicts (at most 127), or 255 when git refuses (binary content).
-      const result = await service.runner.run(['merge-file', '-p', ...LABELS, '--', yours, base, agent], {
-        cwd,
-        readOnly: true,
-        acceptExitCodes: [...Array.from({ length: 128 }, (_, count) => count), 255],
-      });
-      const conflictLines = result.exitCode > 0 && result.exitCode < 128 ? conflictBlocks(result.stdoutBytes) : [];
-      if (result.exitCode > 0 && conflictLines.length === 0) {
-        unmergeable.push({ path: relative, reason: result.stderr.trim() || 'git could not merge it' });
+      const bytes = cleanly?.get(relative);
+      if (bytes) {
+        merged.push({ path: relative, bytes, mode, conflictLines: [] });
         continue;
       }
-      const mode = mergedMode(ours.mode & 0o777, originals.get(relative)?.mode, kept.get(relative)?.mode);
-      merged.push({ path: relative, bytes: result.stdoutBytes, mode, conflictLines });
+      const result = await mergeOneFile(service, cwd, path.join(scratch, String(index)), relative, sides);
+      if ('reason' in result) unmergeable.push({ path: relative, reason: result.reason });
+      else merged.push({ path: relative, mode, ...result });
     }
     return { merged, unmergeable };
   } finally {
@@ -105,11 +105,121 @@ export async function mergeDirtyFiles(
   }
 }
 
+interface MergeSides {
+  readonly base: (relative: string) => Buffer;
+  readonly yours: ReadonlyMap<string, Buffer>;
+  readonly agent: (relative: string) => Buffer;
+}
+
+const bytesOf = (entry: TreeEntry | undefined, blobs: ReadonlyMap<string, Buffer>) =>
+  entry ? (blobs.get(entry.oid) as Buffer) : Buffer.alloc(0);
+
+/**
+ * git's own merge (ort, what `git merge` does, merge attributes included) of every path in one
+ * process, instead of one `git merge-file` per path (~7 ms each through the runner: 1.4 s for 200
+ * files). Used for one file too, so every keep merges the same way. Three trees
+ * holding only these paths (base, yours, agent; every file as 100644: modes are merged apart), two
+ * commits on a common parent, one `git merge-tree --write-tree`. Returns the merged bytes of the
+ * paths that merged cleanly; conflicted ones are merged again one by one (`git merge-file`, for
+ * markers labelled yours / agent). Undefined when this git has no `merge-tree --write-tree` (< 2.38).
+ */
+async function mergeInOneProcess(
+  service: GitService,
+  cwd: string,
+  scratch: string,
+  paths: readonly string[],
+  sides: {
+    readonly originals: ReadonlyMap<string, TreeEntry>;
+    readonly kept: ReadonlyMap<string, TreeEntry>;
+    readonly yours: ReadonlyMap<string, Buffer>;
+  },
+): Promise<Map<string, Buffer> | undefined> {
+  const yours = await writeBlobs(
+    service,
+    cwd,
+    scratch,
+    paths.map((relative) => sides.yours.get(relative) as Buffer),
+  );
+  const entries = (oidOf: (relative: string, index: number) => string | undefined) =>
+    paths.flatMap((relative, index) => {
+      const oid = oidOf(relative, index);
+      return oid ? [{ path: relative, mode: '100644', oid }] : [];
+    });
+  const [baseTree, yoursTree, agentTree] = await Promise.all([
+    writeTree(
+      service,
+      cwd,
+      path.join(scratch, 'base-index'),
+      entries((relative) => sides.originals.get(relative)?.oid),
+    ),
+    writeTree(
+      service,
+      cwd,
+      path.join(scratch, 'yours-index'),
+      entries((_, index) => yours[index]),
+    ),
+    writeTree(
+      service,
+      cwd,
+      path.join(scratch, 'agent-index'),
+      entries((relative) => sides.kept.get(relative)?.oid),
+    ),
+  ]);
+  const commit = async (tree: string, parent?: string) =>
+    (
+      await service.runner.run(['commit-tree', ...(parent ? ['-p', parent] : []), '-m', 'merge side', '--end-of-options', tree], {
+        cwd,
+        env: BOOKKEEPING_IDENTITY,
+      })
+    ).stdout.trim();
+  const base = await commit(baseTree);
+  const [yoursCommit, agentCommit] = await Promise.all([commit(yoursTree, base), commit(agentTree, base)]);
+  // Exit 1: conflicts (listed after the tree). 129: a git before 2.38 (usage of the old merge-tree).
+  const result = await service.runner.run(
+    ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', yoursCommit, agentCommit],
+    { cwd, acceptExitCodes: [0, 1, 129] },
+  );
+  if (result.exitCode === 129) return undefined;
+  const [tree = '', ...conflicted] = result.stdout.split('\0').filter(Boolean);
+  const conflicts = new Set(conflicted);
+  const clean = paths.filter((relative) => !conflicts.has(relative));
+  const mergedEntries = await listTreeEntries(service, cwd, tree, clean);
+  const mergedBlobs = await readBlobs(
+    service,
+    cwd,
+    [...mergedEntries.values()].map((entry) => entry.oid),
+  );
+  return new Map(clean.map((relative) => [relative, bytesOf(mergedEntries.get(relative), mergedBlobs)]));
+}
+
+/** One file through `git merge-file` (markers labelled yours / base / agent); a reason when git refuses. */
+async function mergeOneFile(
+  service: GitService,
+  cwd: string,
+  scratchPrefix: string,
+  relative: string,
+  sides: MergeSides,
+): Promise<{ bytes: Buffer; conflictLines: Array<[number, number]> } | { reason: string }> {
+  const [yours = '', base = '', agent = ''] = ['yours', 'base', 'agent'].map((side) => `${scratchPrefix}.${side}`);
+  writeFileSync(yours, sides.yours.get(relative) as Buffer);
+  writeFileSync(base, sides.base(relative));
+  writeFileSync(agent, sides.agent(relative));
+  // Exit code: the number of conflicts (at most 127), or 255 when git refuses (binary content).
+  const result = await service.runner.run(['merge-file', '-p', ...LABELS, '--', yours, base, agent], {
+    cwd,
+    readOnly: true,
+    acceptExitCodes: [...Array.from({ length: 128 }, (_, count) => count), 255],
+  });
+  const conflictLines = result.exitCode > 0 && result.exitCode < 128 ? conflictBlocks(result.stdoutBytes) : [];
+  if (result.exitCode > 0 && conflictLines.length === 0) return { reason: result.stderr.trim() || 'git could not merge it' };
+  return { bytes: result.stdoutBytes, conflictLines };
+}
+
 /** Writes a merged file over the target's copy (same inode kept; mode set as merged). */
-export async function writeMerged(target: string, file: MergedFile): Promise<void> {
+export function writeMerged(target: string, file: MergedFile): void {
   const destination = path.join(target, file.path);
-  await writeFile(destination, file.bytes);
-  await chmod(destination, file.mode);
+  writeFileSync(destination, file.bytes);
+  chmodSync(destination, file.mode);
 }
 
 /** Where each conflict block sits in the merged text: [first line, last line], 1-based. */

@@ -1,7 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { failureReason, firstMeaningfulLine, restoreIndex, restorePaths, samePath, snapshotIndex, snapshotPaths } from '../git';
+import {
+  failureReason,
+  firstMeaningfulLine,
+  inChunks,
+  listTreeEntries,
+  restoreIndex,
+  restorePaths,
+  samePath,
+  snapshotIndex,
+  snapshotPaths,
+} from '../git';
 import {
   type AgentChanges,
   type AgentWorktreeLocation,
@@ -181,8 +191,7 @@ async function applyAllOrNothing<T>(
   afterApply: (states: KeepStates) => Promise<T>,
 ): Promise<{ conflicts: string[]; landed: T }> {
   const paths = plan.touched;
-  const before = await snapshotPaths(target, paths);
-  const indexBefore = await snapshotIndex(service, target, paths);
+  const [before, indexBefore] = await Promise.all([snapshotPaths(target, paths), snapshotIndex(service, target, paths)]);
   /** Puts the paths back (and their index entries when `index`); returns what could not be. */
   const restore = async (index: boolean) => {
     const { problems, rewritten } = await restorePaths(before);
@@ -210,14 +219,20 @@ async function applyAllOrNothing<T>(
       ? await applyPatch(service, target, plan.patchFile, paths, options, { restore, unstage })
       : [];
     // The merged files: the working tree only (their index entries, the user's, stay as they are).
-    for (const file of plan.merged) await writeMerged(target, file);
+    await inChunks(plan.merged, (file) => writeMerged(target, file));
     // Written bytes have new times: refresh the stat cache, or git would re-hash them needlessly.
     if (plan.merged.length > 0)
       await service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] });
     conflicts.push(...plan.merged.filter((file) => file.conflictLines.length > 0).map((file) => file.path));
     applied = true;
-    const [after, indexAfter] = await Promise.all([snapshotPaths(target, paths), snapshotIndex(service, target, paths)]);
-    const landed = await afterApply({ before, indexBefore, after, indexAfter });
+    // The kept tree's blobs are stored: most written files are those bytes (the record need not ask).
+    const [after, indexAfter, kept] = await Promise.all([
+      snapshotPaths(target, paths),
+      snapshotIndex(service, target, paths),
+      listTreeEntries(service, target, plan.keptTree, paths),
+    ]);
+    const stored = new Set([...kept.values()].map((entry) => entry.oid));
+    const landed = await afterApply({ before, indexBefore, after, indexAfter, stored });
     return { conflicts, landed };
   } catch (error) {
     const problems = await restore(true);

@@ -12,6 +12,8 @@ export interface KeepStates {
   readonly indexBefore: IndexSnapshot;
   readonly after: PathSnapshot;
   readonly indexAfter: IndexSnapshot;
+  /** Blob ids known to be stored (the kept tree's): the record does not ask git about them. */
+  readonly stored?: ReadonlySet<string>;
 }
 
 export const DEFAULT_UNDO_LIMIT = 10;

@@ -9,6 +9,7 @@ import {
   readBlobs,
   type TreeEntry,
   writeBlobs,
+  writeTree,
 } from '../git';
 import type { AgentMetadata } from './agentMetadata';
 import type { GitService } from './service';
@@ -77,6 +78,7 @@ export async function writeKeepRecord(
     readonly after: PathSnapshot;
     readonly indexBefore: IndexSnapshot;
     readonly indexAfter: IndexSnapshot;
+    readonly stored?: ReadonlySet<string>;
   },
 ): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-record-'));
@@ -98,10 +100,11 @@ export async function writeKeepRecord(
       ...treeFiles('after', states.after),
     ];
     // Index entries name blobs the repository has (for clean files, the before side's bytes).
-    const stored = new Set(
-      [...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid),
-    );
-    const tree = await writeTree(service, cwd, scratch, files, stored);
+    const stored = new Set([
+      ...(states.stored ?? []),
+      ...[...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid),
+    ]);
+    const tree = await writeRecordTree(service, cwd, scratch, files, stored);
     const message = `Agent Worktrees: keep of ${json.paths.length} path${json.paths.length === 1 ? '' : 's'} into ${record.target}`;
     const commit = await service.runner.run(['commit-tree', '-m', message, '--end-of-options', tree], {
       cwd,
@@ -143,14 +146,18 @@ export async function readKeepRecord(service: GitService, cwd: string, ref: stri
   return { ref, ...json };
 }
 
-/** The before and after states of a record: bytes from its trees, index entries from its lists. */
+/**
+ * The before and after states of a record: the before side's bytes (what Undo writes back), the
+ * after side as tree entries only (Undo compares ids: its bytes need not be read), index entries
+ * from its lists.
+ */
 export async function readRecordStates(
   service: GitService,
   cwd: string,
   record: KeepRecord,
 ): Promise<{
   before: Map<string, PathEntry>;
-  after: Map<string, PathEntry>;
+  after: Map<string, TreeEntry | undefined>;
   indexBefore: IndexSnapshot;
   indexAfter: IndexSnapshot;
 }> {
@@ -160,18 +167,19 @@ export async function readRecordStates(
     ...record.paths.flatMap((relative) => [`before/${relative}`, `after/${relative}`]),
   ];
   const entries = await listTreeEntries(service, cwd, record.ref, names);
+  const wanted = ['index-before', 'index-after', ...record.paths.map((relative) => `before/${relative}`)];
   const blobs = await readBlobs(
     service,
     cwd,
-    [...entries.values()].map((entry) => entry.oid),
+    wanted.flatMap((name) => entries.get(name)?.oid ?? []),
   );
-  const side = (name: 'before' | 'after') =>
-    new Map(record.paths.map((relative) => [relative, pathEntry(entries.get(`${name}/${relative}`), blobs)]));
+  const before = new Map(record.paths.map((relative) => [relative, pathEntry(entries.get(`before/${relative}`), blobs)]));
+  const after = new Map(record.paths.map((relative) => [relative, entries.get(`after/${relative}`)]));
   const index = (name: string): IndexSnapshot => ({
     paths: record.paths,
     entries: decodeIndex(blobs.get(entries.get(name)?.oid ?? '') ?? Buffer.alloc(0)),
   });
-  return { before: side('before'), after: side('after'), indexBefore: index('index-before'), indexAfter: index('index-after') };
+  return { before, after, indexBefore: index('index-before'), indexAfter: index('index-after') };
 }
 
 function pathEntry(entry: TreeEntry | undefined, blobs: ReadonlyMap<string, Buffer>): PathEntry {
@@ -190,8 +198,8 @@ function treeFiles(side: string, snapshot: PathSnapshot): Array<{ name: string; 
   });
 }
 
-/** Blobs for every file (only those the repository lacks are written), then a tree from a temporary index. */
-async function writeTree(
+/** Blobs for every file (only those the repository lacks are written), then a tree of them. */
+async function writeRecordTree(
   service: GitService,
   cwd: string,
   scratch: string,
@@ -205,10 +213,8 @@ async function writeTree(
     files.map((file) => file.bytes),
     stored,
   );
-  const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
-  const info = files.map((file, index) => `${file.mode} ${oids[index]}\t${file.name}\0`).join('');
-  await service.runner.run(['update-index', '-z', '--add', '--index-info'], { cwd, env, input: Buffer.from(info) });
-  return (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim();
+  const entries = files.map((file, index) => ({ path: file.name, mode: file.mode, oid: oids[index] as string }));
+  return writeTree(service, cwd, path.join(scratch, 'index'), entries);
 }
 
 /** Index entries as `<mode> <oid> <path>\0` records (paths may hold any byte but NUL). */

@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import {
+  blobId,
   failureReason,
   type IndexSnapshot,
-  inChunks,
+  objectFormat,
   type PathEntry,
-  readPathEntry,
+  type PathSnapshot,
   restoreIndex,
   restorePaths,
   snapshotIndex,
   snapshotPaths,
+  type TreeEntry,
 } from '../git';
 import { type AgentMetadata, keptRefName, METADATA_FILE, readAgentMetadata, writeAgentMetadata } from './agentMetadata';
 import {
@@ -72,15 +74,18 @@ export async function undoKeep(
     });
     await requireTarget(service, record, commonDir);
     const agent = await agentOf(record, commonDir, options.force === true);
-    const states = await readRecordStates(service, commonDir, record);
-    await refuseChangedSince(service, record, states);
-    const current = {
-      paths: await snapshotPaths(record.target, record.paths),
-      index: await snapshotIndex(service, record.target, record.paths),
-    };
+    // The paths as they are now, read once: checked against the record, then what a failure puts
+    // back. Read while git reads the record (another process: the two overlap).
+    const [states, paths, index] = await Promise.all([
+      readRecordStates(service, commonDir, record),
+      snapshotPaths(record.target, record.paths),
+      snapshotIndex(service, record.target, record.paths),
+    ]);
+    const current = { paths, index };
+    await refuseChangedSince(service, record, states, current);
     let keptMoved = false;
     try {
-      await restoreState(service, record.target, beforeSnapshot(record, states.before), states.indexBefore);
+      await restoreState(service, record.target, beforeSnapshot(record, states.before), states.indexBefore, current.paths);
       if (agent) {
         await moveKeptBack(service, commonDir, record, agent);
         keptMoved = true;
@@ -150,16 +155,15 @@ async function agentOf(
 async function refuseChangedSince(
   service: GitService,
   record: KeepRecord,
-  states: { after: ReadonlyMap<string, PathEntry>; indexAfter: IndexSnapshot },
+  states: { after: ReadonlyMap<string, TreeEntry | undefined>; indexAfter: IndexSnapshot },
+  current: { paths: PathSnapshot; index: IndexSnapshot },
 ): Promise<void> {
-  const index = await snapshotIndex(service, record.target, record.paths);
-  const changedSet = new Set<string>();
-  await inChunks(record.paths, (relative) => {
-    const now = readPathEntry(path.join(record.target, relative));
-    const sameIndex = JSON.stringify(index.entries.get(relative)) === JSON.stringify(states.indexAfter.entries.get(relative));
-    if (!sameContent(now, states.after.get(relative) ?? { kind: 'absent' }) || !sameIndex) changedSet.add(relative);
+  const format = await objectFormat(service, record.target);
+  const changed = record.paths.filter((relative) => {
+    const sameIndex =
+      JSON.stringify(current.index.entries.get(relative)) === JSON.stringify(states.indexAfter.entries.get(relative));
+    return !sameIndex || !asRecorded(current.paths.entries.get(relative), states.after.get(relative), format);
   });
-  const changed = record.paths.filter((relative) => changedSet.has(relative));
   if (changed.length > 0) {
     throw new WorktreeOperationError(
       'blocked',
@@ -168,11 +172,12 @@ async function refuseChangedSince(
   }
 }
 
-function sameContent(a: PathEntry, b: PathEntry): boolean {
-  if (a.kind !== b.kind) return false;
-  if (a.kind === 'link' && b.kind === 'link') return a.target === b.target;
-  if (a.kind === 'file' && b.kind === 'file') return a.bytes.equals(b.bytes) && (a.mode & 0o111) === (b.mode & 0o111);
-  return true;
+/** Whether a path is as the record's tree entry says: absent, or the same blob id and exec bit or link. */
+function asRecorded(now: PathEntry | undefined, recorded: TreeEntry | undefined, format: 'sha1' | 'sha256'): boolean {
+  if (!now || now.kind === 'absent' || !recorded) return (!now || now.kind === 'absent') && !recorded;
+  if (now.kind === 'link') return recorded.mode === '120000' && blobId(Buffer.from(now.target), format) === recorded.oid;
+  const mode = now.mode & 0o111 ? '100755' : '100644';
+  return recorded.mode === mode && blobId(now.bytes, format) === recorded.oid;
 }
 
 function beforeSnapshot(record: KeepRecord, before: ReadonlyMap<string, PathEntry>) {
@@ -189,8 +194,9 @@ async function restoreState(
   target: string,
   paths: Parameters<typeof restorePaths>[0],
   index: IndexSnapshot,
+  current?: PathSnapshot,
 ): Promise<void> {
-  const { problems } = await restorePaths(paths);
+  const { problems } = await restorePaths(paths, current);
   if (problems.length > 0) throw new Error(problems.join('; '));
   await restoreIndex(service, target, index);
   await service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] });

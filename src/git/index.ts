@@ -22,6 +22,7 @@ export {
   readBlobs,
   type TreeEntry,
   writeBlobs,
+  writeTree,
 } from './objects';
 export { parseStatusV2, parseWorktreeList } from './parsers';
 export { inChunks, type PathEntry, type PathSnapshot, readPathEntry, restorePaths, snapshotPaths } from './pathSnapshot';

@@ -1,4 +1,5 @@
 import type { GitClient } from './gitClient';
+import { objectFormat } from './objects';
 
 /** The index entries (mode and object id) some paths of a worktree have now; absent paths have none. */
 export interface IndexSnapshot {
@@ -28,12 +29,17 @@ export async function snapshotIndex(service: GitClient, cwd: string, paths: read
   return { paths, entries };
 }
 
-/** Puts the entries back exactly: paths that had none are dropped, the others get theirs again. */
-export async function restoreIndex(service: GitClient, cwd: string, snapshot: IndexSnapshot): Promise<void> {
-  const git = (args: string[]) => service.runner.run(args, { cwd });
-  const absent = snapshot.paths.filter((relative) => !snapshot.entries.has(relative));
-  if (absent.length > 0) await git(['update-index', '--force-remove', '--', ...absent]);
-  // `--cacheinfo <mode>,<oid>,<path>`: the path is everything after the second comma.
-  const cacheinfo = [...snapshot.entries].flatMap(([relative, { mode, oid }]) => ['--cacheinfo', `${mode},${oid},${relative}`]);
-  if (cacheinfo.length > 0) await git(['update-index', '--add', ...cacheinfo]);
+/**
+ * Puts the entries back exactly: paths that had none are dropped, the others get theirs again. One
+ * `update-index --index-info` on stdin (mode 0 drops a path), however many paths: as arguments,
+ * thousands of them were slow and could pass the system's limit on a command line.
+ */
+export async function restoreIndex(client: GitClient, cwd: string, snapshot: IndexSnapshot): Promise<void> {
+  if (snapshot.paths.length === 0) return;
+  const zero = '0'.repeat((await objectFormat(client, cwd)) === 'sha256' ? 64 : 40);
+  const records = snapshot.paths.map((relative) => {
+    const entry = snapshot.entries.get(relative);
+    return entry ? `${entry.mode} ${entry.oid}\t${relative}\0` : `0 ${zero}\t${relative}\0`;
+  });
+  await client.runner.run(['update-index', '-z', '--index-info'], { cwd, input: Buffer.from(records.join('')) });
 }

@@ -127,3 +127,19 @@ export async function writeBlobs(
   }
   return ids;
 }
+
+/**
+ * A tree holding exactly these entries (paths with folders; blobs must be stored), built in a
+ * scratch index (`indexFile`, which must not exist yet) so the worktree's own index is never touched.
+ */
+export async function writeTree(
+  client: GitClient,
+  cwd: string,
+  indexFile: string,
+  entries: ReadonlyArray<{ readonly path: string; readonly mode: string; readonly oid: string }>,
+): Promise<string> {
+  const env = { GIT_INDEX_FILE: indexFile };
+  const info = entries.map((entry) => `${entry.mode} ${entry.oid}\t${entry.path}\0`).join('');
+  await client.runner.run(['update-index', '-z', '--add', '--index-info'], { cwd, env, input: Buffer.from(info) });
+  return (await client.runner.run(['write-tree'], { cwd, env })).stdout.trim();
+}

@@ -69,13 +69,17 @@ export async function inChunks<T>(items: readonly T[], each: (item: T) => void):
 /**
  * Puts every snapshotted path back: files and links rewritten where they differ, paths that were
  * absent removed, folders that did not exist removed when empty. Returns what could not be restored.
+ * `current`: the paths as the caller read them just now (not read again to compare).
  */
-export async function restorePaths(snapshot: PathSnapshot): Promise<{ problems: string[]; rewritten: number }> {
+export async function restorePaths(
+  snapshot: PathSnapshot,
+  current?: PathSnapshot,
+): Promise<{ problems: string[]; rewritten: number }> {
   const problems: string[] = [];
   let rewritten = 0;
   const put = ([relative, was]: [string, PathEntry]) => {
     try {
-      if (restoreEntry(path.join(snapshot.root, relative), was)) rewritten++;
+      if (restoreEntry(path.join(snapshot.root, relative), was, current?.entries.get(relative))) rewritten++;
     } catch (error) {
       problems.push(`${relative}: ${(error as Error).message}`);
     }
@@ -115,8 +119,8 @@ export function readPathEntry(file: string): PathEntry {
 }
 
 /** Puts one path back; true when it had to be changed. */
-function restoreEntry(file: string, was: PathEntry): boolean {
-  const now = readPathEntry(file);
+function restoreEntry(file: string, was: PathEntry, known: PathEntry | undefined): boolean {
+  const now = known ?? readPathEntry(file);
   if (sameEntry(now, was)) return false;
   if (now.kind !== 'absent') rmSync(file);
   if (was.kind === 'absent') return true;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, getAgentChanges, keep, WorktreeOperationError } from '../../src/agents';
-import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+import { createAgentWorktree, type GitService, getAgentChanges, keep, WorktreeOperationError } from '../../src/agents';
+import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 const lines = (count: number, tag = '') => Array.from({ length: count }, (_, i) => `line ${i + 1}${tag}`).join('\n') + '\n';
 const edit = (text: string, line: number, replacement: string) =>
@@ -14,12 +15,33 @@ const edit = (text: string, line: number, replacement: string) =>
 
 /** A repository with a 20-line file and a second file, and an agent worktree from it. */
 async function setup() {
+  return setupWith(0);
+}
+
+/** The same, with `many` more 20-line files under many/ (line tags name the file). */
+async function setupWith(many: number) {
   const repo = createRepo('dirty-target');
   commitFile(repo, 'notes.txt', lines(20));
   commitFile(repo, 'other.txt', 'other\n');
-  const { service } = recordingService();
+  for (let i = 0; i < many; i++) write(repo, `many/file-${i}.txt`, lines(20, ` of ${i}`));
+  if (many > 0) {
+    git(repo, 'add', 'many');
+    git(repo, 'commit', '--quiet', '-m', 'many files');
+  }
+  const { service, runner } = recordingService();
   const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
-  return { repo, service, agent };
+  return { repo, service, runner, agent };
+}
+
+/** The argument lists of every git call from now on. */
+function recordingCalls(service: GitService) {
+  const calls: string[][] = [];
+  const run = service.runner.run.bind(service.runner);
+  service.runner.run = (args, options) => {
+    calls.push([...args]);
+    return run(args, options);
+  };
+  return () => calls;
 }
 
 const read = (root: string, relative: string) => readFileSync(path.join(root, relative), 'utf8');
@@ -184,5 +206,61 @@ describe('keep into a target with its own uncommitted edits (three-way, per file
     writeFileSync(path.join(refs, 'agent.lock'), ''); // a crashed git's stale ref lock
     await assert.rejects(keep(service, agent.path), /Nothing was kept/);
     assert.deepEqual(targetState(repo, ['notes.txt', 'other.txt']), before);
+  });
+
+  /** Twelve files the user edited at the top; the agent edits each at the bottom, two of them at the top too. */
+  async function manyDirtyFiles() {
+    const { repo, service, runner, agent } = await setupWith(12);
+    const names = Array.from({ length: 12 }, (_, i) => `many/file-${i}.txt`);
+    for (const [i, name] of names.entries()) {
+      write(repo, name, edit(lines(20, ` of ${i}`), 1, `the user’s 1 of ${i}`));
+      const agentText = edit(lines(20, ` of ${i}`), 20, `the agent’s 20 of ${i}`);
+      write(agent.path, name, i < 2 ? edit(agentText, 1, `the agent’s 1 of ${i}`) : agentText);
+    }
+    return { repo, service, runner, agent, names };
+  }
+
+  /** What `git merge-file` says for each file, computed apart: the reference for both ways of merging. */
+  function expectedMerges(repo: string, agentPath: string, names: readonly string[]) {
+    const scratch = tempDir('expected');
+    return names.map((name) => {
+      const sides = [read(repo, name), git(repo, 'show', `HEAD:${name}`), read(agentPath, name)];
+      for (const [index, text] of sides.entries()) writeFileSync(path.join(scratch, String(index)), text);
+      const merged = spawnSync('git', ['merge-file', '-p', '-L', 'yours', '-L', 'base', '-L', 'agent', '0', '1', '2'], {
+        cwd: scratch,
+        encoding: 'utf8',
+      });
+      return merged.stdout;
+    });
+  }
+
+  test('many files: one git merge-tree for all, git merge-file only for the conflicted ones; the bytes git gives', async () => {
+    const { repo, service, agent, names } = await manyDirtyFiles();
+    const expected = expectedMerges(repo, agent.path, names);
+    const calls = recordingCalls(service);
+    const result = await keep(service, agent.path, { allowConflicts: true });
+    assert.deepEqual([...result.conflicts].sort(), names.slice(0, 2));
+    assert.deepEqual(
+      names.map((name) => read(repo, name)),
+      expected,
+    );
+    assert.equal(calls().filter((args) => args[0] === 'merge-tree').length, 1);
+    assert.equal(calls().filter((args) => args[0] === 'merge-file').length, 2, 'only the two conflicted files');
+  });
+
+  test('a git before 2.38 (no merge-tree --write-tree): the same result, one git merge-file per file', async () => {
+    const { repo, service, runner, agent, names } = await manyDirtyFiles();
+    const expected = expectedMerges(repo, agent.path, names);
+    const run = runner.run.bind(runner);
+    // A real usage error (exit 129), as an old git gives for --write-tree.
+    runner.run = (args, options) => run(args[0] === 'merge-tree' ? ['merge-tree', '--no-such-option'] : args, options);
+    const calls = recordingCalls(service);
+    const result = await keep(service, agent.path, { allowConflicts: true });
+    assert.deepEqual([...result.conflicts].sort(), names.slice(0, 2));
+    assert.deepEqual(
+      names.map((name) => read(repo, name)),
+      expected,
+    );
+    assert.equal(calls().filter((args) => args[0] === 'merge-file').length, names.length);
   });
 });

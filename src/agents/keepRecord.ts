@@ -7,6 +7,7 @@ import {
   type PathEntry,
   type PathSnapshot,
   readBlobs,
+  readBlobsNamed,
   type TreeEntry,
   writeBlobs,
   writeTree,
@@ -130,17 +131,25 @@ export async function listKeepRecords(
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split('\0') as [string, string]);
-  const records = await Promise.all(refs.map(([ref, commit]) => readKeepRecord(service, cwd, ref, commit)));
+  // Every record.json in one cat-file (by `<commit>:record.json`), not two processes per record.
+  const blobs = await readBlobsNamed(
+    service,
+    cwd,
+    refs.map(([, commit]) => `${commit}:record.json`),
+  );
+  const records = refs.map(([ref, commit]) => parseRecord(ref, blobs.get(`${commit}:record.json`)?.bytes));
   // Newest first across targets (a ref name sorts by time only within its target).
   return records.sort((a, b) => b.at.localeCompare(a.at) || b.ref.localeCompare(a.ref));
 }
 
 /** The record behind a ref (its record.json). */
-export async function readKeepRecord(service: GitService, cwd: string, ref: string, commit?: string): Promise<KeepRecord> {
-  const entries = await listTreeEntries(service, cwd, commit ?? ref, ['record.json']);
-  const entry = entries.get('record.json');
-  if (!entry) throw new Error(`${ref} is not a keep record`);
-  const bytes = (await readBlobs(service, cwd, [entry.oid])).get(entry.oid) as Buffer;
+export async function readKeepRecord(service: GitService, cwd: string, ref: string): Promise<KeepRecord> {
+  const name = `${ref}:record.json`;
+  return parseRecord(ref, (await readBlobsNamed(service, cwd, [name])).get(name)?.bytes);
+}
+
+function parseRecord(ref: string, bytes: Buffer | undefined): KeepRecord {
+  if (!bytes) throw new Error(`${ref} is not a keep record`);
   const { version, ...json } = JSON.parse(bytes.toString('utf8')) as RecordJson;
   if (version !== 1 || !Array.isArray(json.paths)) throw new Error(`${ref} is a keep record of an unknown format`);
   return { ref, ...json };

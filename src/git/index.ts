@@ -20,6 +20,7 @@ export {
   objectFormat,
   parseTreeEntries,
   readBlobs,
+  readBlobsNamed,
   type TreeEntry,
   writeBlobs,
   writeTree,

@@ -41,28 +41,49 @@ export function parseTreeEntries(output: string): Map<string, TreeEntry> {
   return entries;
 }
 
-/** The bytes of these blobs, read in one `cat-file --batch`. A missing object is an error. */
+/** The bytes of these blobs (one `cat-file --batch`); a missing or non-blob id is an error. */
 export async function readBlobs(client: GitClient, cwd: string, oids: readonly string[]): Promise<Map<string, Buffer>> {
-  const blobs = new Map<string, Buffer>();
-  const wanted = [...new Set(oids)];
+  const found = await readBlobsNamed(client, cwd, oids);
+  for (const [oid, blob] of found) {
+    if (!blob || blob.oid !== oid) throw new Error(`git cat-file could not read blob ${oid}`);
+  }
+  return new Map([...found].map(([oid, blob]) => [oid, (blob as { bytes: Buffer }).bytes]));
+}
+
+/**
+ * Blobs by any object name (`<commit>:<path>` too; names hold no newline), one `cat-file --batch`:
+ * each with its id, or undefined when there is no such blob.
+ */
+export async function readBlobsNamed(
+  client: GitClient,
+  cwd: string,
+  names: readonly string[],
+): Promise<Map<string, { readonly oid: string; readonly bytes: Buffer } | undefined>> {
+  const blobs = new Map<string, { oid: string; bytes: Buffer } | undefined>();
+  const wanted = [...new Set(names)];
   if (wanted.length === 0) return blobs;
+  if (wanted.some((name) => name.includes('\n'))) throw new Error('an object name holds a newline');
   const result = await client.runner.run(['cat-file', '--batch'], {
     cwd,
     readOnly: true,
     input: Buffer.from(`${wanted.join('\n')}\n`),
   });
-  // `<oid> <type> <size>\n<bytes>\n` per object, in the order asked; `<oid> missing\n` when absent.
+  // `<oid> <type> <size>\n<bytes>\n` per object, in the order asked; `<name> missing\n` (or
+  // `ambiguous`) when there is none.
   const output = result.stdoutBytes;
   let offset = 0;
-  for (const oid of wanted) {
+  for (const name of wanted) {
     const headerEnd = output.indexOf(0x0a, offset);
-    const header = output.subarray(offset, headerEnd).toString('latin1').split(' ');
-    if (headerEnd < 0 || header[0] !== oid || header[1] !== 'blob') {
-      throw new Error(`git cat-file could not read blob ${oid} (${header.slice(1).join(' ') || 'no output'})`);
+    if (headerEnd < 0) throw new Error(`git cat-file gave no answer for ${name}`);
+    const [oid = '', type = '', size = ''] = output.subarray(offset, headerEnd).toString('latin1').split(' ');
+    if (size === '') {
+      blobs.set(name, undefined);
+      offset = headerEnd + 1;
+      continue;
     }
-    const size = Number(header[2]);
-    blobs.set(oid, output.subarray(headerEnd + 1, headerEnd + 1 + size));
-    offset = headerEnd + 1 + size + 1;
+    const end = headerEnd + 1 + Number(size);
+    blobs.set(name, type === 'blob' ? { oid, bytes: output.subarray(headerEnd + 1, end) } : undefined);
+    offset = end + 1;
   }
   return blobs;
 }

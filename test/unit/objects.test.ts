@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { blobId, readBlobs, writeBlobs } from '../../src/git';
-import { commitFile, createRepo, recordingService, tempDir } from './helpers/gitFixture';
+import { blobId, readBlobs, readBlobsNamed, writeBlobs } from '../../src/git';
+import { commitFile, createRepo, git, recordingService, tempDir } from './helpers/gitFixture';
 
 describe('blob plumbing', () => {
   test('blobId is the id git gives the same bytes (sha1 and sha256)', () => {
@@ -44,5 +44,19 @@ describe('blob plumbing', () => {
       [],
       'ids the caller knows are stored: git is not asked',
     );
+  });
+
+  test('readBlobsNamed reads by <commit>:<path> in one process; no such blob (missing, a tree) is undefined', async () => {
+    const repo = createRepo('named');
+    commitFile(repo, 'dir/known.txt', 'known bytes\n');
+    const { service, gitCalls, reset } = recordingService();
+    reset();
+    const found = await readBlobsNamed(service, repo, ['HEAD:dir/known.txt', 'HEAD:nothing-here', 'HEAD:dir']);
+    assert.equal(found.get('HEAD:dir/known.txt')?.bytes.toString(), 'known bytes\n');
+    assert.equal(found.get('HEAD:dir/known.txt')?.oid, git(repo, 'rev-parse', 'HEAD:dir/known.txt').trim());
+    assert.equal(found.get('HEAD:nothing-here'), undefined);
+    assert.equal(found.get('HEAD:dir'), undefined);
+    assert.equal(gitCalls().length, 1);
+    await assert.rejects(readBlobs(service, repo, ['0'.repeat(40)]), /could not read blob/);
   });
 });

@@ -193,13 +193,20 @@ export class World {
     }
   }
 
-  /** After an undo: what the keep had delivered and the target no longer has is the agent's again. */
+  /**
+   * After an undo: what the keep had delivered and the target no longer has is the agent's again;
+   * when the agent worktree no longer has it either (a forced undo: its folder was gone), the
+   * worktrees still holding a copy (brought along as uncommitted changes) answer for it.
+   */
   private handBack(agent: string, target: string, after: Scan): void {
+    const locations = after.worktrees.filter((worktree) => !worktree.gone).map((worktree) => worktree.path);
     for (const [token, custodians] of this.custody) {
       if (this.delivered.get(token) !== `${agent}\0${target}` || isCurrentIn(after.tokens.get(token), target)) continue;
-      if (!isCurrentIn(after.tokens.get(token), agent)) continue;
-      custodians.delete(target);
-      custodians.add(agent);
+      const holders = isCurrentIn(after.tokens.get(token), agent)
+        ? [agent]
+        : locations.filter((location) => isCurrentIn(after.tokens.get(token), location));
+      if (holders.length === 0) continue;
+      this.custody.set(token, new Set(holders));
       this.delivered.delete(token);
     }
   }

@@ -225,3 +225,23 @@ test('a keep under a ref-lock fault that leaves every file out keeps nothing, an
     new Keep(0, 'all', false, false, 0, true, false, true),
   ]);
 });
+
+test('a forced undo of a keep whose content a second agent worktree also holds, then that copy deleted by hand', async () => {
+  // The fuzzer's own model (not the product) was wrong here: after the forced undo (the first agent
+  // worktree's folder was gone) the kept content lived on only as the copy a2 was created with, but
+  // custody stayed with main, which no longer had it; the user's deletion of a2's folder then looked
+  // like a later step losing it.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'modify', 0, 0),
+    new Keep(0, 'all', false, false, 0, true, false, false),
+    new DeleteFolder(0),
+    new Create(true, false),
+    new UndoKeep(0, true),
+    new DeleteFolder(0),
+    new Keep(0, 'all', false, false, 0, true, false, true),
+    new AgentCommit(0, false),
+    new Fault('ref-lock', 0, false),
+    new Fault('ref-lock', 0, false),
+  ]);
+});

@@ -29,7 +29,7 @@ export {
 export { countSection, selectHunks, splitHunks, splitPatch } from './hunks';
 export { type KeepOptions, type KeepResult, keep } from './keep';
 export { DEFAULT_UNDO_LIMIT } from './keepBookkeeping';
-export { suggestCommitMessage } from './keepCommit';
+export { landingChoices, suggestCommitMessage } from './keepCommit';
 export { asOperationError, type KeepConsent, type OperationErrorCode, WorktreeOperationError } from './operationErrors';
 export {
   describeBlocked,

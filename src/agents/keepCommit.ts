@@ -20,25 +20,46 @@ export async function defaultCommitMessage(
   metadata: AgentMetadata,
   changes: Pick<AgentChanges, 'from'>,
 ): Promise<string> {
-  const log = await service.runner.run(['log', '--no-color', '--format=%s', '--end-of-options', `${changes.from}..HEAD`, '--'], {
-    cwd: agentPath,
-    readOnly: true,
-  });
-  const subjects = log.stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .reverse();
+  return messageFrom(metadata, await commitSubjects(service, agentPath, changes.from));
+}
+
+function messageFrom(metadata: AgentMetadata, subjects: readonly string[]): string {
   const subject = metadata.task?.split('\n')[0]?.trim() || subjects[0] || 'Keep the agent’s changes';
   const body = subjects.filter((line) => line !== subject).map((line) => `- ${line}`);
   return body.length > 0 ? `${subject}\n\n${body.join('\n')}\n` : `${subject}\n`;
 }
 
+/** The subjects of the agent's commits after `from`, oldest first. */
+async function commitSubjects(service: GitService, agentPath: string, from: string): Promise<string[]> {
+  const log = await service.runner.run(['log', '--no-color', '--format=%s', '--end-of-options', `${from}..HEAD`, '--'], {
+    cwd: agentPath,
+    readOnly: true,
+  });
+  return log.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .reverse();
+}
+
 /** The message Keep and Commit would offer for this agent worktree now (for a prompt to prefill). */
 export async function suggestCommitMessage(service: GitService, worktreePath: string): Promise<string> {
+  return (await landingChoices(service, worktreePath)).commitMessage;
+}
+
+/**
+ * What the review panel says before any click: Keep and Commit's message, and the commits
+ * Cherry-pick would bring (none once part of the work was kept: its commits no longer land as
+ * they are, and `cherryPickAgentCommits` refuses).
+ */
+export async function landingChoices(
+  service: GitService,
+  worktreePath: string,
+): Promise<{ commitMessage: string; pickable: string[] }> {
   const found = await locateAgentWorktree(service, worktreePath);
   const metadata = await requireAgentMetadata(found);
-  return defaultCommitMessage(service, found.topLevel, metadata, { from: metadata.keptUpTo ?? metadata.baseCommit });
+  const subjects = await commitSubjects(service, found.topLevel, metadata.keptUpTo ?? metadata.baseCommit);
+  return { commitMessage: messageFrom(metadata, subjects), pickable: metadata.keptUpTo ? [] : subjects };
 }
 
 /** Keep and Commit refuses, before anything is written, when a kept file holds uncommitted edits of the user's. */

@@ -53,6 +53,20 @@ export interface ReviewData {
    * button says. The page never names a keep; the host undoes its own record of the newest one.
    */
   readonly lastKeep?: LastKeep;
+  /** How the work can land in the target besides a plain Keep (shown before any click). */
+  readonly landing?: Landing;
+}
+
+/** Keep, Keep and Commit, Cherry-pick: what each would do here, for the page to say before a click. */
+export interface Landing {
+  /** A plain keep leaves the changes staged (setting `agentWorktrees.keepStaged`), else unstaged. */
+  readonly staged: boolean;
+  /** The target's branch (undefined: a detached HEAD there). */
+  readonly targetBranch: string | undefined;
+  /** Keep and Commit's message, prefilled: the task, and the agent's commit subjects as the body. */
+  readonly commitMessage: string;
+  /** The agent's commits Cherry-pick would bring, oldest first (subjects); empty when it cannot. */
+  readonly pickable: readonly string[];
 }
 
 export interface LastKeep {
@@ -83,8 +97,11 @@ export type PageMessage =
       readonly capture: string;
       readonly files: readonly string[];
       readonly hunks: Readonly<Record<string, readonly number[]>>;
+      /** Keep and Commit: commit the kept files with this message. */
+      readonly commitMessage?: string;
     }
-  | { readonly type: 'keepAll'; readonly requestId: number; readonly capture: string }
+  | { readonly type: 'keepAll'; readonly requestId: number; readonly capture: string; readonly commitMessage?: string }
+  | { readonly type: 'cherryPick'; readonly requestId: number; readonly capture: string }
   | { readonly type: 'discard'; readonly requestId: number }
   | { readonly type: 'undoKeep'; readonly requestId: number }
   | { readonly type: 'openDiff'; readonly path: string }
@@ -123,6 +140,13 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
     case 'chooseTarget':
       return hasOnly(value, ['type']) ? { type: value.type } : undefined;
     case 'keepAll':
+      return hasOnly(value, ['type', 'requestId', 'capture', 'commitMessage']) &&
+        isRequestId(value.requestId) &&
+        isCapture(value.capture) &&
+        isOptionalMessage(value.commitMessage)
+        ? { type: value.type, requestId: value.requestId, capture: value.capture, ...withMessage(value.commitMessage) }
+        : undefined;
+    case 'cherryPick':
       return hasOnly(value, ['type', 'requestId', 'capture']) && isRequestId(value.requestId) && isCapture(value.capture)
         ? { type: value.type, requestId: value.requestId, capture: value.capture }
         : undefined;
@@ -132,17 +156,25 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
         ? { type: value.type, requestId: value.requestId }
         : undefined;
     case 'keep': {
-      if (!hasOnly(value, ['type', 'requestId', 'capture', 'files', 'hunks']) || !isRequestId(value.requestId)) {
+      if (!hasOnly(value, ['type', 'requestId', 'capture', 'files', 'hunks', 'commitMessage']) || !isRequestId(value.requestId)) {
         return undefined;
       }
-      if (!isCapture(value.capture)) return undefined;
+      if (!isCapture(value.capture) || !isOptionalMessage(value.commitMessage)) return undefined;
       if (!Array.isArray(value.files) || value.files.length > MAX_PATHS || !value.files.every(isPath)) return undefined;
       if (!isRecord(value.hunks)) return undefined;
       const entries = Object.entries(value.hunks);
       if (!entries.every(([file, indexes]) => isPath(file) && isHunkList(indexes))) return undefined;
       // fromEntries defines own properties: a file named `__proto__` stays a plain key.
       const hunks = Object.fromEntries(entries) as Record<string, number[]>;
-      return { type: 'keep', requestId: value.requestId, capture: value.capture, files: value.files as string[], hunks };
+      const files = value.files as string[];
+      return {
+        type: 'keep',
+        requestId: value.requestId,
+        capture: value.capture,
+        files,
+        hunks,
+        ...withMessage(value.commitMessage),
+      };
     }
     case 'openDiff':
       return hasOnly(value, ['type', 'path']) && isPath(value.path) ? { type: 'openDiff', path: value.path } : undefined;
@@ -164,6 +196,20 @@ export function parsePageMessage(value: unknown): PageMessage | undefined {
     default:
       return undefined;
   }
+}
+
+const MAX_MESSAGE = 20_000;
+
+/** A commit message: absent, or text with something in it besides spaces (no NUL: git refuses it). */
+function isOptionalMessage(value: unknown): value is string | undefined {
+  return (
+    value === undefined ||
+    (typeof value === 'string' && value.trim().length > 0 && value.length <= MAX_MESSAGE && !value.includes('\0'))
+  );
+}
+
+function withMessage(message: string | undefined): { commitMessage?: string } {
+  return message === undefined ? {} : { commitMessage: message };
 }
 
 /**

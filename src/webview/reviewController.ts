@@ -18,7 +18,10 @@ export interface ReviewControllerDeps {
   load(): Promise<{ changes: AgentChanges; review: ReviewData }>;
   /** Sends the page its data (with the layout and the remembered selection). */
   show(review: ReviewData): void;
-  keep(selection: KeepSelection, reviewed: AgentChanges, consent: KeepConsents): Promise<KeepResult>;
+  /** Keeps (and with `commitMessage`, commits the kept files: Keep and Commit). */
+  keep(selection: KeepSelection, reviewed: AgentChanges, consent: KeepConsents, commitMessage?: string): Promise<KeepResult>;
+  /** Cherry-picks the agent's commits onto the target's branch; says what happened. */
+  cherryPick(): Promise<string>;
   /**
    * Asks for what a keep needs consent for (conflict markers, or leaving out files that cannot be
    * merged); resolves true when the user agreed.
@@ -83,10 +86,12 @@ export class ReviewController {
         return this.refresh();
       case 'keep':
         return this.request(message.requestId, 'a keep', () =>
-          this.keepShown(message.capture, { files: message.files, hunks: message.hunks }),
+          this.keepShown(message.capture, { files: message.files, hunks: message.hunks }, message.commitMessage),
         );
       case 'keepAll':
-        return this.request(message.requestId, 'a keep', () => this.keepShown(message.capture, {}));
+        return this.request(message.requestId, 'a keep', () => this.keepShown(message.capture, {}, message.commitMessage));
+      case 'cherryPick':
+        return this.request(message.requestId, 'a cherry-pick', () => this.cherryPickShown(message.capture));
       case 'discard':
         return this.request(message.requestId, 'a discard', () => this.discard());
       case 'undoKeep':
@@ -130,18 +135,12 @@ export class ReviewController {
    * Keep from the capture the page showed when the user clicked: exactly what they saw, with hunk
    * numbers meaning the hunks they saw. If a newer capture replaced it meanwhile, nothing is kept.
    */
-  private async keepShown(capture: string, selection: KeepSelection): Promise<Reply> {
+  private async keepShown(capture: string, selection: KeepSelection, commitMessage?: string): Promise<Reply> {
     const shown = this.changes;
     const review = this.lastReview;
-    if (!shown || !review || captureId(shown) !== capture) {
-      return {
-        ok: false,
-        message: 'Nothing was kept: the agent’s changes were updated while you chose. Review the update and keep again.',
-        afterwards: () => this.refresh(),
-      };
-    }
+    if (!shown || !review || captureId(shown) !== capture) return this.outdated('kept');
     try {
-      const result = await this.keepWithConsent(selection, shown);
+      const result = await this.keepWithConsent(selection, shown, commitMessage);
       if (!result) return { ok: true, message: 'Nothing was kept.' };
       const summary = describeKept(result, selection, review);
       return {
@@ -163,11 +162,15 @@ export class ReviewController {
    * Keeps, asking for each consent the keep needs (first files to leave out, then conflict
    * markers); undefined when the user declined one.
    */
-  private async keepWithConsent(selection: KeepSelection, shown: AgentChanges): Promise<KeepResult | undefined> {
+  private async keepWithConsent(
+    selection: KeepSelection,
+    shown: AgentChanges,
+    commitMessage: string | undefined,
+  ): Promise<KeepResult | undefined> {
     let consents: KeepConsents = { allowConflicts: false, skipUnmergeable: false };
     for (;;) {
       try {
-        return await this.deps.keep(selection, shown, consents);
+        return await this.deps.keep(selection, shown, consents, commitMessage);
       } catch (error) {
         if (!(error instanceof WorktreeOperationError && error.code === 'needs-confirmation')) throw error;
         const consent: KeepConsent = error.consent ?? { kind: 'conflicts', files: [] };
@@ -177,6 +180,22 @@ export class ReviewController {
         consents = { ...consents, [key]: true };
       }
     }
+  }
+
+  /** The page showed a capture that is no longer the newest: nothing is done, the update is shown. */
+  private outdated(what: 'kept' | 'picked'): Reply {
+    return {
+      ok: false,
+      message: `Nothing was ${what}: the agent’s changes were updated while you chose. Review the update and try again.`,
+      afterwards: () => this.refresh(),
+    };
+  }
+
+  /** Cherry-pick, from the review the user saw (its capture names the agent's state then). */
+  private async cherryPickShown(capture: string): Promise<Reply> {
+    const shown = this.changes;
+    if (!shown || captureId(shown) !== capture) return this.outdated('picked');
+    return { ok: true, message: await this.deps.cherryPick(), afterwards: () => this.refresh() };
   }
 
   private async discard(): Promise<Reply> {

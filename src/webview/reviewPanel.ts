@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type AgentChanges,
+  cherryPickAgentCommits,
   type GitService,
   getAgentChanges,
   type KeepConsent,
@@ -16,6 +17,7 @@ import type { Logger } from '../git';
 import { isInsideOrSame, samePath } from '../git';
 import { readSettings } from '../settings';
 import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
+import { describePicked, loadLanding } from './landing';
 import { describeUndo, lastKeepOf, latestKeepOf } from './lastKeep';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageState } from './protocol';
@@ -187,7 +189,7 @@ export class ReviewPanel implements vscode.Disposable {
           selection: this.memory.selection(worktreePath),
           viewed: this.memory.viewed(worktreePath, review.files),
         }),
-      keep: (selection, reviewed, consents) => {
+      keep: (selection, reviewed, consents, commitMessage) => {
         const { keepStaged: staged, undoKeeps: undoLimit } = readSettings();
         return keep(this.deps.service, worktreePath, {
           ...selection,
@@ -196,7 +198,12 @@ export class ReviewPanel implements vscode.Disposable {
           undoLimit,
           target: this.target,
           reviewed,
+          ...(commitMessage === undefined ? {} : { commit: { message: commitMessage } }),
         });
+      },
+      cherryPick: async () => {
+        const result = await cherryPickAgentCommits(this.deps.service, worktreePath, { target: this.target });
+        return describePicked(result, this.controller.lastReview?.landing?.targetBranch);
       },
       confirm: (consent, detail) => confirmKeepConsent(consent, detail),
       discard: () => this.deps.discard(worktreePath),
@@ -247,9 +254,8 @@ export class ReviewPanel implements vscode.Disposable {
 
   private async load(): Promise<{ changes: AgentChanges; review: ReviewData }> {
     const changes = await getAgentChanges(this.deps.service, this.worktreePath);
-    const metadataTarget = (await this.deps.service.listWorktrees({ commonDir: await this.commonDir() })).find(
-      (worktree) => worktree.path === this.worktreePath,
-    );
+    const worktrees = await this.deps.service.listWorktrees({ commonDir: await this.commonDir() });
+    const metadataTarget = worktrees.find((worktree) => worktree.path === this.worktreePath);
     const agent = metadataTarget?.agent;
     const collapseOver = vscode.workspace.getConfiguration('agentWorktrees').get<number>('review.collapseLinesOver', 1000);
     const review = buildReviewData(
@@ -263,7 +269,12 @@ export class ReviewPanel implements vscode.Disposable {
       },
       collapseOver,
     );
-    return { changes, review: { ...review, lastKeep: lastKeepOf(await this.latestKeep()) } };
+    const landing = await loadLanding(this.deps.service, this.deps.logger, this.worktreePath, {
+      path: review.target,
+      staged: readSettings().keepStaged,
+      worktrees,
+    });
+    return { changes, review: { ...review, lastKeep: lastKeepOf(await this.latestKeep()), landing } };
   }
 
   /** The newest keep of this agent worktree, as the repository records it now (not as the page last saw it). */

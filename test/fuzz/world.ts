@@ -200,7 +200,7 @@ export class World {
    */
   private handBack(agent: string, target: string, after: Scan): void {
     const locations = after.worktrees.filter((worktree) => !worktree.gone).map((worktree) => worktree.path);
-    for (const [token, custodians] of this.custody) {
+    for (const token of this.custody.keys()) {
       if (this.delivered.get(token) !== `${agent}\0${target}` || isCurrentIn(after.tokens.get(token), target)) continue;
       const holders = isCurrentIn(after.tokens.get(token), agent)
         ? [agent]

@@ -65,6 +65,7 @@ function harness(overrides: Partial<ReviewControllerDeps> = {}) {
     discard: async () => false,
     undoLastKeep: async () =>
       'Undid the last keep: 2 files back as they were in /work/shop; the agent’s changes are back to review.',
+    cherryPick: async () => 'Picked 2 commits onto main in /work/shop.',
     afterKeep: async () => {},
     other: async () => {},
     close: () => {
@@ -209,6 +210,52 @@ describe('review controller', () => {
       },
     ]);
     assert.equal(shown.length, 2, 'refreshed after the undo');
+  });
+
+  test('Keep and Commit: the page’s message reaches the keep; without one, a plain keep', async () => {
+    const messages: Array<string | undefined> = [];
+    const { controller, results } = harness({
+      keep: async (_selection, _reviewed, _consents, commitMessage) => {
+        messages.push(commitMessage);
+        return { ...KEPT, commit: commitMessage ? 'd'.repeat(40) : undefined, undoId: undefined };
+      },
+    });
+    const shown = await ready(controller);
+    await controller.onMessage({ type: 'keepAll', requestId: 1, capture: shown, commitMessage: 'Add coupons\n\n- step one\n' });
+    await controller.onMessage({ type: 'keep', requestId: 2, capture: shown, files: ['README.md'], hunks: {} });
+    assert.deepEqual(messages, ['Add coupons\n\n- step one\n', undefined]);
+    assert.deepEqual(
+      results().map((reply) => reply.type === 'result' && reply.ok),
+      [true, true],
+    );
+  });
+
+  test('Cherry-pick: one reply with what was picked, then a fresh capture; from an outdated capture, nothing is picked', async () => {
+    let picks = 0;
+    let loads = 0;
+    const { controller, results, shown } = harness({
+      load: async () => {
+        loads++;
+        return capture(String(loads).repeat(40));
+      },
+      cherryPick: async () => {
+        picks++;
+        return 'Picked 2 commits onto main in /work/shop.';
+      },
+    });
+    const first = await ready(controller);
+    await controller.onMessage({ type: 'cherryPick', requestId: 1, capture: first });
+    assert.deepEqual(results(), [
+      { type: 'result', requestId: 1, ok: true, message: 'Picked 2 commits onto main in /work/shop.' },
+    ]);
+    assert.equal(shown.length, 2, 'refreshed after the pick');
+    await controller.onMessage({ type: 'cherryPick', requestId: 2, capture: first });
+    const outdated = results()[1];
+    assert.ok(
+      outdated?.type === 'result' && !outdated.ok && /Nothing was picked/.test(outdated.message),
+      JSON.stringify(outdated),
+    );
+    assert.equal(picks, 1);
   });
 
   test('an undo that refuses gets one reply with the reason; a second one while it runs is refused at once', async () => {

@@ -30,6 +30,12 @@ describe('review panel protocol', () => {
       },
     );
     assert.deepEqual(parsePageMessage({ type: 'undoKeep', requestId: 5 }), { type: 'undoKeep', requestId: 5 });
+    const commitAll = { type: 'keepAll', requestId: 6, capture: CAPTURE, commitMessage: 'Add coupons\n\n- one\n' };
+    assert.deepEqual(parsePageMessage(commitAll), commitAll);
+    const commitSome = { type: 'keep', requestId: 7, capture: CAPTURE, files: ['a.txt'], hunks: {}, commitMessage: 'Fix' };
+    assert.deepEqual(parsePageMessage(commitSome), commitSome);
+    const pick = { type: 'cherryPick', requestId: 8, capture: CAPTURE };
+    assert.deepEqual(parsePageMessage(pick), pick);
     const viewed = { type: 'setViewed', path: 'src/cart.ts', viewKey: '0123456789abcdef', viewed: true };
     assert.deepEqual(parsePageMessage(viewed), viewed);
     assert.deepEqual(parsePageMessage({ type: 'setLayout', layout: 'line-by-line' }), {
@@ -71,6 +77,16 @@ describe('review panel protocol', () => {
       { type: 'setViewed', path: 'a.ts', viewKey: 'not-a-hash', viewed: true },
       { type: 'setViewed', path: 'a.ts', viewKey: '0123456789abcdef', viewed: 'yes' },
       { type: 'setViewed', path: 'a.ts', viewKey: '0123456789abcdef', viewed: true, worktreePath: '/elsewhere' },
+      // A commit message has words (git refuses an empty one), no NUL, a bounded length.
+      { type: 'keepAll', requestId: 1, capture: CAPTURE, commitMessage: '   \n' },
+      { type: 'keepAll', requestId: 1, capture: CAPTURE, commitMessage: 'a\0b' },
+      { type: 'keepAll', requestId: 1, capture: CAPTURE, commitMessage: 'x'.repeat(20_001) },
+      { type: 'keepAll', requestId: 1, capture: CAPTURE, commitMessage: 42 },
+      { type: 'keep', requestId: 1, capture: CAPTURE, files: [], hunks: {}, commitMessage: '' },
+      // Cherry-pick names the capture seen, nothing else: not which commits, not where.
+      { type: 'cherryPick', requestId: 1 },
+      { type: 'cherryPick', requestId: 1, capture: CAPTURE, target: '/elsewhere' },
+      { type: 'cherryPick', requestId: 1, capture: CAPTURE, commits: ['HEAD'] },
     ];
     for (const message of rejected) assert.equal(parsePageMessage(message), undefined, JSON.stringify(message));
   });

@@ -54,6 +54,7 @@ describe('review summary (what the ticks keep, in words)', () => {
     assert.equal(choices.fileState(NOTES), 'none');
     const plan = planKeep(choices, FILES);
     assert.equal(keepButtonText(plan), 'Keep 3 files · 4 of 6 hunks');
+    assert.equal(keepButtonText(plan, true), 'Keep and Commit 3 files · 4 of 6 hunks');
     assert.equal(totalsText(plan), 'keeping 3 of 4 files · +8 −3 of +16 −4');
   });
 

@@ -1,5 +1,6 @@
 import type { LastKeep, PageMessage, ReviewData } from '../protocol';
 import { element, withIcon } from './dom';
+import { cherryPickButton, commitMessage, landingPlan, landingRow } from './landing';
 import { page, vscode } from './page';
 import { keepButtonText, planKeep, totalsText } from './summary';
 
@@ -38,26 +39,35 @@ export function reviewHeader(review: ReviewData, relayout: () => void): HTMLElem
   const actions = element('div', { className: 'actions' });
   const keepSelected = withIcon(element('button', { className: 'primary', id: 'keep-selected' }), 'check');
   keepSelected.append(element('span', { className: 'label' }, 'Keep Selected'));
-  const keepAll = withIcon(element('button', { id: 'keep-all' }, 'Keep All'), 'check-all');
+  const keepAll = withIcon(element('button', { id: 'keep-all' }), 'check-all');
+  keepAll.append(element('span', { className: 'label' }, 'Keep All'));
   const discard = withIcon(element('button', { className: 'danger', id: 'discard' }, 'Discard…'), 'trash');
   const toggle = element('button', { id: 'layout' }, page.layout === 'side-by-side' ? 'Inline view' : 'Side-by-side view');
   const capture = review.capture;
+  // Keep and Commit: the message goes with the keep; a plain keep sends none.
+  const commit = () => {
+    const message = commitMessage(review.landing);
+    return message === undefined ? {} : { commitMessage: message };
+  };
   keepSelected.addEventListener('click', () =>
-    send({ type: 'keep', requestId: page.nextRequestId++, capture, ...page.choices.keepRequest(review.files) }),
+    send({ type: 'keep', requestId: page.nextRequestId++, capture, ...page.choices.keepRequest(review.files), ...commit() }),
   );
-  keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: page.nextRequestId++, capture }));
+  keepAll.addEventListener('click', () => send({ type: 'keepAll', requestId: page.nextRequestId++, capture, ...commit() }));
   discard.addEventListener('click', () => send({ type: 'discard', requestId: page.nextRequestId++ }));
   toggle.addEventListener('click', () => {
     page.layout = page.layout === 'side-by-side' ? 'line-by-line' : 'side-by-side';
     vscode.postMessage({ type: 'setLayout', layout: page.layout });
     relayout();
   });
-  actions.append(keepSelected, keepAll, discard, toggle);
+  actions.append(keepSelected, keepAll);
+  const pick = cherryPickButton(review, () => send({ type: 'cherryPick', requestId: page.nextRequestId++, capture }));
+  if (pick) actions.append(pick);
+  actions.append(discard, toggle);
   if (review.lastKeep) actions.append(undoButton(review.lastKeep));
   // The last result stays visible across re-renders (a keep is followed by a fresh capture).
   const status = element('p', { className: 'status', id: 'status', role: 'status' }, lastStatus.text);
   status.classList.toggle('error', lastStatus.error);
-  header.append(actions, status);
+  header.append(actions, landingRow(review, updateButtons), status);
   return header;
 }
 
@@ -79,14 +89,23 @@ function undoButton(last: LastKeep): HTMLButtonElement {
 export function updateButtons(): void {
   const files = page.review?.files ?? [];
   const plan = planKeep(page.choices, files);
+  const committing = commitMessage(page.review?.landing) !== undefined;
   const label = document.querySelector('#keep-selected .label');
-  if (label) label.textContent = files.length > 0 ? keepButtonText(plan) : 'Keep Selected';
+  if (label) label.textContent = files.length > 0 ? keepButtonText(plan, committing) : 'Keep Selected';
+  const allLabel = document.querySelector('#keep-all .label');
+  if (allLabel) allLabel.textContent = committing ? 'Keep All and Commit' : 'Keep All';
+  const landing = document.getElementById('landing-plan');
+  if (landing && page.review && landing.textContent !== landingPlan(page.review)) landing.textContent = landingPlan(page.review);
+  // Committing needs a message: the Keep buttons wait for one.
+  const noMessage = committing && (commitMessage(page.review?.landing) ?? '').trim() === '';
   const totals = document.getElementById('totals');
   if (totals && totals.textContent !== totalsText(plan)) totals.textContent = totalsText(plan);
   for (const button of document.querySelectorAll<HTMLButtonElement>('.actions button')) {
     const keeps = button.id === 'keep-all' || button.id === 'keep-selected';
     button.disabled =
-      page.pending !== undefined || (keeps && files.length === 0) || (button.id === 'keep-selected' && plan.files === 0);
+      page.pending !== undefined ||
+      (keeps && (files.length === 0 || noMessage)) ||
+      (button.id === 'keep-selected' && plan.files === 0);
   }
 }
 

@@ -49,9 +49,9 @@ export function planKeep(choices: PageSelection, files: readonly ReviewFile[]): 
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 /** "Keep 3 files · 5 of 7 hunks": the Keep Selected button says what it will do. */
-export function keepButtonText(plan: KeepPlan): string {
+export function keepButtonText(plan: KeepPlan, commit = false): string {
   const hunks = plan.totalHunks > 0 ? ` · ${plan.hunks} of ${plural(plan.totalHunks, 'hunk')}` : '';
-  return `Keep ${plural(plan.files, 'file')}${hunks}`;
+  return `${commit ? 'Keep and Commit' : 'Keep'} ${plural(plan.files, 'file')}${hunks}`;
 }
 
 /** The header's totals: what the ticks keep, of what the agent changed. */

@@ -1,0 +1,33 @@
+import * as path from 'node:path';
+import { type CherryPickResult, type GitService, landingChoices, type Worktree } from '../agents';
+import type { Logger } from '../git';
+import type { Landing } from './protocol';
+import { errorMessage } from './reviewController';
+
+/**
+ * How the agent's work can land in `target`, for the panel to say before any click. A failure to
+ * work it out only hides Keep and Commit and Cherry-pick (and is logged): the review still shows.
+ */
+export async function loadLanding(
+  service: GitService,
+  logger: Logger,
+  worktreePath: string,
+  target: { readonly path: string; readonly staged: boolean; readonly worktrees: readonly Worktree[] },
+): Promise<Landing | undefined> {
+  try {
+    const choices = await landingChoices(service, worktreePath);
+    const targetBranch = target.worktrees.find((worktree) => worktree.path === target.path)?.branch;
+    return { staged: target.staged, targetBranch, ...choices };
+  } catch (error) {
+    logger.warn(`Review panel: could not tell how ${worktreePath} can land: ${errorMessage(error)}`);
+    return undefined;
+  }
+}
+
+/** The panel's line after a cherry-pick. */
+export function describePicked(result: CherryPickResult, targetBranch: string | undefined): string {
+  const commits = `${result.picked.length} commit${result.picked.length === 1 ? '' : 's'}`;
+  const onto = targetBranch ? `${targetBranch} in ${path.basename(result.target)}` : result.target;
+  const rest = result.uncommittedLeft ? ' The agent’s uncommitted work is left to review and keep.' : '';
+  return `Picked ${commits} onto ${onto}, each with its own message and author.${rest}`;
+}

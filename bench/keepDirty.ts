@@ -16,6 +16,7 @@ import type { Row } from './stats';
 
 export const DIRTY_KEEP_ROW = 'keep into a dirty target';
 export const UNDO_ROW = 'undo of that keep';
+export const UNDO_FROM_RECORD_ROW = 'undo, against git reading the record';
 
 /** The agent edits the last line of `changes` files; the user, the first line of `dirty` of them (no overlap). */
 export async function dirtyKeepRows(
@@ -66,21 +67,39 @@ export async function dirtyKeepRows(
     for (const file of files) cpSync(path.join(target, file), path.join(saved, file), { preserveTimestamps: true });
     await keep(service, agent.path, { target, reviewed });
   };
+  const undoLatest = async () => {
+    const [latest] = await listKeeps(service, target);
+    if (!latest) throw new Error('no keep to undo');
+    await undoKeep(service, target, latest.id);
+  };
   const undoFloor = `cp -a ${JSON.stringify(`${saved}/.`)} . && git update-index -q --refresh`;
   const undoRow = await compare(
     UNDO_ROW,
     `the keep above: ${size.changes} paths back as they were (${size.dirty} with the user’s edits)`,
     1.2,
     () => run('bash', ['-c', undoFloor], target),
-    async () => {
-      const [latest] = await listKeeps(service, target);
-      if (!latest) throw new Error('no keep to undo');
-      await undoKeep(service, target, latest.id);
-    },
+    undoLatest,
     resetUndo,
     size.rounds,
   );
-  return [keepRow, undoRow];
+  // The same undo against git reading the same record: the bytes come out of git (the record is
+  // kept in the repository, so it survives a reload) — what the copy floor above does not pay for.
+  const fromRecord = [
+    'set -e',
+    `ref=$(git for-each-ref --sort=-refname --count=1 --format='%(refname)' refs/agent-worktrees/keeps/)`,
+    'git archive --format=tar "$ref:before" | tar -x -C .',
+    'git update-index -q --refresh',
+  ].join('\n');
+  const fromRecordRow = await compare(
+    UNDO_FROM_RECORD_ROW,
+    'the same undo; floor: the record’s saved bytes out of git (`git archive` of its tree | `tar -x`) + `git update-index --refresh`',
+    undefined,
+    () => run('bash', ['-c', fromRecord], target),
+    undoLatest,
+    resetUndo,
+    size.rounds,
+  );
+  return [keepRow, undoRow, fromRecordRow];
 }
 
 /** The floor's script: apply the clean files' patch, then merge-file each dirty file with pre-extracted versions. */

@@ -16,7 +16,7 @@ import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
 import { benchInVsCode } from './inVsCode';
-import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_ROW } from './keepDirty';
+import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_FROM_RECORD_ROW, UNDO_ROW } from './keepDirty';
 import { compare, run, runnerVsDirectSpawn, time } from './measure';
 import { reasonOf } from './rounds';
 import { missingRows, type Row, stats, tableLines } from './stats';
@@ -191,6 +191,7 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   ['keep, capturing first', 'capture and keep'],
   [DIRTY_KEEP_ROW, 'dirty keep and undo'],
   [UNDO_ROW, 'dirty keep and undo'],
+  [UNDO_FROM_RECORD_ROW, 'dirty keep and undo'],
   [PAINT_ROW, 'real VS Code'],
 ];
 

@@ -281,6 +281,15 @@ describe('Review panel in the real workbench', () => {
       .first()
       .evaluate((cell) => getComputedStyle(cell).opacity);
     assert.equal(dimmed, '0.45');
+    // Side by side, both sides of the hunk are left out: the new side is dimmed too.
+    const sides = frame.locator('section.file-diff[data-path="long.txt"] tbody.hunk[data-hunk="0"]');
+    assert.equal(await sides.count(), 2, 'the old and the new side each group the hunk');
+    const newSide = await sides
+      .nth(1)
+      .locator('tr:not(.hunk-header) td')
+      .first()
+      .evaluate((cell) => getComputedStyle(cell).opacity);
+    assert.equal(newSide, '0.45');
     await frame.locator('li.file[data-path="long.txt"] .counts', { hasText: '+1 −1 of +2 −2' }).waitFor();
     await frame.locator('#totals', { hasText: 'keeping 2 of 2 files · +2 −1 of +3 −2' }).waitFor();
 

@@ -3,7 +3,7 @@ import { GitService } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
 import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './commands/keepHistoryCommands';
-import { registerLandCommands } from './commands/landCommands';
+import { cherryPickWithConsent, describePick, registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
 import { registerReviewCommands } from './commands/reviewCommands';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
@@ -90,6 +90,10 @@ function createReviewPanels(context: vscode.ExtensionContext, commandDeps: Remov
     afterKeep: (worktreePath, result, summary) =>
       afterKeep({ ...commandDeps, closePanel: (closed) => panels.get(closed)?.dispose() }, worktreePath, result, summary),
     undoKeep: (repoPath, id) => undoWithConsent(commandDeps, repoPath, id),
+    cherryPick: async (worktreePath, target, targetBranch) => {
+      const result = await cherryPickWithConsent(commandDeps.service, worktreePath, target);
+      return result ? describePick(result, targetBranch) : 'Nothing was picked.';
+    },
     onDidChangeWorktrees: model.onDidChange,
   });
   context.subscriptions.push(

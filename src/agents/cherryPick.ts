@@ -11,23 +11,32 @@ export interface CherryPickResult {
   readonly target: string;
   /** The agent's commits, as picked onto the target's branch (new ids, same messages and authors). */
   readonly picked: readonly string[];
-  /** The kept-up-to commit now: the agent's committed work counts as kept. */
-  readonly keptUpTo: string;
+  /** The kept-up-to commit now: the agent's committed work counts as kept (unchanged when stopped). */
+  readonly keptUpTo: string | undefined;
   /** Whether the agent has uncommitted work left to review and keep. */
   readonly uncommittedLeft: boolean;
+  /**
+   * With `resolveConflicts`, a pick that conflicted: git stopped there (a cherry-pick in progress in
+   * the target) with these files to resolve, and this many commits still to pick after it
+   * (`git cherry-pick --continue` picks them, `--abort` puts the target back). Nothing is counted
+   * as kept.
+   */
+  readonly stopped?: { readonly conflicted: readonly string[]; readonly remaining: number };
 }
 
 /**
  * Brings the agent's commits, with their messages and authorship, onto the target's branch
  * (`git cherry-pick`), then records the agent's committed work as kept. Refused, changing nothing,
- * when some of its work was kept already (keep the rest instead), when the target has uncommitted
- * changes on files those commits touch, or when a pick conflicts (it is aborted). The agent's
- * uncommitted work is left to review and keep.
+ * when some of its work was kept already (keep the rest instead) or when the target has uncommitted
+ * changes on files those commits touch. A pick that conflicts is aborted (nothing changed) and
+ * asks consent (`needs-confirmation`, consent `pick-conflicts`); with `resolveConflicts`, git stops
+ * there instead, for the user to resolve in the merge editor. The agent's uncommitted work is left
+ * to review and keep.
  */
 export async function cherryPickAgentCommits(
   service: GitService,
   worktreePath: string,
-  options: { readonly target?: string } = {},
+  options: { readonly target?: string; readonly resolveConflicts?: boolean } = {},
 ): Promise<CherryPickResult> {
   const found = await locateAgentWorktree(service, worktreePath);
   return service.mutate(found.commonDir, async () => {
@@ -48,7 +57,17 @@ export async function cherryPickAgentCommits(
       .filter((line) => /^[0-9a-f]{40,64}$/.test(line));
     if (commits.length === 0) throw new WorktreeOperationError('invalid', 'The agent has no commits to pick.');
     await refuseDirtyOverlap(service, target, found.topLevel, metadata.baseCommit, head);
-    const picked = await pick(service, target, commits);
+    const picked = await pick(service, target, commits, options.resolveConflicts === true);
+    if (picked.stopped) {
+      const left = await captureAgentChanges(service, found, metadata);
+      return {
+        target,
+        picked: picked.commits,
+        keptUpTo: metadata.keptUpTo,
+        uncommittedLeft: left.files.length > 0,
+        stopped: picked.stopped,
+      };
+    }
     const keptUpTo = await keptCommit(service, found.topLevel, metadata.baseCommit, `${head}^{tree}`);
     const ref = keptRefName(found.gitDir);
     const keptInto = keptIntoWith(metadata, target);
@@ -121,27 +140,50 @@ async function refuseDirtyOverlap(
   }
 }
 
-/** `git cherry-pick` of the commits; a conflict is aborted (nothing changed) and refused. */
+/**
+ * `git cherry-pick` of the commits. A conflict is aborted (nothing changed) and asks consent; with
+ * `resolve`, git's stop is left as it is: the conflicted files and how many commits are still to go.
+ */
 async function pick(
   service: GitService,
   target: string,
   commits: readonly string[],
-): Promise<{ commits: string[]; takeBack: () => Promise<void> }> {
+  resolve: boolean,
+): Promise<{
+  commits: string[];
+  takeBack: () => Promise<void>;
+  stopped?: { conflicted: string[]; remaining: number };
+}> {
   const git = (args: string[], accept = [0]) => service.runner.run(args, { cwd: target, acceptExitCodes: accept });
   const before = (await git(['rev-parse', '--verify', 'HEAD'])).stdout.trim();
+  const pickedSince = async () =>
+    (await git(['rev-list', '--reverse', '--end-of-options', `${before}..HEAD`, '--'])).stdout.split('\n').filter(Boolean);
   const result = await git(['cherry-pick', '--allow-empty', ...commits], [0, 1, 128]);
   if (result.exitCode !== 0) {
-    const inProgress = await git(['rev-parse', '--verify', '--quiet', 'CHERRY_PICK_HEAD'], [0, 1]);
-    if (inProgress.exitCode === 0) await git(['cherry-pick', '--abort']);
+    const inProgress = (await git(['rev-parse', '--verify', '--quiet', 'CHERRY_PICK_HEAD'], [0, 1])).exitCode === 0;
+    const conflicted = inProgress
+      ? (await git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout.split('\0').filter(Boolean)
+      : [];
+    if (resolve && conflicted.length > 0) {
+      const picked = await pickedSince();
+      return {
+        commits: picked,
+        takeBack: async () => {},
+        stopped: { conflicted, remaining: commits.length - picked.length - 1 },
+      };
+    }
+    if (inProgress) await git(['cherry-pick', '--abort']);
     await git(['reset', '--quiet', '--keep', before]);
-    const conflicted = [...result.stdout.matchAll(/CONFLICT \([^)]*\): (?:Merge conflict in )?(.+)/g)].map((match) => match[1]);
-    throw new WorktreeOperationError(
-      'blocked',
-      `Nothing was picked: the agent's commits conflict with ${path.basename(target)}${conflicted.length > 0 ? ` (${conflicted.join(', ')})` : ''}: ${firstMeaningfulLine(result.stderr || result.stdout)}. Keep instead, which merges per file.`,
-    );
+    const why = `the agent's commits conflict with ${path.basename(target)}${conflicted.length > 0 ? ` (${conflicted.join(', ')})` : ''}: ${firstMeaningfulLine(result.stderr || result.stdout)}`;
+    if (conflicted.length > 0) {
+      throw new WorktreeOperationError(
+        'needs-confirmation',
+        `Nothing was picked: ${why}. Resolve them in the merge editor instead? (Or keep, which merges per file.)`,
+        { consent: { kind: 'pick-conflicts', files: conflicted } },
+      );
+    }
+    throw new WorktreeOperationError('blocked', `Nothing was picked: ${why}. Keep instead, which merges per file.`);
   }
-  const after = (await git(['rev-list', '--reverse', '--end-of-options', `${before}..HEAD`, '--'])).stdout
-    .split('\n')
-    .filter(Boolean);
+  const after = await pickedSince();
   return { commits: after, takeBack: async () => void (await git(['reset', '--quiet', '--keep', before])) };
 }

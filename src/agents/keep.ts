@@ -21,7 +21,7 @@ import {
 } from './agentChanges';
 import { writeMerged } from './dirtyMerge';
 import { type KeepStates, keptCommit, recordKeep } from './keepBookkeeping';
-import { commitKeptPaths, defaultCommitMessage, refuseCommittingUserEdits } from './keepCommit';
+import { commitKeptPaths, defaultCommitMessage, refuseCommittingUncommitted } from './keepCommit';
 import { type KeepPlan, planKeep, refuseOutdated } from './keepPlan';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
@@ -117,7 +117,7 @@ export async function keep(service: GitService, worktreePath: string, options: K
         scratch,
       });
       if ('nothing' in plan) return { ...nothing, skipped: plan.skipped };
-      if (options.commit) refuseCommittingUserEdits(plan.merged);
+      if (options.commit) refuseCommittingUncommitted(plan);
       const message = options.commit
         ? options.commit.message?.trim() || (await defaultCommitMessage(service, found.topLevel, metadata, changes))
         : undefined;

@@ -62,13 +62,25 @@ export async function landingChoices(
   return { commitMessage: messageFrom(metadata, subjects), pickable: metadata.keptUpTo ? [] : subjects };
 }
 
-/** Keep and Commit refuses, before anything is written, when a kept file holds uncommitted edits of the user's. */
-export function refuseCommittingUserEdits(merged: readonly MergedFile[]): void {
-  if (merged.length === 0) return;
-  throw new WorktreeOperationError(
-    'blocked',
-    `Nothing was kept: committing would also commit your own uncommitted edits in ${merged.map((file) => file.path).join(', ')}. Keep without committing, or commit or stash your edits first.`,
-  );
+/**
+ * Keep and Commit refuses, before anything is written, when a kept file holds uncommitted content
+ * in the target: the user's own edits (they would be committed too), or what an earlier keep put
+ * there and nobody committed (the commit would replace it, and a commit is undone by reverting it,
+ * which does not bring that back: it may have been the user's own file all along).
+ */
+export function refuseCommittingUncommitted(plan: { merged: readonly MergedFile[]; uncommitted: readonly string[] }): void {
+  if (plan.merged.length > 0) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `Nothing was kept: committing would also commit your own uncommitted edits in ${plan.merged.map((file) => file.path).join(', ')}. Keep without committing, or commit or stash your edits first.`,
+    );
+  }
+  if (plan.uncommitted.length > 0) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `Nothing was kept: ${plan.uncommitted.join(', ')} ${plan.uncommitted.length === 1 ? 'has' : 'have'} uncommitted changes in your checkout (an earlier keep's, or your own), which a commit over ${plan.uncommitted.length === 1 ? 'it' : 'them'} could not bring back. Commit or undo them first, or keep without committing.`,
+    );
+  }
 }
 
 /**

@@ -38,6 +38,12 @@ export interface KeepPlan {
   readonly touched: readonly string[];
   /** Files merged with the target's own edits, written as they are here. */
   readonly merged: readonly MergedFile[];
+  /**
+   * Touched paths with uncommitted content in the target, an earlier keep's own copy included:
+   * Keep and Commit refuses to commit over them (its commit would be the only way back, and it does
+   * not hold what they were).
+   */
+  readonly uncommitted: readonly string[];
 }
 
 /** Nothing to keep (everything kept already, or every chosen file left out with consent). */
@@ -60,7 +66,9 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
     // refused here, with nothing written.
     const keptTree = chosen.everything ? changes.tree : await keptTreeWith(service, agentPath, changes.from, patchFile);
     const dirty = await dirtyPaths(service, input.target, chosen.touched, input.keptBefore);
-    if (dirty.paths.length === 0) return { files: selected, skipped, keptTree, patchFile, touched: chosen.touched, merged: [] };
+    const { uncommitted } = dirty;
+    if (dirty.paths.length === 0)
+      return { files: selected, skipped, keptTree, patchFile, touched: chosen.touched, merged: [], uncommitted };
     const fileOf = (relative: string) => selected.find((file) => file.path === relative || file.oldPath === relative);
     const unmergeable: Unmergeable[] = [];
     const mergeable: string[] = [];
@@ -90,7 +98,15 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
     const mergedPaths = new Set(merges.merged.map((file) => file.path));
     const rest = selected.filter((file) => !mergedPaths.has(file.path));
     const restPatch = rest.length === selected.length ? patchFile : await restPatchFile(service, changes, rest, input, round);
-    return { files: selected, skipped, keptTree, patchFile: restPatch, touched: chosen.touched, merged: merges.merged };
+    return {
+      files: selected,
+      skipped,
+      keptTree,
+      patchFile: restPatch,
+      touched: chosen.touched,
+      merged: merges.merged,
+      uncommitted,
+    };
   }
   return { nothing: true, skipped };
 }
@@ -137,7 +153,7 @@ async function dirtyPaths(
   target: string,
   touched: readonly string[],
   keptBefore: string | undefined,
-): Promise<{ paths: string[]; conflicted: Set<string> }> {
+): Promise<{ paths: string[]; uncommitted: string[]; conflicted: Set<string> }> {
   const status = parseStatusV2(
     (await service.runner.run(['status', '--porcelain=v2', '-z', '--untracked-files=all'], { cwd: target, readOnly: true }))
       .stdout,
@@ -145,12 +161,13 @@ async function dirtyPaths(
   const wanted = new Set(touched);
   // The original path of a rename the user staged is theirs too (it is gone from the checkout).
   const changed = [...status.changedPaths, ...status.renamedFromPaths];
-  let paths = [...new Set(changed.filter((relative) => wanted.has(relative)))];
+  const uncommitted = [...new Set(changed.filter((relative) => wanted.has(relative)))];
+  let paths = uncommitted;
   if (paths.length > 0 && keptBefore) {
     const own = await pathsHoldingKeptContent(service, target, keptBefore, paths);
     paths = paths.filter((relative) => !own.has(relative));
   }
-  return { paths, conflicted: new Set(status.conflictedPaths) };
+  return { paths, uncommitted, conflicted: new Set(status.conflictedPaths) };
 }
 
 function unmergeableError(target: string, files: readonly Unmergeable[]): WorktreeOperationError {

@@ -12,16 +12,18 @@ import { GitError, type GitErrorCode } from '../git';
 export type OperationErrorCode = 'invalid' | 'exists' | 'blocked' | 'needs-confirmation' | 'failed';
 
 /**
- * What a `needs-confirmation` refusal of a keep asks consent for, so a caller can ask precisely:
- * merges that would leave conflict markers (with the lines), or files that cannot be merged with
- * the target's own edits (with why) — the keep then runs with `allowConflicts` / `skipUnmergeable`.
+ * What a `needs-confirmation` refusal of a keep or a cherry-pick asks consent for, so a caller can
+ * ask precisely: merges that would leave conflict markers (with the lines), or files that cannot be
+ * merged with the target's own edits (with why) — the keep then runs with `allowConflicts` /
+ * `skipUnmergeable`; or a pick that conflicts (the files) — it then runs with `resolveConflicts`.
  */
 export type KeepConsent =
   | {
       readonly kind: 'conflicts';
       readonly files: readonly { readonly path: string; readonly lines: readonly (readonly [number, number])[] }[];
     }
-  | { readonly kind: 'unmergeable'; readonly files: readonly { readonly path: string; readonly reason: string }[] };
+  | { readonly kind: 'unmergeable'; readonly files: readonly { readonly path: string; readonly reason: string }[] }
+  | { readonly kind: 'pick-conflicts'; readonly files: readonly string[] };
 
 export class WorktreeOperationError extends Error {
   override readonly name = 'WorktreeOperationError';

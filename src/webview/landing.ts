@@ -1,5 +1,4 @@
-import * as path from 'node:path';
-import { type CherryPickResult, type GitService, landingChoices, type Worktree } from '../agents';
+import { type GitService, landingChoices, type Worktree } from '../agents';
 import type { Logger } from '../git';
 import type { Landing } from './protocol';
 import { errorMessage } from './reviewController';
@@ -22,12 +21,4 @@ export async function loadLanding(
     logger.warn(`Review panel: could not tell how ${worktreePath} can land: ${errorMessage(error)}`);
     return undefined;
   }
-}
-
-/** The panel's line after a cherry-pick. */
-export function describePicked(result: CherryPickResult, targetBranch: string | undefined): string {
-  const commits = `${result.picked.length} commit${result.picked.length === 1 ? '' : 's'}`;
-  const onto = targetBranch ? `${targetBranch} in ${path.basename(result.target)}` : result.target;
-  const rest = result.uncommittedLeft ? ' The agent’s uncommitted work is left to review and keep.' : '';
-  return `Picked ${commits} onto ${onto}, each with its own message and author.${rest}`;
 }

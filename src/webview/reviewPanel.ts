@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type AgentChanges,
-  cherryPickAgentCommits,
   type GitService,
   getAgentChanges,
   type KeepConsent,
@@ -17,7 +16,7 @@ import type { Logger } from '../git';
 import { isInsideOrSame, samePath } from '../git';
 import { readSettings } from '../settings';
 import { GIT_CONTENT_SCHEME, gitContentUri } from './gitContentProvider';
-import { describePicked, loadLanding } from './landing';
+import { loadLanding } from './landing';
 import { describeUndo, lastKeepOf, latestKeepOf } from './lastKeep';
 import type { DiffLayout, HostMessage, ReviewData } from './protocol';
 import { parsePageState } from './protocol';
@@ -42,6 +41,8 @@ export interface ReviewDeps {
   readonly discard: (worktreePath: string) => Promise<boolean>;
   /** After a keep, per `agentWorktrees.afterKeep`; `summary` says what was kept. */
   readonly afterKeep: (worktreePath: string, result: KeepResult, summary: string) => Promise<void>;
+  /** Cherry-pick, asking when a pick conflicts; says what happened. */
+  readonly cherryPick: (worktreePath: string, target: string | undefined, targetBranch: string | undefined) => Promise<string>;
   /** Undo Keep, asking first when needed; undefined when the user said no. */
   readonly undoKeep: (repoPath: string, id: string) => Promise<UndoResult | undefined>;
   /** The view's data changed: a worktree may have been removed (by the view, the API, elsewhere). */
@@ -201,10 +202,7 @@ export class ReviewPanel implements vscode.Disposable {
           ...(commitMessage === undefined ? {} : { commit: { message: commitMessage } }),
         });
       },
-      cherryPick: async () => {
-        const result = await cherryPickAgentCommits(this.deps.service, worktreePath, { target: this.target });
-        return describePicked(result, this.controller.lastReview?.landing?.targetBranch);
-      },
+      cherryPick: () => this.deps.cherryPick(worktreePath, this.target, this.controller.lastReview?.landing?.targetBranch),
       confirm: (consent, detail) => confirmKeepConsent(consent, detail),
       discard: () => this.deps.discard(worktreePath),
       undoLastKeep: () => this.undoLastKeep(),

@@ -83,7 +83,7 @@ export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
       .map(([worktrees, extra, force, locked, deleteBranch]) => new Remove(worktrees, extra, force, locked, deleteBranch)),
   },
   { weight: 2, arbitrary: index.map((worktree) => new Discard(worktree)) },
-  { weight: 1, arbitrary: index.map((worktree) => new CherryPick(worktree)) },
+  { weight: 1, arbitrary: fc.tuple(index, fc.boolean()).map(([worktree, resolve]) => new CherryPick(worktree, resolve)) },
   { weight: 2, arbitrary: fc.tuple(fc.nat(7), fc.boolean()).map(([choice, force]) => new UndoKeep(choice, force)) },
   { weight: 1, arbitrary: fc.constant(new SweepStale()) },
   { weight: 1, arbitrary: index.map((worktree) => new DeleteFolder(worktree)) },

@@ -276,18 +276,26 @@ export class Remove implements Step {
 
 /** The review panel's Discard: worktree and branch, after its modal (force when the plan loses work). */
 /** Cherry-pick Agent Commits onto the branch of the worktree it came from. */
+/**
+ * Cherry-pick the agent's commits; `resolve`: the user chose to resolve a conflicting pick in the
+ * merge editor, so git may stop half-way and leave the target mid-cherry-pick for the next steps.
+ */
 export class CherryPick implements Step {
-  constructor(readonly worktree: number) {}
+  constructor(
+    readonly worktree: number,
+    readonly resolve = false,
+  ) {}
   async run(world: World) {
     const target = world.pick(this.worktree);
     if (!target) return;
-    await world.product(String(this), async (): Promise<ProductOutcome> => {
-      const result = await cherryPickAgentCommits(world.service, target.path);
-      return { kept: { agent: target.path, target: result.target } };
+    await world.product(String(this), async (): Promise<ProductOutcome | undefined> => {
+      const result = await cherryPickAgentCommits(world.service, target.path, { resolveConflicts: this.resolve });
+      // Stopped at a conflict: nothing counts as kept; the agent's work is still the agent's.
+      return result.stopped ? undefined : { kept: { agent: target.path, target: result.target } };
     });
   }
   toString() {
-    return `new CherryPick(${this.worktree})`;
+    return `new CherryPick(${this.worktree}, ${this.resolve})`;
   }
 }
 

@@ -67,14 +67,39 @@ describe('Cherry-pick the agent’s commits', () => {
     assert.deepEqual(state(repo), before);
   });
 
-  test('a pick that conflicts with the target’s commits: aborted, refused, nothing changed', async () => {
+  test('a pick that conflicts with the target’s commits: aborted, nothing changed, and asks to resolve instead', async () => {
     const { repo, service, agent } = await setup();
     commitFile(agent.path, 'notes.txt', 'agent\n', 'Agent edit');
     commitFile(repo, 'notes.txt', 'user\n', 'User edit');
     const before = state(repo);
-    await assert.rejects(cherryPickAgentCommits(service, agent.path), refusal('blocked', /conflict/));
+    await assert.rejects(cherryPickAgentCommits(service, agent.path), (error: unknown) => {
+      refusal('needs-confirmation', /conflict .*notes\.txt.*merge editor/)(error);
+      assert.deepEqual((error as WorktreeOperationError).consent, { kind: 'pick-conflicts', files: ['notes.txt'] });
+      return true;
+    });
     assert.deepEqual(state(repo), before);
     assert.equal(existsSync(path.join(repo, '.git', 'CHERRY_PICK_HEAD')), false, 'no pick left in progress');
+  });
+
+  test('resolving in the merge editor: git stops at the conflicting commit, the ones before are picked, nothing counts as kept', async () => {
+    const { repo, service, agent } = await setup();
+    commitFile(agent.path, 'a.txt', 'a\n', 'Add a');
+    commitFile(agent.path, 'notes.txt', 'agent\n', 'Agent edit');
+    commitFile(agent.path, 'b.txt', 'b\n', 'Add b');
+    commitFile(repo, 'notes.txt', 'user\n', 'User edit');
+    const result = await cherryPickAgentCommits(service, agent.path, { resolveConflicts: true });
+    assert.deepEqual(result.stopped, { conflicted: ['notes.txt'], remaining: 1 });
+    assert.equal(result.picked.length, 1);
+    assert.equal(git(repo, 'log', '-1', '--format=%s').trim(), 'Add a');
+    assert.equal(existsSync(path.join(repo, '.git', 'CHERRY_PICK_HEAD')), true, 'git stopped there, for the user');
+    assert.match(git(repo, 'diff', '--name-only', '--diff-filter=U'), /notes\.txt/);
+    assert.equal(result.keptUpTo, undefined, 'nothing counted as kept');
+    assert.equal((await getAgentChanges(service, agent.path)).files.length, 3, 'all of it still to review');
+    // The user resolves and continues with git: the rest lands as git picks it.
+    write(repo, 'notes.txt', 'resolved\n');
+    git(repo, 'add', 'notes.txt');
+    git(repo, '-c', 'core.editor=true', 'cherry-pick', '--continue');
+    assert.deepEqual(git(repo, 'log', '-3', '--format=%s').trim().split('\n'), ['Add b', 'Agent edit', 'Add a']);
   });
 
   test('after a keep, or with no commits: refused, saying what to do instead', async () => {

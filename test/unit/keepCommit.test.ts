@@ -68,6 +68,23 @@ describe('Keep and Commit', () => {
     assert.deepEqual(state(repo), before);
   });
 
+  test('over an earlier keep that is not committed yet: refused before anything is written (the commit could not bring it back)', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'notes.txt', 'one\nfirst pass\n');
+    await keep(service, agent.path);
+    write(agent.path, 'notes.txt', 'one\nsecond pass\n');
+    const before = state(repo);
+    await assert.rejects(keep(service, agent.path, { commit: {} }), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError && error.code === 'blocked', String(error));
+      assert.match(error.message, /notes\.txt has uncommitted changes .*Commit or undo them first/);
+      return true;
+    });
+    assert.deepEqual(state(repo), before);
+    // A plain keep of the refinement is still fine (it records what it replaces, for Undo).
+    await keep(service, agent.path);
+    assert.equal(git(repo, 'show', ':notes.txt'), 'one\n');
+  });
+
   test('a commit-msg hook that refuses: git’s reason, and nothing is kept or committed', async () => {
     const { repo, service, agent } = await setup();
     const hook = path.join(repo, '.git', 'hooks', 'commit-msg');

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import {
   AgentCommit,
   AgentEdit,
+  CherryPick,
   Create,
   DeleteFolder,
   Discard,
@@ -243,5 +244,23 @@ test('a forced undo of a keep whose content a second agent worktree also holds, 
     new AgentCommit(0, false),
     new Fault('ref-lock', 0, false),
     new Fault('ref-lock', 0, false),
+  ]);
+});
+
+test('Keep and Commit over a file that holds uncommitted content in the target refuses, even when an earlier keep “put it there”', async () => {
+  // The user's untracked file was copied into an agent worktree created with their uncommitted
+  // changes; keeping that agent's work changed nothing in it, so the product took the file for an
+  // earlier keep's own copy. The agent then edited it, and Keep and Commit replaced the user's only
+  // copy: a commit is undone by reverting it, which does not bring the file's old bytes back.
+  await replay([
+    new Create(false, false),
+    new UserEdit('nested', false, 0, 0),
+    new Remove([0], 'none', false, false, false),
+    new Create(true, false),
+    new Keep(0, 'all', false, false, 0, true, false, false),
+    new AgentEdit(0, 'modify', 38, 0),
+    new UserEdit('modify', false, 0, 0),
+    new CherryPick(0, false),
+    new Keep(0, 'all', false, false, 0, true, false, true),
   ]);
 });

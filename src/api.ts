@@ -62,9 +62,12 @@ export interface AgentWorktreesApi {
   /**
    * The agent's commits onto the target's branch (`git cherry-pick`: their messages and authors),
    * then its committed work counts as kept; its uncommitted work stays to keep. Refuses (`blocked`),
-   * changing nothing, over uncommitted changes on those files, on a conflicting pick, or after a keep.
+   * changing nothing, over uncommitted changes on those files or after a keep. A conflicting pick
+   * is aborted and refused with `needs-confirmation` (consent `pick-conflicts`, the files); with
+   * `resolveConflicts: true` git stops there instead (`stopped` in the result) for the user to
+   * resolve, and nothing counts as kept.
    */
-  cherryPickCommits(worktreePath: string, options?: { target?: string }): Promise<CherryPickResult>;
+  cherryPickCommits(worktreePath: string, options?: { target?: string; resolveConflicts?: boolean }): Promise<CherryPickResult>;
   /** The keeps that can be undone in the repository of `repoPath` (default: the first workspace folder), newest first. */
   listKeeps(repoPath?: string): Promise<KeepSummary[]>;
   /**

@@ -66,9 +66,10 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     keep: documented((worktreePath: string, options = {}) =>
       keep(service, requireString(worktreePath, 'worktreePath'), { undoLimit: readSettings().undoKeeps, ...options }),
     ),
-    cherryPickCommits: documented((worktreePath: string, options: { target?: string } = {}) =>
+    cherryPickCommits: documented((worktreePath: string, options: { target?: string; resolveConflicts?: boolean } = {}) =>
       cherryPickAgentCommits(service, requireString(worktreePath, 'worktreePath'), {
         target: options.target === undefined ? undefined : requireString(options.target, 'target'),
+        resolveConflicts: options.resolveConflicts === true,
       }),
     ),
     listKeeps: documented((repoPath?: string) =>

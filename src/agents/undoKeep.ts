@@ -9,6 +9,7 @@ import {
   type PathSnapshot,
   restoreIndex,
   restorePaths,
+  samePath,
   snapshotIndex,
   snapshotPaths,
   type TreeEntry,
@@ -67,12 +68,13 @@ export async function undoKeep(
   options: { readonly force?: boolean } = {},
 ): Promise<UndoResult> {
   if (typeof id !== 'string' || !RECORD_ID.test(id)) throw new WorktreeOperationError('invalid', `Not a keep to undo: ${id}`);
-  const commonDir = await commonDirOf(service, repoPath);
+  const repository = await discoverRepository(service, repoPath);
+  const commonDir = repository.commonDir;
   return service.mutate(commonDir, async () => {
     const record = await readKeepRecord(service, commonDir, id).catch((error: unknown) => {
       throw new WorktreeOperationError('invalid', `No such keep to undo (${failureReason(error)}).`, { cause: error });
     });
-    await requireTarget(service, record, commonDir);
+    await requireTarget(service, record, commonDir, repository);
     const agent = await agentOf(record, commonDir, options.force === true);
     // The paths as they are now, read once: checked against the record, then what a failure puts
     // back. Read while git reads the record (another process: the two overlap).
@@ -102,14 +104,25 @@ export async function undoKeep(
 }
 
 async function commonDirOf(service: GitService, repoPath: string): Promise<string> {
+  return (await discoverRepository(service, repoPath)).commonDir;
+}
+
+async function discoverRepository(service: GitService, repoPath: string) {
   const found = await service.discover(repoPath);
   if (found.kind !== 'worktree' && found.kind !== 'bare')
     throw new WorktreeOperationError('invalid', `${repoPath} is not in a git repository.`);
-  return found.commonDir;
+  return found;
 }
 
-async function requireTarget(service: GitService, record: KeepRecord, commonDir: string): Promise<void> {
-  const found = await service.discover(record.target);
+/** The target must still be a worktree of this repository (`known`: its discovery, when the caller has it). */
+async function requireTarget(
+  service: GitService,
+  record: KeepRecord,
+  commonDir: string,
+  known: Awaited<ReturnType<typeof discoverRepository>>,
+): Promise<void> {
+  const found =
+    known.kind === 'worktree' && samePath(known.topLevel, record.target) ? known : await service.discover(record.target);
   if (found.kind !== 'worktree' || found.commonDir !== commonDir) {
     throw new WorktreeOperationError(
       'blocked',
@@ -255,10 +268,10 @@ async function restoreKept(
 
 /** The record moves to the undone refs (what an undo took out stays recoverable). */
 async function retire(service: GitService, commonDir: string, record: KeepRecord): Promise<void> {
-  const git = (args: string[]) => service.runner.run(args, { cwd: commonDir });
-  const commit = (await git(['rev-parse', '--verify', `${record.ref}^{commit}`])).stdout.trim();
-  await git(['update-ref', `${UNDONE_REF_PREFIX}${record.ref.slice(KEEPS_REF_PREFIX.length)}`, commit]);
-  await git(['update-ref', '-d', record.ref, commit]);
+  // One transaction, both or neither; the ref names are checked (RECORD_ID), so the lines are safe.
+  const moved = `${UNDONE_REF_PREFIX}${record.ref.slice(KEEPS_REF_PREFIX.length)}`;
+  const transaction = `update ${moved} ${record.ref}^{commit}\ndelete ${record.ref} ${record.ref}\n`;
+  await service.runner.run(['update-ref', '--stdin'], { cwd: commonDir, input: Buffer.from(transaction) });
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,12 +1,14 @@
 import {
-  chmodSync,
+  closeSync,
+  fchmodSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
   readlinkSync,
   rmdirSync,
-  rmSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import * as path from 'node:path';
@@ -118,18 +120,40 @@ export function readPathEntry(file: string): PathEntry {
   return { kind: 'absent' };
 }
 
-/** Puts one path back; true when it had to be changed. */
+/**
+ * Puts one path back; true when it had to be changed. A file is replaced (unlink, then a new file),
+ * as git and tar do, with as few calls as that takes: its folder is made only when missing.
+ */
 function restoreEntry(file: string, was: PathEntry, known: PathEntry | undefined): boolean {
   const now = known ?? readPathEntry(file);
   if (sameEntry(now, was)) return false;
-  if (now.kind !== 'absent') rmSync(file);
+  if (now.kind !== 'absent') {
+    try {
+      unlinkSync(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
   if (was.kind === 'absent') return true;
-  mkdirSync(path.dirname(file), { recursive: true });
+  const inFolder = <T>(create: () => T): T => {
+    try {
+      return create();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      mkdirSync(path.dirname(file), { recursive: true });
+      return create();
+    }
+  };
   if (was.kind === 'link') {
-    symlinkSync(was.target, file);
-  } else {
-    writeFileSync(file, was.bytes);
-    chmodSync(file, was.mode);
+    inFolder(() => symlinkSync(was.target, file));
+    return true;
+  }
+  const fd = inFolder(() => openSync(file, 'wx', was.mode));
+  try {
+    writeFileSync(fd, was.bytes);
+    fchmodSync(fd, was.mode); // the mode given to open is cut by the umask
+  } finally {
+    closeSync(fd);
   }
   return true;
 }

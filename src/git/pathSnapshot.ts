@@ -37,7 +37,11 @@ export async function snapshotPaths(root: string, paths: readonly string[]): Pro
   const isFolder = (folder: string) => {
     let known = folders.get(folder);
     if (known === undefined) {
-      known = lstatSync(path.join(root, folder), { throwIfNoEntry: false })?.isDirectory() ?? false;
+      try {
+        known = lstatSync(path.join(root, folder)).isDirectory();
+      } catch {
+        known = false; // missing, or under what is a file here (ENOTDIR)
+      }
       folders.set(folder, known);
     }
     return known;

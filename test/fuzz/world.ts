@@ -239,15 +239,31 @@ export class World {
     this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
   }
 
-  /** After a keep: what is newly in the target is the target's to answer for, no longer the agent's. */
+  /**
+   * After a keep: what is newly in the target is the target's to answer for, no longer the agent's.
+   * What the target already had uncommitted and the agent has too (the agent worktree was made
+   * with the target's uncommitted changes) is now the kept state there as well: the agent's next
+   * keep may change it as it changes what the keep delivered — the review shows that change, and
+   * Undo Keep takes it back.
+   */
   private handOver(agent: string, target: string, before: Scan, after: Scan): void {
+    const uncommittedInTarget = (source: Source) => source === `files:${target}` || source === `index:${target}`;
     for (const [token, custodians] of this.custody) {
-      if (!custodians.has(agent)) continue;
-      if (isCurrentIn(after.tokens.get(token), target) && !isCurrentIn(before.tokens.get(token), target)) {
-        custodians.delete(agent);
-        custodians.add(target);
-        this.delivered.set(token, `${agent}\0${target}`);
+      const inTarget = isCurrentIn(after.tokens.get(token), target);
+      if (custodians.has(agent)) {
+        if (inTarget && !isCurrentIn(before.tokens.get(token), target)) {
+          custodians.delete(agent);
+          custodians.add(target);
+          this.delivered.set(token, `${agent}\0${target}`);
+        }
+        continue;
       }
+      const copiedFromTarget =
+        custodians.size === 1 &&
+        custodians.has(target) &&
+        isCurrentIn(before.tokens.get(token), agent) &&
+        [...(after.tokens.get(token) ?? [])].filter((source) => !source.endsWith(`:${agent}`)).every(uncommittedInTarget);
+      if (inTarget && copiedFromTarget) this.delivered.set(token, `${agent}\0${target}`);
     }
   }
 

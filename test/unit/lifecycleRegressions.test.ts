@@ -10,6 +10,7 @@ import {
   Keep,
   Refresh,
   Remove,
+  SweepStale,
   UndoKeep,
   UserCommit,
   UserEdit,
@@ -262,5 +263,37 @@ test('Keep and Commit over a file that holds uncommitted content in the target r
     new UserEdit('modify', false, 0, 0),
     new CherryPick(0, false),
     new Keep(0, 'all', false, false, 0, true, false, true),
+  ]);
+});
+
+test('a plain keep may change what the target had uncommitted when the agent got it as a copy and changed it', async () => {
+  // The fuzzer's own model (not the product) was wrong here: the agent worktree was made with main's
+  // uncommitted changes (an untracked file), a keep found that file identical, the agent rewrote it,
+  // and the next keep applied the rewrite — the three-way merge git would make (the agent changed it,
+  // main did not since), shown in the review, undoable. The model counted main's old bytes as lost.
+  await replay([
+    new Create(false, false),
+    new UserEdit('nested', false, 0, 0),
+    new Remove([0], 'none', false, false, false),
+    new Create(true, false),
+    new Keep(0, 'all', false, false, 0, true, false, false),
+    new AgentEdit(0, 'modify', 38, 0),
+    new UserEdit('modify', false, 0, 0),
+    new CherryPick(0, false),
+    new Keep(0, 'all', false, false, 0, true, false, false),
+  ]);
+});
+
+test('keeping a file under a folder that is a file in the target: the snapshot takes it for a missing folder', async () => {
+  // The synchronous snapshot (this session's speed-up) let lstat's ENOTDIR for notes.txt/inside.txt
+  // (notes.txt being a file in the target) escape: a keep with nothing in its way failed.
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'file-to-folder', 17, 0),
+    new AgentEdit(0, 'file-to-folder', 17, 0),
+    new Keep(0, 'all', false, false, 0, true, false, true),
+    new SweepStale(),
+    new AgentCommit(0, false),
+    new DeleteFolder(0),
   ]);
 });

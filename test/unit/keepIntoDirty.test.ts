@@ -234,18 +234,24 @@ describe('keep into a target with its own uncommitted edits (three-way, per file
     });
   }
 
-  test('many files: one git merge-tree for all, git merge-file only for the conflicted ones; the bytes git gives', async () => {
-    const { repo, service, agent, names } = await manyDirtyFiles();
-    const expected = expectedMerges(repo, agent.path, names);
+  /** Keeps with consent to conflicts: the first two files conflict, every file has git's bytes; returns the git calls. */
+  async function keepAsGitMerges(service: GitService, repo: string, agentPath: string, names: string[], expected: string[]) {
     const calls = recordingCalls(service);
-    const result = await keep(service, agent.path, { allowConflicts: true });
+    const result = await keep(service, agentPath, { allowConflicts: true });
     assert.deepEqual([...result.conflicts].sort(), names.slice(0, 2));
     assert.deepEqual(
       names.map((name) => read(repo, name)),
       expected,
     );
-    assert.equal(calls().filter((args) => args[0] === 'merge-tree').length, 1);
-    assert.equal(calls().filter((args) => args[0] === 'merge-file').length, 2, 'only the two conflicted files');
+    return calls();
+  }
+
+  test('many files: one git merge-tree for all, git merge-file only for the conflicted ones; the bytes git gives', async () => {
+    const { repo, service, agent, names } = await manyDirtyFiles();
+    const expected = expectedMerges(repo, agent.path, names);
+    const calls = await keepAsGitMerges(service, repo, agent.path, names, expected);
+    assert.equal(calls.filter((args) => args[0] === 'merge-tree').length, 1);
+    assert.equal(calls.filter((args) => args[0] === 'merge-file').length, 2, 'only the two conflicted files');
   });
 
   test('a git before 2.38 (no merge-tree --write-tree): the same result, one git merge-file per file', async () => {
@@ -254,13 +260,7 @@ describe('keep into a target with its own uncommitted edits (three-way, per file
     const run = runner.run.bind(runner);
     // A real usage error (exit 129), as an old git gives for --write-tree.
     runner.run = (args, options) => run(args[0] === 'merge-tree' ? ['merge-tree', '--no-such-option'] : args, options);
-    const calls = recordingCalls(service);
-    const result = await keep(service, agent.path, { allowConflicts: true });
-    assert.deepEqual([...result.conflicts].sort(), names.slice(0, 2));
-    assert.deepEqual(
-      names.map((name) => read(repo, name)),
-      expected,
-    );
-    assert.equal(calls().filter((args) => args[0] === 'merge-file').length, names.length);
+    const calls = await keepAsGitMerges(service, repo, agent.path, names, expected);
+    assert.equal(calls.filter((args) => args[0] === 'merge-file').length, names.length);
   });
 });

@@ -248,22 +248,27 @@ test('a forced undo of a keep whose content a second agent worktree also holds, 
   ]);
 });
 
+/**
+ * An agent worktree made with main's uncommitted changes (an untracked file), kept (that file
+ * identical), then the agent rewrites the file — the start of two counterexamples below.
+ */
+const copiedThenRewritten = () => [
+  new Create(false, false),
+  new UserEdit('nested', false, 0, 0),
+  new Remove([0], 'none', false, false, false),
+  new Create(true, false),
+  new Keep(0, 'all', false, false, 0, true, false, false),
+  new AgentEdit(0, 'modify', 38, 0),
+  new UserEdit('modify', false, 0, 0),
+  new CherryPick(0, false),
+];
+
 test('Keep and Commit over a file that holds uncommitted content in the target refuses, even when an earlier keep “put it there”', async () => {
   // The user's untracked file was copied into an agent worktree created with their uncommitted
   // changes; keeping that agent's work changed nothing in it, so the product took the file for an
   // earlier keep's own copy. The agent then edited it, and Keep and Commit replaced the user's only
   // copy: a commit is undone by reverting it, which does not bring the file's old bytes back.
-  await replay([
-    new Create(false, false),
-    new UserEdit('nested', false, 0, 0),
-    new Remove([0], 'none', false, false, false),
-    new Create(true, false),
-    new Keep(0, 'all', false, false, 0, true, false, false),
-    new AgentEdit(0, 'modify', 38, 0),
-    new UserEdit('modify', false, 0, 0),
-    new CherryPick(0, false),
-    new Keep(0, 'all', false, false, 0, true, false, true),
-  ]);
+  await replay([...copiedThenRewritten(), new Keep(0, 'all', false, false, 0, true, false, true)]);
 });
 
 test('a plain keep may change what the target had uncommitted when the agent got it as a copy and changed it', async () => {
@@ -271,17 +276,7 @@ test('a plain keep may change what the target had uncommitted when the agent got
   // uncommitted changes (an untracked file), a keep found that file identical, the agent rewrote it,
   // and the next keep applied the rewrite — the three-way merge git would make (the agent changed it,
   // main did not since), shown in the review, undoable. The model counted main's old bytes as lost.
-  await replay([
-    new Create(false, false),
-    new UserEdit('nested', false, 0, 0),
-    new Remove([0], 'none', false, false, false),
-    new Create(true, false),
-    new Keep(0, 'all', false, false, 0, true, false, false),
-    new AgentEdit(0, 'modify', 38, 0),
-    new UserEdit('modify', false, 0, 0),
-    new CherryPick(0, false),
-    new Keep(0, 'all', false, false, 0, true, false, false),
-  ]);
+  await replay([...copiedThenRewritten(), new Keep(0, 'all', false, false, 0, true, false, false)]);
 });
 
 test('keeping a file under a folder that is a file in the target: the snapshot takes it for a missing folder', async () => {

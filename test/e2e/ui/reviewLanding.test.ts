@@ -9,7 +9,7 @@ import { GitRunner } from '../../../src/git';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, runCommand, screenshotsDir, waitUntil } from './workbench';
+import { openReview as openReviewOf, screenshotsDir, waitUntil } from './workbench';
 
 // How the agent's work lands, from the review panel (issue 13): into a checkout with its own
 // uncommitted edits and back out with Undo Last Keep, Keep and Commit, Cherry-pick — each saying
@@ -33,21 +33,7 @@ describe('Review panel: landing the work', () => {
     },
   });
 
-  const panel = (): FrameLocator => session.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-
-  const openReview = async (name: string): Promise<FrameLocator> => {
-    await runCommand(session.page, 'View: Close All Editors');
-    await waitUntil(async () => (await session.page.locator('iframe.webview').count()) === 0, 'no review open');
-    const sidebar = await openWorktreesView(session.page);
-    const agentRow = row(sidebar, name);
-    await agentRow.waitFor({ timeout: 30_000 });
-    await agentRow.hover();
-    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-    await panel()
-      .locator('h1', { hasText: `Review ${name}` })
-      .waitFor({ timeout: 30_000 });
-    return panel();
-  };
+  const openReview = (name: string): Promise<FrameLocator> => openReviewOf(session.page, name);
 
   /** The main worktree as the user left it: committed, so each test starts from a clean checkout. */
   const commitMain = (message: string) => {

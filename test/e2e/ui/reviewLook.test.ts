@@ -9,7 +9,7 @@ import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
+import { openReview as openReviewOf, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
 
 const CART = `import { price } from './price';
 
@@ -65,19 +65,7 @@ describe('Review panel: how it looks, viewed marks', () => {
     },
   });
 
-  const panel = (): FrameLocator => session.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-
-  const openReview = async (name: string): Promise<FrameLocator> => {
-    const sidebar = await openWorktreesView(session.page);
-    const agentRow = row(sidebar, name);
-    await agentRow.waitFor({ timeout: 30_000 });
-    await agentRow.hover();
-    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-    await panel()
-      .locator('h1', { hasText: `Review ${name}` })
-      .waitFor({ timeout: 30_000 });
-    return panel();
-  };
+  const openReview = (name: string): Promise<FrameLocator> => openReviewOf(session.page, name);
 
   test('a long line scrolls instead of being cut off; colours come from the theme', async () => {
     const frame = await openReview('coupons');

@@ -9,7 +9,7 @@ import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, runCommand, screenshotsDir, waitUntil } from './workbench';
+import { openReview as openReviewOf, reviewFrame, runCommand, screenshotsDir, waitUntil } from './workbench';
 
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>.txt';
 const HOSTILE_CONTENT = '</script><script>alert(1)</script>\n';
@@ -41,25 +41,8 @@ describe('Review panel in the real workbench', () => {
     },
   });
 
-  const panel = (): FrameLocator => session.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-
-  /**
-   * Opens the review of one agent worktree from its row, with every other editor closed first so
-   * that `panel()` is this review's page (a test that opens its own review needs no earlier test).
-   */
-  const openReview = async (name: string): Promise<FrameLocator> => {
-    await runCommand(session.page, 'View: Close All Editors');
-    await waitUntil(async () => (await session.page.locator('iframe.webview').count()) === 0, 'no review open');
-    const sidebar = await openWorktreesView(session.page);
-    const agentRow = row(sidebar, name);
-    await agentRow.waitFor({ timeout: 30_000 });
-    await agentRow.hover();
-    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-    await panel()
-      .locator('h1', { hasText: `Review ${name}` })
-      .waitFor({ timeout: 30_000 });
-    return panel();
-  };
+  const panel = (): FrameLocator => reviewFrame(session.page);
+  const openReview = (name: string): Promise<FrameLocator> => openReviewOf(session.page, name);
 
   /**
    * The state a user reaches in the first test, for a test of its own: an agent worktree `name`

@@ -1,4 +1,4 @@
-import type { Frame, Locator, Page } from 'playwright-core';
+import type { Frame, FrameLocator, Locator, Page } from 'playwright-core';
 
 /** Selectors for our view in the VS Code 1.139 workbench, kept in one place. */
 export const VIEW_CONTAINER_TITLE = 'Agent Worktrees';
@@ -163,4 +163,28 @@ export async function actOnRows(page: Page, sidebar: Locator, labels: readonly s
   await row(sidebar, first).click();
   for (const label of rest) await row(sidebar, label).click({ modifiers: ['Control'] });
   await contextMenuAction(page, row(sidebar, labels[labels.length - 1] as string), action);
+}
+
+/** The review panel's page: the frame inside its webview, once the webview is ready. */
+export function reviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+}
+
+/**
+ * Opens the review of one agent worktree from its row in the view, with every other editor closed
+ * first, so that `reviewFrame` is this review's page (a test that opens its own review needs no
+ * earlier test).
+ */
+export async function openReview(page: Page, name: string): Promise<FrameLocator> {
+  await runCommand(page, 'View: Close All Editors');
+  await waitUntil(async () => (await page.locator('iframe.webview').count()) === 0, 'no review open');
+  const sidebar = await openWorktreesView(page);
+  const agentRow = row(sidebar, name);
+  await agentRow.waitFor({ timeout: 30_000 });
+  await agentRow.hover();
+  await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
+  await reviewFrame(page)
+    .locator('h1', { hasText: `Review ${name}` })
+    .waitFor({ timeout: 30_000 });
+  return reviewFrame(page);
 }

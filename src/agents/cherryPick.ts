@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { failureReason, firstMeaningfulLine, parseStatusV2 } from '../git';
-import { captureAgentChanges, locateAgentWorktree, requireAgentMetadata } from './agentChanges';
-import { keptIntoWith, keptRefName, writeAgentMetadata } from './agentMetadata';
+import { type AgentWorktreeLocation, captureAgentChanges, locateAgentWorktree, requireAgentMetadata } from './agentChanges';
+import { type AgentMetadata, keptIntoWith, keptRefName, writeAgentMetadata } from './agentMetadata';
 import { resolveTarget } from './keep';
 import { keptCommit } from './keepBookkeeping';
 import { WorktreeOperationError } from './operationErrors';
@@ -68,35 +68,55 @@ export async function cherryPickAgentCommits(
         stopped: picked.stopped,
       };
     }
-    const keptUpTo = await keptCommit(service, found.topLevel, metadata.baseCommit, `${head}^{tree}`);
-    const ref = keptRefName(found.gitDir);
-    const keptInto = keptIntoWith(metadata, target);
-    try {
-      await service.runner.run(['update-ref', ref, keptUpTo], { cwd: found.topLevel });
-      await writeAgentMetadata(found.gitDir, {
-        ...metadata,
-        keptUpTo,
-        keptInto,
-        keptAtHead: head,
-        keptAt: new Date().toISOString(),
-      });
-    } catch (error) {
-      const problems: string[] = [];
-      const step = (what: string, undo: Promise<unknown>) =>
-        undo.catch((failed: unknown) => problems.push(`${what}: ${failureReason(failed)}`));
-      await step('the kept-up-to ref', service.runner.run(['update-ref', '-d', ref], { cwd: found.topLevel }));
-      await step('the agent metadata', writeAgentMetadata(found.gitDir, metadata));
-      await step(`the picked commits in ${target}`, picked.takeBack());
-      const left = problems.length > 0 ? `; could not undo ${problems.join('; ')}` : '';
-      throw new WorktreeOperationError(
-        'failed',
-        `Nothing was picked: recording it failed (${failureReason(error)}), so the picked commits were taken back${left}.`,
-        { cause: error },
-      );
-    }
+    const keptUpTo = await recordPicked(service, found, metadata, { target, head, picked });
     const left = await captureAgentChanges(service, found, { ...metadata, keptUpTo });
     return { target, picked: picked.commits, keptUpTo, uncommittedLeft: left.files.length > 0 };
   });
+}
+
+/**
+ * The agent's committed work counts as kept: the kept-up-to ref and the metadata. A failure takes
+ * both back and the picked commits out of the target, and says what could not be undone.
+ */
+async function recordPicked(
+  service: GitService,
+  found: AgentWorktreeLocation,
+  metadata: AgentMetadata,
+  done: { readonly target: string; readonly head: string; readonly picked: { takeBack: () => Promise<void> } },
+): Promise<string> {
+  const { target, head, picked } = done;
+  const ref = keptRefName(found.gitDir);
+  const keptInto = keptIntoWith(metadata, target);
+  let keptUpTo = '';
+  let refMoved = false;
+  try {
+    keptUpTo = await keptCommit(service, found.topLevel, metadata.baseCommit, `${head}^{tree}`);
+    await service.runner.run(['update-ref', ref, keptUpTo], { cwd: found.topLevel });
+    refMoved = true;
+    await writeAgentMetadata(found.gitDir, {
+      ...metadata,
+      keptUpTo,
+      keptInto,
+      keptAtHead: head,
+      keptAt: new Date().toISOString(),
+    });
+  } catch (error) {
+    const problems: string[] = [];
+    const step = (what: string, undo: Promise<unknown>) =>
+      undo.catch((failed: unknown) => problems.push(`${what}: ${failureReason(failed)}`));
+    if (refMoved) {
+      await step('the kept-up-to ref', service.runner.run(['update-ref', '-d', ref], { cwd: found.topLevel }));
+      await step('the agent metadata', writeAgentMetadata(found.gitDir, metadata));
+    }
+    await step(`the picked commits in ${target}`, picked.takeBack());
+    const left = problems.length > 0 ? `; could not undo ${problems.join('; ')}` : '';
+    throw new WorktreeOperationError(
+      'failed',
+      `Nothing was picked: recording it failed (${failureReason(error)}), so the picked commits were taken back${left}.`,
+      { cause: error },
+    );
+  }
+  return keptUpTo;
 }
 
 /** A keep's target, on a branch (a pick makes commits). */

@@ -128,52 +128,9 @@ async function mergeInOneProcess(
   cwd: string,
   scratch: string,
   paths: readonly string[],
-  sides: {
-    readonly originals: ReadonlyMap<string, TreeEntry>;
-    readonly kept: ReadonlyMap<string, TreeEntry>;
-    readonly yours: ReadonlyMap<string, Buffer>;
-  },
+  sides: MergeTrees,
 ): Promise<Map<string, Buffer> | undefined> {
-  const yours = await writeBlobs(
-    service,
-    cwd,
-    scratch,
-    paths.map((relative) => sides.yours.get(relative) as Buffer),
-  );
-  const entries = (oidOf: (relative: string, index: number) => string | undefined) =>
-    paths.flatMap((relative, index) => {
-      const oid = oidOf(relative, index);
-      return oid ? [{ path: relative, mode: '100644', oid }] : [];
-    });
-  const [baseTree, yoursTree, agentTree] = await Promise.all([
-    writeTree(
-      service,
-      cwd,
-      path.join(scratch, 'base-index'),
-      entries((relative) => sides.originals.get(relative)?.oid),
-    ),
-    writeTree(
-      service,
-      cwd,
-      path.join(scratch, 'yours-index'),
-      entries((_, index) => yours[index]),
-    ),
-    writeTree(
-      service,
-      cwd,
-      path.join(scratch, 'agent-index'),
-      entries((relative) => sides.kept.get(relative)?.oid),
-    ),
-  ]);
-  const commit = async (tree: string, parent?: string) =>
-    (
-      await service.runner.run(['commit-tree', ...(parent ? ['-p', parent] : []), '-m', 'merge side', '--end-of-options', tree], {
-        cwd,
-        env: BOOKKEEPING_IDENTITY,
-      })
-    ).stdout.trim();
-  const base = await commit(baseTree);
-  const [yoursCommit, agentCommit] = await Promise.all([commit(yoursTree, base), commit(agentTree, base)]);
+  const [yoursCommit, agentCommit] = await sideCommits(service, cwd, scratch, paths, sides);
   // Exit 1: conflicts (listed after the tree). 129: a git before 2.38 (usage of the old merge-tree).
   const result = await service.runner.run(
     ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', yoursCommit, agentCommit],
@@ -190,6 +147,52 @@ async function mergeInOneProcess(
     [...mergedEntries.values()].map((entry) => entry.oid),
   );
   return new Map(clean.map((relative) => [relative, bytesOf(mergedEntries.get(relative), mergedBlobs)]));
+}
+
+interface MergeTrees {
+  readonly originals: ReadonlyMap<string, TreeEntry>;
+  readonly kept: ReadonlyMap<string, TreeEntry>;
+  readonly yours: ReadonlyMap<string, Buffer>;
+}
+
+/** "yours" and "agent" as two commits on one "base" commit, each tree holding only these paths. */
+async function sideCommits(
+  service: GitService,
+  cwd: string,
+  scratch: string,
+  paths: readonly string[],
+  sides: MergeTrees,
+): Promise<[string, string]> {
+  const yours = await writeBlobs(
+    service,
+    cwd,
+    scratch,
+    paths.map((relative) => sides.yours.get(relative) as Buffer),
+  );
+  const treeOf = (name: string, oidOf: (relative: string, index: number) => string | undefined) =>
+    writeTree(
+      service,
+      cwd,
+      path.join(scratch, `${name}-index`),
+      paths.flatMap((relative, index) => {
+        const oid = oidOf(relative, index);
+        return oid ? [{ path: relative, mode: '100644', oid }] : [];
+      }),
+    );
+  const [baseTree, yoursTree, agentTree] = await Promise.all([
+    treeOf('base', (relative) => sides.originals.get(relative)?.oid),
+    treeOf('yours', (_, index) => yours[index]),
+    treeOf('agent', (relative) => sides.kept.get(relative)?.oid),
+  ]);
+  const commit = async (tree: string, parent?: string) =>
+    (
+      await service.runner.run(['commit-tree', ...(parent ? ['-p', parent] : []), '-m', 'merge side', '--end-of-options', tree], {
+        cwd,
+        env: BOOKKEEPING_IDENTITY,
+      })
+    ).stdout.trim();
+  const base = await commit(baseTree);
+  return Promise.all([commit(yoursTree, base), commit(agentTree, base)]);
 }
 
 /** One file through `git merge-file` (markers labelled yours / base / agent); a reason when git refuses. */

@@ -71,7 +71,11 @@ export async function undoKeep(
   const repository = await discoverRepository(service, repoPath);
   const commonDir = repository.commonDir;
   return service.mutate(commonDir, async () => {
-    const record = await readKeepRecord(service, commonDir, id).catch((error: unknown) => {
+    const record = await readKeepRecord(service, commonDir, id).catch(async (error: unknown) => {
+      // An Undo button of a keep undone since (its notification stays on screen): say so plainly.
+      if (await undoneAlready(service, commonDir, id)) {
+        throw new WorktreeOperationError('invalid', 'That keep was undone already.', { cause: error });
+      }
       throw new WorktreeOperationError('invalid', `No such keep to undo (${failureReason(error)}).`, { cause: error });
     });
     await requireTarget(service, record, commonDir, repository);
@@ -264,6 +268,17 @@ async function restoreKept(
     problems.push(`the agent metadata: ${failureReason(error)}`),
   );
   return problems;
+}
+
+/** Whether the keep `id` names was undone (its record moved to the undone refs). */
+async function undoneAlready(service: GitService, commonDir: string, id: string): Promise<boolean> {
+  const moved = `${UNDONE_REF_PREFIX}${id.slice(KEEPS_REF_PREFIX.length)}`;
+  const found = await service.runner.run(['rev-parse', '--verify', '--quiet', '--end-of-options', `${moved}^{commit}`], {
+    cwd: commonDir,
+    readOnly: true,
+    acceptExitCodes: [0, 1],
+  });
+  return found.exitCode === 0;
 }
 
 /** The record moves to the undone refs (what an undo took out stays recoverable). */

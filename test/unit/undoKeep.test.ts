@@ -80,6 +80,13 @@ describe('Undo Keep', () => {
     assert.deepEqual(review.files.map((file) => file.path).sort(), ['deep/new/file.txt', 'notes.txt', 'script.sh']);
     assert.deepEqual(await listKeeps(service, repo), []);
     assert.match(git(repo, 'for-each-ref', 'refs/agent-worktrees/undone/'), /commit/);
+    // The notification's Undo Keep, clicked after the panel undid it: said plainly, nothing changes.
+    await assert.rejects(undoKeep(service, repo, kept.id), (error: unknown) => {
+      codeOf('invalid')(error);
+      assert.equal((error as Error).message, 'That keep was undone already.');
+      return true;
+    });
+    assert.deepEqual(exactState(repo), before);
   });
 
   test('a keep merged into the user’s own edits: undo gives back exactly their edit (and their staged version)', async () => {

@@ -67,23 +67,21 @@ export async function mergeDirtyFiles(
     listTreeEntries(service, cwd, revisions.from, paths),
     listTreeEntries(service, cwd, revisions.keptTree, paths),
   ]);
-  const blobs = await readBlobs(
-    service,
-    cwd,
-    [...originals.values(), ...kept.values()].map((entry) => entry.oid),
-  );
   const yours = new Map<string, Buffer>();
   await inChunks(paths, (relative) => yours.set(relative, readFileSync(path.join(target, relative))));
-  const sides: MergeSides = {
-    base: (relative) => bytesOf(originals.get(relative), blobs),
-    yours,
-    agent: (relative) => bytesOf(kept.get(relative), blobs),
-  };
+  const trees: MergeTrees = { originals, kept, yours };
   const scratch = await mkdtemp(path.join(scratchRoot, 'merge-'));
   const merged: MergedFile[] = [];
   const unmergeable: Unmergeable[] = [];
   try {
-    const cleanly = await mergeInOneProcess(service, cwd, scratch, paths, { originals, kept, yours: sides.yours });
+    const cleanly = await mergeInOneProcess(service, cwd, scratch, paths, trees);
+    // Only the files git merge-tree did not merge cleanly need their base and agent bytes here.
+    const again = paths.filter((relative) => !cleanly?.has(relative));
+    const blobs = await readBlobs(
+      service,
+      cwd,
+      again.flatMap((relative) => [originals.get(relative)?.oid, kept.get(relative)?.oid].filter((oid) => oid !== undefined)),
+    );
     for (const [index, relative] of paths.entries()) {
       const mode = mergedMode(
         lstatSync(path.join(target, relative)).mode & 0o777,
@@ -95,7 +93,7 @@ export async function mergeDirtyFiles(
         merged.push({ path: relative, bytes, mode, conflictLines: [] });
         continue;
       }
-      const result = await mergeOneFile(service, cwd, path.join(scratch, String(index)), relative, sides);
+      const result = await mergeOneFile(service, cwd, path.join(scratch, String(index)), relative, { ...trees, blobs });
       if ('reason' in result) unmergeable.push({ path: relative, reason: result.reason });
       else merged.push({ path: relative, mode, ...result });
     }
@@ -103,12 +101,6 @@ export async function mergeDirtyFiles(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-}
-
-interface MergeSides {
-  readonly base: (relative: string) => Buffer;
-  readonly yours: ReadonlyMap<string, Buffer>;
-  readonly agent: (relative: string) => Buffer;
 }
 
 const bytesOf = (entry: TreeEntry | undefined, blobs: ReadonlyMap<string, Buffer>) =>
@@ -149,6 +141,7 @@ async function mergeInOneProcess(
   return new Map(clean.map((relative) => [relative, bytesOf(mergedEntries.get(relative), mergedBlobs)]));
 }
 
+/** The three sides of each file: base and agent as tree entries, yours as the bytes in the target. */
 interface MergeTrees {
   readonly originals: ReadonlyMap<string, TreeEntry>;
   readonly kept: ReadonlyMap<string, TreeEntry>;
@@ -201,12 +194,12 @@ async function mergeOneFile(
   cwd: string,
   scratchPrefix: string,
   relative: string,
-  sides: MergeSides,
+  sides: MergeTrees & { readonly blobs: ReadonlyMap<string, Buffer> },
 ): Promise<{ bytes: Buffer; conflictLines: Array<[number, number]> } | { reason: string }> {
   const [yours = '', base = '', agent = ''] = ['yours', 'base', 'agent'].map((side) => `${scratchPrefix}.${side}`);
   writeFileSync(yours, sides.yours.get(relative) as Buffer);
-  writeFileSync(base, sides.base(relative));
-  writeFileSync(agent, sides.agent(relative));
+  writeFileSync(base, bytesOf(sides.originals.get(relative), sides.blobs));
+  writeFileSync(agent, bytesOf(sides.kept.get(relative), sides.blobs));
   // Exit code: the number of conflicts (at most 127), or 255 when git refuses (binary content).
   const result = await service.runner.run(['merge-file', '-p', ...LABELS, '--', yours, base, agent], {
     cwd,

@@ -1,5 +1,5 @@
 import type { GitClient } from './gitClient';
-import { objectFormat } from './objects';
+import { narrowByPaths, objectFormat } from './objects';
 
 /** The index entries (mode and object id) some paths of a worktree have now; absent paths have none. */
 export interface IndexSnapshot {
@@ -14,17 +14,16 @@ export interface IndexSnapshot {
 export async function snapshotIndex(service: GitClient, cwd: string, paths: readonly string[]): Promise<IndexSnapshot> {
   const entries = new Map<string, { mode: string; oid: string }>();
   if (paths.length === 0) return { paths, entries };
-  // Many paths: the whole index, filtered here (git matches each entry against every pathspec).
-  const many = paths.length > 64;
-  const listed = await service.runner.run(['ls-files', '-s', '-z', ...(many ? [] : ['--', ...paths])], { cwd, readOnly: true });
-  const wanted = many ? new Set(paths) : undefined;
+  const narrowed = narrowByPaths(paths);
+  const pathspecs = narrowed.pathspecs ? ['--', ...narrowed.pathspecs] : [];
+  const listed = await service.runner.run(['ls-files', '-s', '-z', ...pathspecs], { cwd, readOnly: true });
   for (const record of listed.stdout.split('\0')) {
     const tab = record.indexOf('\t');
     if (tab < 0) continue;
     const [mode = '', oid = '', stage = ''] = record.slice(0, tab).split(' ');
     const relative = record.slice(tab + 1);
     // Conflicted paths never reach a keep (the overlap guard refuses them): stage 0 is all there is.
-    if (stage === '0' && (!wanted || wanted.has(relative))) entries.set(relative, { mode, oid });
+    if (stage === '0' && narrowed.wanted(relative)) entries.set(relative, { mode, oid });
   }
   return { paths, entries };
 }

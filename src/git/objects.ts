@@ -17,16 +17,34 @@ export async function listTreeEntries(
   paths: readonly string[],
 ): Promise<Map<string, TreeEntry>> {
   if (paths.length === 0) return new Map();
-  // Many paths: the whole tree, filtered here (git matches each entry against every path given).
-  const many = paths.length > 64;
+  const narrowed = narrowByPaths(paths);
   const listed = await client.runner.run(
-    ['ls-tree', '-z', '--full-tree', ...(many ? ['-r'] : []), '--end-of-options', revision, ...(many ? [] : paths)],
+    [
+      'ls-tree',
+      '-z',
+      '--full-tree',
+      ...(narrowed.pathspecs ? [] : ['-r']),
+      '--end-of-options',
+      revision,
+      ...(narrowed.pathspecs ?? []),
+    ],
     { cwd, readOnly: true },
   );
-  const entries = parseTreeEntries(listed.stdout);
-  if (!many) return entries;
+  return new Map([...parseTreeEntries(listed.stdout)].filter(([relative]) => narrowed.wanted(relative)));
+}
+
+/**
+ * How a listing is narrowed to `paths`: by git (the paths as arguments) when there are few, by us
+ * (the whole listing, filtered) when there are many — git matches each entry against every path
+ * given, which over thousands of paths is where its time goes.
+ */
+export function narrowByPaths(paths: readonly string[]): {
+  readonly pathspecs: readonly string[] | undefined;
+  readonly wanted: (relative: string) => boolean;
+} {
+  if (paths.length <= 64) return { pathspecs: paths, wanted: () => true };
   const wanted = new Set(paths);
-  return new Map([...entries].filter(([relative]) => wanted.has(relative)));
+  return { pathspecs: undefined, wanted: (relative) => wanted.has(relative) };
 }
 
 /** `ls-tree -z`: `<mode> <type> <oid>\t<path>` records. */

@@ -20,9 +20,10 @@ import {
   requireAgentMetadata,
 } from './agentChanges';
 import { writeMerged } from './dirtyMerge';
-import { type KeepStates, keptCommit, recordKeep } from './keepBookkeeping';
+import { keptCommit, recordKeep } from './keepBookkeeping';
 import { commitKeptPaths, defaultCommitMessage, refuseCommittingUncommitted } from './keepCommit';
 import { type KeepPlan, planKeep, refuseOutdated } from './keepPlan';
+import type { KeepStates } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 

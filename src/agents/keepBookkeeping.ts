@@ -1,20 +1,10 @@
 import * as path from 'node:path';
-import { failureReason, type IndexSnapshot, type PathSnapshot, type RepositoryDiscovery } from '../git';
+import { failureReason, type RepositoryDiscovery } from '../git';
 import type { AgentWorktreeLocation } from './agentChanges';
 import { type AgentMetadata, keptIntoWith, keptRefName, writeAgentMetadata } from './agentMetadata';
-import { BOOKKEEPING_IDENTITY, KEEPS_REF_PREFIX, newRecordRef, targetKey, writeKeepRecord } from './keepRecord';
+import { BOOKKEEPING_IDENTITY, KEEPS_REF_PREFIX, type KeepStates, newRecordRef, targetKey, writeKeepRecord } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
-
-/** The touched paths of the target and their index entries, before and after the keep wrote them. */
-export interface KeepStates {
-  readonly before: PathSnapshot;
-  readonly indexBefore: IndexSnapshot;
-  readonly after: PathSnapshot;
-  readonly indexAfter: IndexSnapshot;
-  /** Blob ids known to be stored (the kept tree's): the record does not ask git about them. */
-  readonly stored?: ReadonlySet<string>;
-}
 
 export const DEFAULT_UNDO_LIMIT = 10;
 

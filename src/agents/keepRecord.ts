@@ -47,6 +47,16 @@ export interface KeepRecord {
 
 type RecordJson = Omit<KeepRecord, 'ref'> & { readonly version: 1 };
 
+/** The touched paths of the target and their index entries, before and after the keep wrote them. */
+export interface KeepStates {
+  readonly before: PathSnapshot;
+  readonly indexBefore: IndexSnapshot;
+  readonly after: PathSnapshot;
+  readonly indexAfter: IndexSnapshot;
+  /** Blob ids known to be stored (the kept tree's): the record does not ask git about them. */
+  readonly stored?: ReadonlySet<string>;
+}
+
 /** The identity of bookkeeping commits: works where the user has none configured. */
 export const BOOKKEEPING_IDENTITY = {
   GIT_AUTHOR_NAME: 'Agent Worktrees',
@@ -74,13 +84,7 @@ export async function writeKeepRecord(
   service: GitService,
   cwd: string,
   record: Omit<KeepRecord, 'ref' | 'paths' | 'missingFolders' | 'beforeModes'>,
-  states: {
-    readonly before: PathSnapshot;
-    readonly after: PathSnapshot;
-    readonly indexBefore: IndexSnapshot;
-    readonly indexAfter: IndexSnapshot;
-    readonly stored?: ReadonlySet<string>;
-  },
+  states: KeepStates,
 ): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-record-'));
   try {

@@ -44,21 +44,22 @@ async function commitSubjects(service: GitService, agentPath: string, from: stri
 
 /** The message Keep and Commit would offer for this agent worktree now (for a prompt to prefill). */
 export async function suggestCommitMessage(service: GitService, worktreePath: string): Promise<string> {
-  return (await landingChoices(service, worktreePath)).commitMessage;
+  const found = await locateAgentWorktree(service, worktreePath);
+  return (await landingChoices(service, found.topLevel, await requireAgentMetadata(found))).commitMessage;
 }
 
 /**
  * What the review panel says before any click: Keep and Commit's message, and the commits
  * Cherry-pick would bring (none once part of the work was kept: its commits no longer land as
- * they are, and `cherryPickAgentCommits` refuses).
+ * they are, and `cherryPickAgentCommits` refuses). From the metadata the caller has (the panel's
+ * worktree listing): one `git log`, no discovery.
  */
 export async function landingChoices(
   service: GitService,
-  worktreePath: string,
+  agentPath: string,
+  metadata: AgentMetadata,
 ): Promise<{ commitMessage: string; pickable: string[] }> {
-  const found = await locateAgentWorktree(service, worktreePath);
-  const metadata = await requireAgentMetadata(found);
-  const subjects = await commitSubjects(service, found.topLevel, metadata.keptUpTo ?? metadata.baseCommit);
+  const subjects = await commitSubjects(service, agentPath, metadata.keptUpTo ?? metadata.baseCommit);
   return { commitMessage: messageFrom(metadata, subjects), pickable: metadata.keptUpTo ? [] : subjects };
 }
 

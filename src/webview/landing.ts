@@ -1,4 +1,4 @@
-import { type GitService, landingChoices, type Worktree } from '../agents';
+import { type AgentMetadata, type GitService, landingChoices, type Worktree } from '../agents';
 import type { Logger } from '../git';
 import type { Landing } from './protocol';
 import { errorMessage } from './reviewController';
@@ -10,15 +10,16 @@ import { errorMessage } from './reviewController';
 export async function loadLanding(
   service: GitService,
   logger: Logger,
-  worktreePath: string,
+  agent: { readonly path: string; readonly metadata: AgentMetadata | undefined },
   target: { readonly path: string; readonly staged: boolean; readonly worktrees: readonly Worktree[] },
 ): Promise<Landing | undefined> {
+  if (!agent.metadata) return undefined;
   try {
-    const choices = await landingChoices(service, worktreePath);
+    const choices = await landingChoices(service, agent.path, agent.metadata);
     const targetBranch = target.worktrees.find((worktree) => worktree.path === target.path)?.branch;
     return { staged: target.staged, targetBranch, ...choices };
   } catch (error) {
-    logger.warn(`Review panel: could not tell how ${worktreePath} can land: ${errorMessage(error)}`);
+    logger.warn(`Review panel: could not tell how ${agent.path} can land: ${errorMessage(error)}`);
     return undefined;
   }
 }

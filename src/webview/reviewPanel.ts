@@ -267,11 +267,16 @@ export class ReviewPanel implements vscode.Disposable {
       },
       collapseOver,
     );
-    const landing = await loadLanding(this.deps.service, this.deps.logger, this.worktreePath, {
-      path: review.target,
-      staged: readSettings().keepStaged,
-      worktrees,
-    });
+    const landing = await loadLanding(
+      this.deps.service,
+      this.deps.logger,
+      { path: this.worktreePath, metadata: agent },
+      {
+        path: review.target,
+        staged: readSettings().keepStaged,
+        worktrees,
+      },
+    );
     return { changes, review: { ...review, lastKeep: lastKeepOf(await this.latestKeep()), landing } };
   }
 

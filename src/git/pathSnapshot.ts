@@ -7,6 +7,7 @@ import {
   readFileSync,
   readlinkSync,
   rmdirSync,
+  type Stats,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -110,7 +111,7 @@ export async function restorePaths(
 
 /** A path as it is now (a folder counts as absent: only files and links are snapshotted). */
 export function readPathEntry(file: string): PathEntry {
-  let found: ReturnType<typeof lstatSync>;
+  let found: Stats;
   try {
     found = lstatSync(file);
   } catch (error) {
@@ -118,8 +119,8 @@ export function readPathEntry(file: string): PathEntry {
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
     throw error;
   }
-  if (found?.isSymbolicLink()) return { kind: 'link', target: readlinkSync(file) };
-  if (found?.isFile()) return { kind: 'file', bytes: readFileSync(file), mode: found.mode & 0o777 };
+  if (found.isSymbolicLink()) return { kind: 'link', target: readlinkSync(file) };
+  if (found.isFile()) return { kind: 'file', bytes: readFileSync(file), mode: found.mode & 0o777 };
   // A folder where the patch names a file: git apply refuses that before writing anything.
   return { kind: 'absent' };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { BatchAnswerParser } from './catFileBatch';
 import type { GitClient } from './gitClient';
 
 /** One path's entry in a tree or index: mode and object id. */
@@ -86,23 +87,11 @@ export async function readBlobsNamed(
     readOnly: true,
     input: Buffer.from(`${wanted.join('\n')}\n`),
   });
-  // `<oid> <type> <size>\n<bytes>\n` per object, in the order asked; `<name> missing\n` (or
-  // `ambiguous`) when there is none.
-  const output = result.stdoutBytes;
-  let offset = 0;
-  for (const name of wanted) {
-    const headerEnd = output.indexOf(0x0a, offset);
-    if (headerEnd < 0) throw new Error(`git cat-file gave no answer for ${name}`);
-    const [oid = '', type = '', size = ''] = output.subarray(offset, headerEnd).toString('latin1').split(' ');
-    if (size === '') {
-      blobs.set(name, undefined);
-      offset = headerEnd + 1;
-      continue;
-    }
-    const end = headerEnd + 1 + Number(size);
-    blobs.set(name, type === 'blob' ? { oid, bytes: output.subarray(headerEnd + 1, end) } : undefined);
-    offset = end + 1;
-  }
+  const parser = new BatchAnswerParser(wanted, (name, answer) =>
+    blobs.set(name, answer?.type === 'blob' ? { oid: answer.oid, bytes: answer.bytes } : undefined),
+  );
+  parser.push(result.stdoutBytes);
+  parser.end();
   return blobs;
 }
 

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { blobId, readBlobs, readBlobsNamed, writeBlobs } from '../../src/git';
+import { BatchAnswerParser } from '../../src/git/catFileBatch';
 import { commitFile, createRepo, git, recordingService, tempDir } from './helpers/gitFixture';
 
 describe('blob plumbing', () => {
@@ -58,5 +59,35 @@ describe('blob plumbing', () => {
     assert.equal(found.get('HEAD:dir'), undefined);
     assert.equal(gitCalls().length, 1);
     await assert.rejects(readBlobs(service, repo, ['0'.repeat(40)]), /could not read blob/);
+  });
+
+  test('readBlobsNamed: a missing name with spaces does not throw off the answers after it', async () => {
+    const repo = createRepo('named-spaces');
+    commitFile(repo, 'a file.txt', 'spaced\n');
+    commitFile(repo, 'after.txt', 'after\n');
+    const { service } = recordingService();
+    const found = await readBlobsNamed(service, repo, ['HEAD:no such file.txt', 'HEAD:a file.txt', 'HEAD:after.txt']);
+    assert.equal(found.get('HEAD:no such file.txt'), undefined);
+    assert.equal(found.get('HEAD:a file.txt')?.bytes.toString(), 'spaced\n');
+    assert.equal(found.get('HEAD:after.txt')?.bytes.toString(), 'after\n');
+  });
+
+  test('BatchAnswerParser reads answers split anywhere, and refuses output it did not ask for', () => {
+    const body = Buffer.from([0, 10, 255, 10]);
+    const oid = 'a'.repeat(40);
+    const output = Buffer.concat([Buffer.from(`${oid} blob ${body.length}\n`), body, Buffer.from('\nname missing\n')]);
+    const answers: unknown[] = [];
+    const parser = new BatchAnswerParser([oid, 'name'], (name, answer) => answers.push([name, answer?.bytes]));
+    for (const byte of output) parser.push(Buffer.from([byte]));
+    parser.end();
+    assert.deepEqual(answers, [
+      [oid, body],
+      ['name', undefined],
+    ]);
+    const short = new BatchAnswerParser([oid, 'name'], () => {});
+    short.push(output.subarray(0, 20));
+    assert.throws(() => short.end(), /stopped before answering/);
+    assert.throws(() => new BatchAnswerParser(['name'], () => {}).push(Buffer.from('other missing\n')), /unexpected answer/);
+    assert.throws(() => new BatchAnswerParser([], () => {}).push(Buffer.from('x')), /more than asked/);
   });
 });

@@ -2,17 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
+  blobId,
   type IndexSnapshot,
-  listTreeEntries,
+  objectFormat,
   type PathEntry,
   type PathSnapshot,
   readBlobs,
   readBlobsNamed,
+  readObjectsNamed,
   type TreeEntry,
   writeBlobs,
   writeTree,
 } from '../git';
 import type { AgentMetadata } from './agentMetadata';
+import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
 // What Undo Keep needs, kept in git so it survives a reload: for every path a keep touched, its
@@ -45,7 +48,7 @@ export interface KeepRecord {
   readonly keptUpToAfter: string;
 }
 
-type RecordJson = Omit<KeepRecord, 'ref'> & { readonly version: 1 };
+type RecordJson = Omit<KeepRecord, 'ref'> & { readonly version: 1 | 2 };
 
 /** The touched paths of the target and their index entries, before and after the keep wrote them. */
 export interface KeepStates {
@@ -89,7 +92,7 @@ export async function writeKeepRecord(
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-record-'));
   try {
     const json: RecordJson = {
-      version: 1,
+      version: 2,
       ...record,
       paths: states.indexBefore.paths,
       missingFolders: states.before.missingFolders,
@@ -97,19 +100,23 @@ export async function writeKeepRecord(
         [...states.before.entries].flatMap(([relative, entry]) => (entry.kind === 'file' ? [[relative, entry.mode]] : [])),
       ),
     };
-    const files: Array<{ name: string; mode: string; bytes: Buffer }> = [
+    const format = await objectFormat(service, cwd);
+    const sides = [...treeFiles('before', states.before), ...treeFiles('after', states.after)].map((file) => ({
+      ...file,
+      oid: blobId(file.bytes, format),
+    }));
+    const ids = recordIds(json.paths, sides, states);
+    const files = [
       { name: 'record.json', mode: '100644', bytes: Buffer.from(`${JSON.stringify(json, null, 2)}\n`) },
-      { name: 'index-before', mode: '100644', bytes: encodeIndex(states.indexBefore) },
-      { name: 'index-after', mode: '100644', bytes: encodeIndex(states.indexAfter) },
-      ...treeFiles('before', states.before),
-      ...treeFiles('after', states.after),
-    ];
+      { name: 'states.json', mode: '100644', bytes: Buffer.from(`${JSON.stringify(ids)}\n`) },
+    ].map((file) => ({ ...file, oid: blobId(file.bytes, format) }));
     // Index entries name blobs the repository has (for clean files, the before side's bytes).
-    const stored = new Set([
-      ...(states.stored ?? []),
-      ...[...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid),
-    ]);
-    const tree = await writeRecordTree(service, cwd, scratch, files, stored);
+    const indexOids = [...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid);
+    const stored = new Set([...(states.stored ?? []), ...indexOids]);
+    const tree = await writeRecordTree(service, cwd, scratch, [...files, ...sides], {
+      stored,
+      reachable: indexOnlyEntries(states, new Set(sides.map((file) => file.oid)), format),
+    });
     const message = `Agent Worktrees: keep of ${json.paths.length} path${json.paths.length === 1 ? '' : 's'} into ${record.target}`;
     const commit = await service.runner.run(['commit-tree', '-m', message, '--end-of-options', tree], {
       cwd,
@@ -155,44 +162,87 @@ export async function readKeepRecord(service: GitService, cwd: string, ref: stri
 function parseRecord(ref: string, bytes: Buffer | undefined): KeepRecord {
   if (!bytes) throw new Error(`${ref} is not a keep record`);
   const { version, ...json } = JSON.parse(bytes.toString('utf8')) as RecordJson;
-  if (version !== 1 || !Array.isArray(json.paths)) throw new Error(`${ref} is a keep record of an unknown format`);
+  if ((version !== 1 && version !== 2) || !Array.isArray(json.paths))
+    throw new Error(`${ref} is a keep record of an unknown format`);
   return { ref, ...json };
 }
 
+/** A record's entries before and after its keep: tree entries of the paths, and their index entries. */
+export interface RecordEntries {
+  readonly before: ReadonlyMap<string, TreeEntry | undefined>;
+  readonly after: ReadonlyMap<string, TreeEntry | undefined>;
+  readonly indexBefore: IndexSnapshot;
+  readonly indexAfter: IndexSnapshot;
+}
+
 /**
- * The before and after states of a record: the before side's bytes (what Undo writes back), the
- * after side as tree entries only (Undo compares ids: its bytes need not be read), index entries
- * from its lists.
+ * A record as Undo needs it, in one `cat-file`: the commit its ref points at, the record, and its
+ * entries (states.json: a record of version 1, from before it, has none and is refused).
  */
-export async function readRecordStates(
+export async function readUndoRecord(
+  service: GitService,
+  cwd: string,
+  ref: string,
+): Promise<{ record: KeepRecord; commit: string; entries: RecordEntries }> {
+  const names = [ref, `${ref}:record.json`, `${ref}:states.json`] as const;
+  const found = await readObjectsNamed(service, cwd, names);
+  const commit = found.get(ref);
+  if (commit?.type !== 'commit') throw new Error(`${ref} is not a keep record`);
+  const record = parseRecord(ref, found.get(names[1])?.bytes);
+  const states = found.get(names[2]);
+  if (!states) {
+    throw new WorktreeOperationError(
+      'blocked',
+      `This keep was recorded by an earlier development version of Agent Worktrees and cannot be undone by this one. What it saved stays under ${ref}.`,
+    );
+  }
+  const entries = parseIds(record, JSON.parse(states.bytes.toString('utf8')) as RecordIds);
+  return { record, commit: commit.oid, entries };
+}
+
+function parseIds(record: KeepRecord, ids: RecordIds): RecordEntries {
+  const entry = (value: string | undefined): TreeEntry | undefined => {
+    if (value === undefined) return undefined;
+    const [mode = '', oid = ''] = value.split(' ');
+    return { mode, oid };
+  };
+  const side = (map: Record<string, string>) => new Map(record.paths.map((relative) => [relative, entry(map[relative])]));
+  const index = (map: Record<string, string>): IndexSnapshot => ({
+    paths: record.paths,
+    entries: new Map(
+      record.paths.flatMap((relative) => {
+        const found = entry(map[relative]);
+        return found ? [[relative, found]] : [];
+      }),
+    ),
+  });
+  return {
+    before: side(ids.before),
+    after: side(ids.after),
+    indexBefore: index(ids.indexBefore),
+    indexAfter: index(ids.indexAfter),
+  };
+}
+
+/** The paths as they were before the keep: the before side's bytes, with their exact mode bits. */
+export async function readBeforeEntries(
   service: GitService,
   cwd: string,
   record: KeepRecord,
-): Promise<{
-  before: Map<string, PathEntry>;
-  after: Map<string, TreeEntry | undefined>;
-  indexBefore: IndexSnapshot;
-  indexAfter: IndexSnapshot;
-}> {
-  const names = [
-    'index-before',
-    'index-after',
-    ...record.paths.flatMap((relative) => [`before/${relative}`, `after/${relative}`]),
-  ];
-  const entries = await listTreeEntries(service, cwd, record.ref, names);
-  const wanted = ['index-before', 'index-after', ...record.paths.map((relative) => `before/${relative}`)];
+  entries: RecordEntries,
+): Promise<Map<string, PathEntry>> {
   const blobs = await readBlobs(
     service,
     cwd,
-    wanted.flatMap((name) => entries.get(name)?.oid ?? []),
+    [...entries.before.values()].flatMap((entry) => entry?.oid ?? []),
   );
-  const before = new Map(record.paths.map((relative) => [relative, pathEntry(entries.get(`before/${relative}`), blobs)]));
-  const after = new Map(record.paths.map((relative) => [relative, entries.get(`after/${relative}`)]));
-  const index = (name: string): IndexSnapshot => ({
-    paths: record.paths,
-    entries: decodeIndex(blobs.get(entries.get(name)?.oid ?? '') ?? Buffer.alloc(0)),
-  });
-  return { before, after, indexBefore: index('index-before'), indexAfter: index('index-after') };
+  return new Map(
+    record.paths.map((relative) => {
+      const entry = pathEntry(entries.before.get(relative), blobs);
+      const mode = entry.kind === 'file' ? record.beforeModes[relative] : undefined;
+      return [relative, mode === undefined || entry.kind !== 'file' ? entry : { ...entry, mode }];
+    }),
+  );
 }
 
 function pathEntry(entry: TreeEntry | undefined, blobs: ReadonlyMap<string, Buffer>): PathEntry {
@@ -211,35 +261,76 @@ function treeFiles(side: string, snapshot: PathSnapshot): Array<{ name: string; 
   });
 }
 
-/** Blobs for every file (only those the repository lacks are written), then a tree of them. */
+/**
+ * Blobs for every file (only those the repository lacks are written), then a tree of them and of
+ * `reachable` (entries that only keep objects from garbage collection).
+ */
 async function writeRecordTree(
   service: GitService,
   cwd: string,
   scratch: string,
-  files: ReadonlyArray<{ name: string; mode: string; bytes: Buffer }>,
-  stored: ReadonlySet<string>,
+  files: ReadonlyArray<{ name: string; mode: string; bytes: Buffer; oid: string }>,
+  extra: { stored: ReadonlySet<string>; reachable: ReadonlyArray<{ path: string; mode: string; oid: string }> },
 ): Promise<string> {
-  const oids = await writeBlobs(
+  await writeBlobs(
     service,
     cwd,
     scratch,
     files.map((file) => file.bytes),
-    stored,
+    { stored: extra.stored, ids: files.map((file) => file.oid) },
   );
-  const entries = files.map((file, index) => ({ path: file.name, mode: file.mode, oid: oids[index] as string }));
-  return writeTree(service, cwd, path.join(scratch, 'index'), entries);
+  const entries = files.map((file) => ({ path: file.name, mode: file.mode, oid: file.oid }));
+  return writeTree(service, cwd, path.join(scratch, 'index'), [...entries, ...extra.reachable]);
 }
 
-/** Index entries as `<mode> <oid> <path>\0` records (paths may hold any byte but NUL). */
-function encodeIndex(snapshot: IndexSnapshot): Buffer {
-  return Buffer.from([...snapshot.entries].map(([relative, { mode, oid }]) => `${mode} ${oid} ${relative}\0`).join(''));
+/**
+ * What Undo reads instead of listing the record's trees (one file, read with record.json): for
+ * each path, its tree entry (`<mode> <oid>`) before and after the keep, and its index entry.
+ */
+interface RecordIds {
+  readonly before: Record<string, string>;
+  readonly after: Record<string, string>;
+  readonly indexBefore: Record<string, string>;
+  readonly indexAfter: Record<string, string>;
 }
 
-function decodeIndex(bytes: Buffer): Map<string, TreeEntry> {
-  const entries = new Map<string, TreeEntry>();
-  for (const record of bytes.toString('utf8').split('\0')) {
-    const [mode, oid, ...rest] = record.split(' ');
-    if (mode && oid && rest.length > 0) entries.set(rest.join(' '), { mode, oid });
-  }
-  return entries;
+function recordIds(
+  paths: readonly string[],
+  sides: ReadonlyArray<{ name: string; mode: string; oid: string }>,
+  states: KeepStates,
+): RecordIds {
+  const side = (prefix: string) =>
+    Object.fromEntries(
+      sides
+        .filter((file) => file.name.startsWith(prefix))
+        .map((file) => [file.name.slice(prefix.length), `${file.mode} ${file.oid}`]),
+    );
+  const index = (snapshot: IndexSnapshot) =>
+    Object.fromEntries(
+      paths.flatMap((relative) => {
+        const entry = snapshot.entries.get(relative);
+        return entry ? [[relative, `${entry.mode} ${entry.oid}`]] : [];
+      }),
+    );
+  return {
+    before: side('before/'),
+    after: side('after/'),
+    indexBefore: index(states.indexBefore),
+    indexAfter: index(states.indexAfter),
+  };
+}
+
+/**
+ * Tree entries that keep the index's blobs alive as long as the record (a staged version the keep
+ * replaced may be referenced by nothing else, and gc would prune it). Those the sides hold already,
+ * submodule commits and the empty blob (git knows it without storing it) are left out.
+ */
+function indexOnlyEntries(states: KeepStates, held: ReadonlySet<string>, format: 'sha1' | 'sha256') {
+  const empty = blobId(Buffer.alloc(0), format);
+  const oids = new Set(
+    [...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()]
+      .filter((entry) => entry.mode !== '160000' && !held.has(entry.oid) && entry.oid !== empty)
+      .map((entry) => entry.oid),
+  );
+  return [...oids].map((oid) => ({ path: `index-objects/${oid}`, mode: '100644', oid }));
 }

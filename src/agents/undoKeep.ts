@@ -19,8 +19,9 @@ import {
   KEEPS_REF_PREFIX,
   type KeepRecord,
   listKeepRecords,
-  readKeepRecord,
-  readRecordStates,
+  type RecordEntries,
+  readBeforeEntries,
+  readUndoRecord,
   UNDONE_REF_PREFIX,
 } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
@@ -71,7 +72,8 @@ export async function undoKeep(
   const repository = await discoverRepository(service, repoPath);
   const commonDir = repository.commonDir;
   return service.mutate(commonDir, async () => {
-    const record = await readKeepRecord(service, commonDir, id).catch(async (error: unknown) => {
+    const { record, commit, entries } = await readUndoRecord(service, commonDir, id).catch(async (error: unknown) => {
+      if (error instanceof WorktreeOperationError) throw error;
       // An Undo button of a keep undone since (its notification stays on screen): say so plainly.
       if (await undoneAlready(service, commonDir, id)) {
         throw new WorktreeOperationError('invalid', 'That keep was undone already.', { cause: error });
@@ -81,24 +83,34 @@ export async function undoKeep(
     await requireTarget(service, record, commonDir, repository);
     const agent = await agentOf(record, commonDir, options.force === true);
     // The paths as they are now, read once: checked against the record, then what a failure puts
-    // back. Read while git reads the record (another process: the two overlap).
-    const [states, paths, index] = await Promise.all([
-      readRecordStates(service, commonDir, record),
+    // back. Read while git reads the saved bytes (another process: the two overlap).
+    const [before, paths, index] = await Promise.all([
+      readBeforeEntries(service, commonDir, record, entries),
       snapshotPaths(record.target, record.paths),
       snapshotIndex(service, record.target, record.paths),
     ]);
     const current = { paths, index };
-    await refuseChangedSince(service, record, states, current);
-    let keptMoved = false;
+    await refuseChangedSince(service, record, entries, current);
+    const refs = refMoves(record, commit, agent);
+    let refsMoved = false;
     try {
-      await restoreState(service, record.target, beforeSnapshot(record, states.before), states.indexBefore, current.paths);
-      if (agent) {
-        await moveKeptBack(service, commonDir, record, agent);
-        keptMoved = true;
-      }
-      await retire(service, commonDir, record);
+      const restorePlan = { root: record.target, entries: before, missingFolders: record.missingFolders };
+      await restoreState(service, record.target, restorePlan, entries.indexBefore, current);
+      // The refs move while git refreshes the index's stat cache (neither waits for the other).
+      const [refreshed, moved] = await Promise.allSettled([
+        refreshIndex(service, record.target),
+        refTransaction(service, commonDir, refs.forward),
+      ]);
+      refsMoved = moved.status === 'fulfilled';
+      for (const outcome of [refreshed, moved]) if (outcome.status === 'rejected') throw outcome.reason;
+      if (agent) await writeAgentMetadata(agent.gitDir, keptFieldsBack(agent.metadata, record));
     } catch (error) {
-      const problems = keptMoved && agent ? await restoreKept(service, commonDir, record, agent) : [];
+      const problems: string[] = [];
+      if (refsMoved) {
+        await refTransaction(service, commonDir, refs.back).catch((failure: unknown) =>
+          problems.push(`the keep's refs: ${failureReason(failure)}`),
+        );
+      }
       problems.push(...(await putBack(service, record.target, current.paths, current.index)));
       const left = problems.length > 0 ? ` and ${record.target} could not be fully put back: ${problems.join('; ')}` : '';
       throw new WorktreeOperationError('failed', `Nothing was undone: ${failureReason(error)}${left}.`, { cause: error });
@@ -172,7 +184,7 @@ async function agentOf(
 async function refuseChangedSince(
   service: GitService,
   record: KeepRecord,
-  states: { after: ReadonlyMap<string, TreeEntry | undefined>; indexAfter: IndexSnapshot },
+  states: Pick<RecordEntries, 'after' | 'indexAfter'>,
   current: { paths: PathSnapshot; index: IndexSnapshot },
 ): Promise<void> {
   const format = await objectFormat(service, record.target);
@@ -197,26 +209,29 @@ function asRecorded(now: PathEntry | undefined, recorded: TreeEntry | undefined,
   return recorded.mode === mode && blobId(now.bytes, format) === recorded.oid;
 }
 
-function beforeSnapshot(record: KeepRecord, before: ReadonlyMap<string, PathEntry>) {
-  const entries = new Map(
-    [...before].map(([relative, entry]): [string, PathEntry] =>
-      entry.kind === 'file' ? [relative, { ...entry, mode: record.beforeModes[relative] ?? entry.mode }] : [relative, entry],
-    ),
-  );
-  return { root: record.target, entries, missingFolders: record.missingFolders };
-}
-
 async function restoreState(
   service: GitService,
   target: string,
   paths: Parameters<typeof restorePaths>[0],
   index: IndexSnapshot,
-  current?: PathSnapshot,
+  current?: { paths: PathSnapshot; index: IndexSnapshot },
 ): Promise<void> {
-  const { problems } = await restorePaths(paths, current);
+  const { problems } = await restorePaths(paths, current?.paths);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  await restoreIndex(service, target, index);
+  // A keep that left the index alone (unstaged, the default) has nothing to put back there.
+  if (!current || !sameEntries(index, current.index)) await restoreIndex(service, target, index);
+}
+
+/** Rewritten files have new times: the index's stat cache is refreshed, or git would re-hash them later. */
+async function refreshIndex(service: GitService, target: string): Promise<void> {
   await service.runner.run(['update-index', '-q', '--refresh'], { cwd: target, acceptExitCodes: [0, 1] });
+}
+
+function sameEntries(a: IndexSnapshot, b: IndexSnapshot): boolean {
+  return a.paths.every((relative) => {
+    const [left, right] = [a.entries.get(relative), b.entries.get(relative)];
+    return left?.mode === right?.mode && left?.oid === right?.oid;
+  });
 }
 
 /** After a failure: the paths and index entries as they were when the undo started. */
@@ -227,47 +242,51 @@ async function putBack(
   index: IndexSnapshot,
 ): Promise<string[]> {
   return restoreState(service, target, paths, index).then(
-    () => [],
+    () => refreshIndex(service, target).then(() => []),
     (error: unknown) => [failureReason(error)],
   );
 }
 
-/** The agent's kept-up-to ref and metadata as they were before the keep. */
-async function moveKeptBack(
-  service: GitService,
-  commonDir: string,
-  record: KeepRecord,
-  agent: { gitDir: string; metadata: AgentMetadata },
-): Promise<void> {
-  const git = (args: string[]) => service.runner.run(args, { cwd: commonDir });
-  const ref = keptRefName(agent.gitDir);
-  const before = record.keptBefore.keptUpTo;
-  await git(before ? ['update-ref', ref, before, record.keptUpToAfter] : ['update-ref', '-d', ref, record.keptUpToAfter]);
-  try {
-    const { keptUpTo: _up, keptInto: _into, keptAtHead: _head, keptAt: _at, ...rest } = agent.metadata;
-    await writeAgentMetadata(agent.gitDir, { ...rest, ...withoutUndefined(record.keptBefore) });
-  } catch (error) {
-    const left = await restoreKept(service, commonDir, record, agent);
-    if (left.length > 0) throw new Error(`${failureReason(error)}; then ${left.join('; ')}`);
-    throw error;
-  }
+/** The agent's metadata with its keep bookkeeping as it was before the keep. */
+function keptFieldsBack(metadata: AgentMetadata, record: KeepRecord): AgentMetadata {
+  const { keptUpTo: _up, keptInto: _into, keptAtHead: _head, keptAt: _at, ...rest } = metadata;
+  return { ...rest, ...withoutUndefined(record.keptBefore) };
 }
 
-/** The agent's kept-up-to ref and metadata as the keep left them; returns what could not be put back. */
-async function restoreKept(
-  service: GitService,
-  commonDir: string,
+type RefLine = readonly [verb: 'update' | 'create' | 'delete', ref: string, ...values: string[]];
+
+/**
+ * The refs an undo moves, in one transaction, and the transaction that moves them back: the
+ * record goes to the undone refs (what an undo took out stays recoverable), and the agent's
+ * kept-up-to ref goes back to where it was before the keep.
+ */
+function refMoves(
   record: KeepRecord,
-  agent: { gitDir: string; metadata: AgentMetadata },
-): Promise<string[]> {
-  const problems: string[] = [];
-  await service.runner
-    .run(['update-ref', keptRefName(agent.gitDir), record.keptUpToAfter], { cwd: commonDir })
-    .catch((error: unknown) => problems.push(`the kept-up-to ref: ${failureReason(error)}`));
-  await writeAgentMetadata(agent.gitDir, agent.metadata).catch((error: unknown) =>
-    problems.push(`the agent metadata: ${failureReason(error)}`),
-  );
-  return problems;
+  commit: string,
+  agent: { gitDir: string } | undefined,
+): { forward: RefLine[]; back: RefLine[] } {
+  const undone = `${UNDONE_REF_PREFIX}${record.ref.slice(KEEPS_REF_PREFIX.length)}`;
+  const forward: RefLine[] = [
+    ['update', undone, commit, ''],
+    ['delete', record.ref, commit],
+  ];
+  const back: RefLine[] = [
+    ['delete', undone, commit],
+    ['create', record.ref, commit],
+  ];
+  if (agent) {
+    const kept = keptRefName(agent.gitDir);
+    const before = record.keptBefore.keptUpTo;
+    forward.push(before ? ['update', kept, before, record.keptUpToAfter] : ['delete', kept, record.keptUpToAfter]);
+    back.push(before ? ['update', kept, record.keptUpToAfter, before] : ['create', kept, record.keptUpToAfter]);
+  }
+  return { forward, back };
+}
+
+/** One `update-ref --stdin -z` transaction: every line or none. */
+async function refTransaction(service: GitService, cwd: string, lines: readonly RefLine[]): Promise<void> {
+  const input = lines.map(([verb, ref, ...values]) => `${verb} ${ref}\0${values.map((value) => `${value}\0`).join('')}`).join('');
+  await service.runner.run(['update-ref', '--stdin', '-z'], { cwd, input: Buffer.from(input) });
 }
 
 /** Whether the keep `id` names was undone (its record moved to the undone refs). */
@@ -279,14 +298,6 @@ async function undoneAlready(service: GitService, commonDir: string, id: string)
     acceptExitCodes: [0, 1],
   });
   return found.exitCode === 0;
-}
-
-/** The record moves to the undone refs (what an undo took out stays recoverable). */
-async function retire(service: GitService, commonDir: string, record: KeepRecord): Promise<void> {
-  // One transaction, both or neither; the ref names are checked (RECORD_ID), so the lines are safe.
-  const moved = `${UNDONE_REF_PREFIX}${record.ref.slice(KEEPS_REF_PREFIX.length)}`;
-  const transaction = `update ${moved} ${record.ref}^{commit}\ndelete ${record.ref} ${record.ref}\n`;
-  await service.runner.run(['update-ref', '--stdin'], { cwd: commonDir, input: Buffer.from(transaction) });
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -21,6 +21,7 @@ export {
   parseTreeEntries,
   readBlobs,
   readBlobsNamed,
+  readObjectsNamed,
   type TreeEntry,
   writeBlobs,
   writeTree,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { BatchAnswerParser } from './catFileBatch';
+import { type BatchAnswer, BatchAnswerParser } from './catFileBatch';
 import type { GitClient } from './gitClient';
 
 /** One path's entry in a tree or index: mode and object id. */
@@ -78,21 +78,29 @@ export async function readBlobsNamed(
   cwd: string,
   names: readonly string[],
 ): Promise<Map<string, { readonly oid: string; readonly bytes: Buffer } | undefined>> {
-  const blobs = new Map<string, { oid: string; bytes: Buffer } | undefined>();
+  const objects = await readObjectsNamed(client, cwd, names);
+  return new Map([...objects].map(([name, found]) => [name, found?.type === 'blob' ? found : undefined]));
+}
+
+/** Objects of any type by name, one `cat-file --batch`: each with its id and type, or undefined when there is none. */
+export async function readObjectsNamed(
+  client: GitClient,
+  cwd: string,
+  names: readonly string[],
+): Promise<Map<string, BatchAnswer | undefined>> {
+  const objects = new Map<string, BatchAnswer | undefined>();
   const wanted = [...new Set(names)];
-  if (wanted.length === 0) return blobs;
+  if (wanted.length === 0) return objects;
   if (wanted.some((name) => name.includes('\n'))) throw new Error('an object name holds a newline');
   const result = await client.runner.run(['cat-file', '--batch'], {
     cwd,
     readOnly: true,
     input: Buffer.from(`${wanted.join('\n')}\n`),
   });
-  const parser = new BatchAnswerParser(wanted, (name, answer) =>
-    blobs.set(name, answer?.type === 'blob' ? { oid: answer.oid, bytes: answer.bytes } : undefined),
-  );
+  const parser = new BatchAnswerParser(wanted, (name, answer) => objects.set(name, answer));
   parser.push(result.stdoutBytes);
   parser.end();
-  return blobs;
+  return objects;
 }
 
 const formats = new Map<string, 'sha1' | 'sha256'>();
@@ -118,16 +126,19 @@ export function blobId(bytes: Buffer, format: 'sha1' | 'sha256'): string {
  * `hash-object -w --stdin-paths` over scratch files), so recording what is mostly there already
  * (a file's version in the index, a kept file's version in the agent's tree) costs two processes.
  * `stored`: ids the caller knows the repository has (index entries): not asked about again.
+ * `ids`: the contents' ids when the caller computed them already (`blobId`), in the same order.
  */
 export async function writeBlobs(
   client: GitClient,
   cwd: string,
   scratch: string,
   contents: readonly Buffer[],
-  stored: ReadonlySet<string> = new Set(),
+  known: { readonly stored?: ReadonlySet<string>; readonly ids?: readonly string[] } = {},
 ): Promise<string[]> {
+  const stored = known.stored ?? new Set<string>();
   const format = await objectFormat(client, cwd);
-  const ids = contents.map((bytes) => blobId(bytes, format));
+  const ids = known.ids ? [...known.ids] : contents.map((bytes) => blobId(bytes, format));
+  if (ids.length !== contents.length) throw new Error('writeBlobs: one id per content');
   const unique = [...new Set(ids)].filter((id) => !stored.has(id));
   if (unique.length === 0) return ids;
   const checked = await client.runner.run(['cat-file', '--batch-check=%(objectname) %(objecttype)'], {

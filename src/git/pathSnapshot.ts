@@ -1,6 +1,9 @@
 import {
   closeSync,
+  constants,
   fchmodSync,
+  fstatSync,
+  ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -126,12 +129,14 @@ export function readPathEntry(file: string): PathEntry {
 }
 
 /**
- * Puts one path back; true when it had to be changed. A file is replaced (unlink, then a new file),
- * as git and tar do, with as few calls as that takes: its folder is made only when missing.
+ * Puts one path back; true when it had to be changed. A file that is a file now gets its bytes
+ * written into it; anything else is replaced (unlink, then a new file or link), with as few calls
+ * as that takes: its folder is made only when missing.
  */
 function restoreEntry(file: string, was: PathEntry, known: PathEntry | undefined): boolean {
   const now = known ?? readPathEntry(file);
   if (sameEntry(now, was)) return false;
+  if (now.kind === 'file' && was.kind === 'file' && rewriteInPlace(file, was, now.mode)) return true;
   if (now.kind !== 'absent') {
     try {
       unlinkSync(file);
@@ -161,6 +166,34 @@ function restoreEntry(file: string, was: PathEntry, known: PathEntry | undefined
     closeSync(fd);
   }
   return true;
+}
+
+/** Never follows a link put there since it was read; 0 where the system has no such flag. */
+const WRITE_IN_PLACE = constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0);
+
+/**
+ * Writes a file's bytes over the file that is there, then cuts it to their length. Not truncated to
+ * zero first: ext4 flushes a file truncated to zero when it is closed, and replacing 2,000 files
+ * (unlink and create, as git does) took 3x as long. False, having changed nothing, when the file
+ * cannot be written so (read-only, or another name links to the same file): the caller replaces it.
+ */
+function rewriteInPlace(file: string, was: Extract<PathEntry, { kind: 'file' }>, modeNow: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, WRITE_IN_PLACE);
+  } catch {
+    return false;
+  }
+  try {
+    const found = fstatSync(fd);
+    if (!found.isFile() || found.nlink !== 1) return false;
+    writeFileSync(fd, was.bytes);
+    ftruncateSync(fd, was.bytes.length);
+    if (modeNow !== was.mode) fchmodSync(fd, was.mode);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function sameEntry(a: PathEntry, b: PathEntry): boolean {

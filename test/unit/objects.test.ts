@@ -38,7 +38,7 @@ describe('blob plumbing', () => {
     await writeBlobs(service, repo, tempDir('scratch'), fresh);
     assert.equal(gitCalls().filter((line) => line.includes('hash-object')).length, 0, 'all present: nothing written');
     reset();
-    const again = await writeBlobs(service, repo, tempDir('scratch'), [known, ...fresh], new Set(ids));
+    const again = await writeBlobs(service, repo, tempDir('scratch'), [known, ...fresh], { stored: new Set(ids) });
     assert.deepEqual(again, ids.slice(0, 3), 'the same ids, computed here');
     assert.deepEqual(
       gitCalls().filter((line) => !line.includes('rev-parse --show-object-format')),

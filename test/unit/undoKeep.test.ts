@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -19,11 +21,13 @@ import {
   getAgentChanges,
   keep,
   listKeeps,
+  METADATA_FILE,
   planRemoval,
   undoKeep,
   WorktreeOperationError,
 } from '../../src/agents';
-import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+import { writeKeepRecord } from '../../src/agents/keepRecord';
+import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 async function setup() {
   const repo = createRepo('undo');
@@ -222,5 +226,98 @@ describe('Undo Keep', () => {
     assert.deepEqual(exactState(repo), after);
     assert.ok(existsSync(path.join(repo, 'a.txt')));
     assert.equal((await listKeeps(service, repo)).length, 1);
+  });
+
+  test('a kept file linked under another name too: undo replaces it, the other name keeps the kept bytes', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'notes.txt', 'the agent’s notes\n');
+    const before = exactState(repo);
+    await keep(service, agent.path);
+    const elsewhere = path.join(tempDir('links'), 'notes-link.txt');
+    linkSync(path.join(repo, 'notes.txt'), elsewhere);
+    const [kept] = await listKeeps(service, repo);
+    await undoKeep(service, repo, kept?.id ?? '');
+    assert.deepEqual(exactState(repo), before);
+    assert.equal(readFileSync(elsewhere, 'utf8'), 'the agent’s notes\n', 'written into a new file, not through the link');
+  });
+
+  test('writing the agent’s bookkeeping fails after the refs moved: they move back, and nothing is undone', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'a.txt', 'kept\n');
+    write(agent.path, 'notes.txt', 'notes by the agent\n');
+    await keep(service, agent.path);
+    const after = exactState(repo);
+    const refs = git(repo, 'for-each-ref');
+    const [kept] = await listKeeps(service, repo);
+    // The metadata is written to a temporary file first: a folder in its place makes that fail.
+    mkdirSync(path.join(repo, '.git', 'worktrees', 'agent', `${METADATA_FILE}.${process.pid}.tmp`));
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('failed', /^Nothing was undone/));
+    assert.deepEqual(exactState(repo), after);
+    assert.equal(git(repo, 'for-each-ref'), refs, 'the record and the kept-up-to ref where they were');
+  });
+
+  test('a record from before states.json (version 1): listed, and its undo is refused saying why', async () => {
+    const { repo, service, agent } = await setup();
+    write(agent.path, 'a.txt', 'kept\n');
+    await keep(service, agent.path);
+    const [kept] = await listKeeps(service, repo);
+    const id = kept?.id ?? '';
+    // The record as version 1 wrote it: no states.json, "version": 1.
+    const json = JSON.parse(git(repo, 'show', `${id}:record.json`));
+    const recordBlob = execFileSync('git', ['hash-object', '-w', '--stdin'], {
+      cwd: repo,
+      input: JSON.stringify({ ...json, version: 1 }),
+      encoding: 'utf8',
+    }).trim();
+    const entries = git(repo, 'ls-tree', id)
+      .split('\n')
+      .filter((line) => line && !line.endsWith('\tstates.json') && !line.endsWith('\trecord.json'));
+    const tree = execFileSync('git', ['mktree'], {
+      cwd: repo,
+      input: `${[...entries, `100644 blob ${recordBlob}\trecord.json`].join('\n')}\n`,
+      encoding: 'utf8',
+    }).trim();
+    git(repo, 'update-ref', id, git(repo, 'commit-tree', '-m', 'version 1', tree).trim());
+    const after = exactState(repo);
+    assert.deepEqual(
+      (await listKeeps(service, repo)).map((entry) => entry.id),
+      [id],
+    );
+    await assert.rejects(undoKeep(service, repo, id), codeOf('blocked', /earlier development version/));
+    assert.deepEqual(exactState(repo), after);
+  });
+
+  test('a record keeps the index’s blobs from garbage collection, even those nothing else holds', async () => {
+    const repo = createRepo('record-gc');
+    commitFile(repo, 'a.txt', 'committed\n');
+    const { service } = recordingService();
+    const hash = (text: string) =>
+      execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo, input: text, encoding: 'utf8' }).trim();
+    const staged = hash('a staged version nothing else holds\n');
+    const file = (text: string) => ({ kind: 'file' as const, bytes: Buffer.from(text), mode: 0o644 });
+    const snapshot = (text: string) => ({ root: repo, entries: new Map([['a.txt', file(text)]]), missingFolders: [] });
+    const index = (oid: string) => ({ paths: ['a.txt'], entries: new Map([['a.txt', { mode: '100644', oid }]]) });
+    const commit = await writeKeepRecord(
+      service,
+      repo,
+      {
+        target: repo,
+        agentWorktree: repo,
+        agentId: 'agent',
+        task: undefined,
+        at: new Date().toISOString(),
+        keptBefore: {},
+        keptUpToAfter: 'f'.repeat(40),
+      },
+      {
+        before: snapshot('before\n'),
+        indexBefore: index(staged),
+        after: snapshot('after\n'),
+        indexAfter: index(hash('after\n')),
+      },
+    );
+    git(repo, 'update-ref', 'refs/agent-worktrees/keeps/main/000000000000001-1', commit);
+    git(repo, 'gc', '--quiet', '--prune=now');
+    assert.equal(git(repo, 'cat-file', '-p', staged), 'a staged version nothing else holds\n');
   });
 });

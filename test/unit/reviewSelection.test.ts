@@ -90,4 +90,14 @@ describe('review selection (the page’s ticks)', () => {
     assert.notEqual(key(third.data, 'notes.md'), key(first.data, 'notes.md'), 'changed again: a new key');
     assert.equal(key(third.data, 'long.txt'), key(first.data, 'long.txt'), 'the untouched file keeps its mark');
   });
+
+  test('a file named __proto__ keeps its hunk choice in the request (an own key, sent like any other)', () => {
+    const file = { path: '__proto__', hunkKeys: ['first', 'second'] } as unknown as Parameters<PageSelection['fileChecked']>[0];
+    const choices = new PageSelection();
+    choices.setHunkChecked(file, 1, false);
+    const request = JSON.parse(JSON.stringify(choices.keepRequest([file])));
+    assert.deepEqual(request.files, ['__proto__']);
+    assert.ok(Object.hasOwn(request.hunks, '__proto__'));
+    assert.deepEqual(request.hunks.__proto__, [0]);
+  });
 });

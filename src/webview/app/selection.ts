@@ -75,14 +75,15 @@ export class PageSelection {
   /** The Keep Selected request for these files: hunk indexes into the capture shown. */
   keepRequest(files: readonly ReviewFile[]): { files: string[]; hunks: Record<string, number[]> } {
     const kept: string[] = [];
-    const hunks: Record<string, number[]> = {};
+    const hunks: Array<[string, number[]]> = [];
     for (const file of files) {
       if (!this.fileChecked(file)) continue;
       const chosen = file.hunkKeys.flatMap((key, index) => (this.hunkLeftOut(file, key) ? [] : [index]));
-      if (chosen.length < file.hunkKeys.length) hunks[file.path] = chosen;
+      if (chosen.length < file.hunkKeys.length) hunks.push([file.path, chosen]);
       kept.push(file.path);
     }
-    return { files: kept, hunks };
+    // fromEntries, not assignment: a file named `__proto__` is a key like any other.
+    return { files: kept, hunks: Object.fromEntries(hunks) };
   }
 
   private hunkLeftOut(file: ReviewFile, key: string): boolean {

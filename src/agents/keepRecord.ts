@@ -15,7 +15,9 @@ import {
   writeTree,
 } from '../git';
 import type { AgentMetadata } from './agentMetadata';
+import { BUNDLE_FILE, type BundleSlices, bundleFiles, fromBundle } from './beforeBundle';
 import { WorktreeOperationError } from './operationErrors';
+import { ownValue } from './ownValue';
 import type { GitService } from './service';
 
 // What Undo Keep needs, kept in git so it survives a reload: for every path a keep touched, its
@@ -105,10 +107,16 @@ export async function writeKeepRecord(
       ...file,
       oid: blobId(file.bytes, format),
     }));
-    const ids = recordIds(json.paths, sides, states);
+    const bundle = bundleFiles(
+      sides.flatMap((file) =>
+        file.name.startsWith('before/') ? [[file.name.slice('before/'.length), file.bytes] as const] : [],
+      ),
+    );
+    const ids: RecordIds = { ...recordIds(json.paths, sides, states), bundled: bundle.slices };
     const files = [
       { name: 'record.json', mode: '100644', bytes: Buffer.from(`${JSON.stringify(json, null, 2)}\n`) },
       { name: 'states.json', mode: '100644', bytes: Buffer.from(`${JSON.stringify(ids)}\n`) },
+      { name: BUNDLE_FILE, mode: '100644', bytes: bundle.bytes },
     ].map((file) => ({ ...file, oid: blobId(file.bytes, format) }));
     // Index entries name blobs the repository has (for clean files, the before side's bytes).
     const indexOids = [...states.indexBefore.entries.values(), ...states.indexAfter.entries.values()].map((entry) => entry.oid);
@@ -173,6 +181,8 @@ export interface RecordEntries {
   readonly after: ReadonlyMap<string, TreeEntry | undefined>;
   readonly indexBefore: IndexSnapshot;
   readonly indexAfter: IndexSnapshot;
+  /** The before side's small files in one blob, and where each is. */
+  readonly bundle: { readonly bytes: Buffer | undefined; readonly slices: BundleSlices | undefined };
 }
 
 /**
@@ -184,7 +194,7 @@ export async function readUndoRecord(
   cwd: string,
   ref: string,
 ): Promise<{ record: KeepRecord; commit: string; entries: RecordEntries }> {
-  const names = [ref, `${ref}:record.json`, `${ref}:states.json`] as const;
+  const names = [ref, `${ref}:record.json`, `${ref}:states.json`, `${ref}:${BUNDLE_FILE}`] as const;
   const found = await readObjectsNamed(service, cwd, names);
   const commit = found.get(ref);
   if (commit?.type !== 'commit') throw new Error(`${ref} is not a keep record`);
@@ -196,22 +206,24 @@ export async function readUndoRecord(
       `This keep was recorded by an earlier development version of Agent Worktrees and cannot be undone by this one. What it saved stays under ${ref}.`,
     );
   }
-  const entries = parseIds(record, JSON.parse(states.bytes.toString('utf8')) as RecordIds);
-  return { record, commit: commit.oid, entries };
+  const ids = JSON.parse(states.bytes.toString('utf8')) as RecordIds;
+  const bundle = { bytes: found.get(names[3])?.bytes, slices: ids.bundled };
+  return { record, commit: commit.oid, entries: { ...parseIds(record, ids), bundle } };
 }
 
-function parseIds(record: KeepRecord, ids: RecordIds): RecordEntries {
+function parseIds(record: KeepRecord, ids: RecordIds): Omit<RecordEntries, 'bundle'> {
   const entry = (value: string | undefined): TreeEntry | undefined => {
     if (value === undefined) return undefined;
     const [mode = '', oid = ''] = value.split(' ');
     return { mode, oid };
   };
-  const side = (map: Record<string, string>) => new Map(record.paths.map((relative) => [relative, entry(map[relative])]));
+  const side = (map: Record<string, string>) =>
+    new Map(record.paths.map((relative) => [relative, entry(ownValue(map, relative))]));
   const index = (map: Record<string, string>): IndexSnapshot => ({
     paths: record.paths,
     entries: new Map(
       record.paths.flatMap((relative) => {
-        const found = entry(map[relative]);
+        const found = entry(ownValue(map, relative));
         return found ? [[relative, found]] : [];
       }),
     ),
@@ -224,30 +236,44 @@ function parseIds(record: KeepRecord, ids: RecordIds): RecordEntries {
   };
 }
 
-/** The paths as they were before the keep: the before side's bytes, with their exact mode bits. */
+/**
+ * The paths as they were before the keep: the before side's bytes (out of the bundle; larger files
+ * as their own blobs), with their exact mode bits.
+ */
 export async function readBeforeEntries(
   service: GitService,
   cwd: string,
   record: KeepRecord,
   entries: RecordEntries,
 ): Promise<Map<string, PathEntry>> {
+  const format = await objectFormat(service, cwd);
+  const bytesOf = new Map<string, Buffer>();
+  const unbundled: string[] = [];
+  for (const relative of record.paths) {
+    const entry = entries.before.get(relative);
+    if (!entry) continue;
+    const bytes = fromBundle(entries.bundle.bytes, entries.bundle.slices, relative, entry.oid, format);
+    if (bytes) bytesOf.set(relative, bytes);
+    else unbundled.push(relative);
+  }
   const blobs = await readBlobs(
     service,
     cwd,
-    [...entries.before.values()].flatMap((entry) => entry?.oid ?? []),
+    unbundled.map((relative) => entries.before.get(relative)?.oid as string),
   );
+  for (const relative of unbundled) bytesOf.set(relative, blobs.get(entries.before.get(relative)?.oid as string) as Buffer);
   return new Map(
     record.paths.map((relative) => {
-      const entry = pathEntry(entries.before.get(relative), blobs);
-      const mode = entry.kind === 'file' ? record.beforeModes[relative] : undefined;
-      return [relative, mode === undefined || entry.kind !== 'file' ? entry : { ...entry, mode }];
+      const entry = pathEntry(entries.before.get(relative), bytesOf.get(relative));
+      const mode = entry.kind === 'file' ? ownValue(record.beforeModes, relative) : undefined;
+      return [relative, typeof mode !== 'number' || entry.kind !== 'file' ? entry : { ...entry, mode }];
     }),
   );
 }
 
-function pathEntry(entry: TreeEntry | undefined, blobs: ReadonlyMap<string, Buffer>): PathEntry {
+function pathEntry(entry: TreeEntry | undefined, bytes: Buffer | undefined): PathEntry {
   if (!entry) return { kind: 'absent' };
-  const bytes = blobs.get(entry.oid) as Buffer;
+  if (!bytes) throw new Error(`the saved bytes of blob ${entry.oid} were not read`);
   if (entry.mode === '120000') return { kind: 'link', target: bytes.toString('utf8') };
   return { kind: 'file', bytes, mode: entry.mode === '100755' ? 0o755 : 0o644 };
 }
@@ -292,13 +318,15 @@ interface RecordIds {
   readonly after: Record<string, string>;
   readonly indexBefore: Record<string, string>;
   readonly indexAfter: Record<string, string>;
+  /** Where the before side's small files are in before.bundle. */
+  readonly bundled?: BundleSlices;
 }
 
 function recordIds(
   paths: readonly string[],
   sides: ReadonlyArray<{ name: string; mode: string; oid: string }>,
   states: KeepStates,
-): RecordIds {
+): Omit<RecordIds, 'bundled'> {
   const side = (prefix: string) =>
     Object.fromEntries(
       sides

@@ -228,6 +228,31 @@ describe('Undo Keep', () => {
     assert.equal((await listKeeps(service, repo)).length, 1);
   });
 
+  test('files named like object keys, a large binary and an empty file come back byte for byte', async () => {
+    const repo = createRepo('undo-names');
+    const large = Buffer.from(Array.from({ length: 400 * 1024 }, (_, i) => (i * 7919) % 256));
+    for (const name of ['constructor', '__proto__', 'toString']) commitFile(repo, name, `${name} before\n`);
+    write(repo, 'large.bin', large);
+    write(repo, 'empty.txt', '');
+    git(repo, 'add', 'large.bin', 'empty.txt');
+    git(repo, 'commit', '--quiet', '-m', 'large and empty');
+    const { service } = recordingService();
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+    // Deleted, added and changed: each name is missing from one side's lists, where a plain object
+    // lookup would find what every object inherits.
+    rmSync(path.join(agent.path, 'constructor'));
+    write(agent.path, 'valueOf', 'a new file\n');
+    for (const name of ['__proto__', 'toString']) write(agent.path, name, `${name} by the agent\n`);
+    write(agent.path, 'large.bin', Buffer.concat([large, Buffer.from('tail')]));
+    write(agent.path, 'empty.txt', 'no longer empty\n');
+    const before = exactState(repo);
+    await keep(service, agent.path);
+    assert.notDeepEqual(exactState(repo), before);
+    const [kept] = await listKeeps(service, repo);
+    await undoKeep(service, repo, kept?.id ?? '');
+    assert.deepEqual(exactState(repo), before);
+  });
+
   test('a kept file linked under another name too: undo replaces it, the other name keeps the kept bytes', async () => {
     const { repo, service, agent } = await setup();
     write(agent.path, 'notes.txt', 'the agent’s notes\n');

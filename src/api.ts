@@ -11,6 +11,7 @@ import type {
   UndoResult,
   WorktreeSnapshot,
 } from './agents';
+import type { AgentActivity, AgentState } from './views/agentActivity';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
 import type { ReviewPanels } from './webview/reviewPanel';
@@ -81,11 +82,30 @@ export interface AgentWorktreesApi {
   discard(worktreePath: string, options?: { force?: boolean; repoPath?: string }): Promise<RemovalOutcome>;
   /** Fires after the view's data changed (any repository). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
+  /**
+   * What the agent in a worktree is doing, from its agent terminal (Run Agent) and its files:
+   * `working`, `waiting` (quiet for `agentWorktrees.agentQuietSeconds`), `done`, `failed` (with the
+   * exit code) or `not-running`.
+   */
+  agentActivity(worktreePath: string): AgentActivity;
+  /**
+   * Runs an agent in the worktree's agent terminal (one per worktree: reused once its agent ended).
+   * Never prompts: refuses with `needs-confirmation` while an agent runs there (pass `another`),
+   * and with `invalid` when the agent's program is not on PATH or no agent command is set.
+   */
+  runAgent(
+    worktreePath: string,
+    options?: { agentCommand?: string; setupCommand?: string; another?: boolean },
+  ): Promise<vscode.Terminal | undefined>;
+  /** Fires when an agent's state changes. */
+  readonly onDidChangeAgentActivity: vscode.Event<{ worktreePath: string; activity: AgentActivity; previous: AgentState }>;
   /** Internals for this extension's own integration tests; not a stable interface. */
   readonly testing: {
     readonly service: GitService;
     readonly model: WorktreesModel;
     readonly treeDataProvider: WorktreesTreeProvider;
     readonly panels: ReviewPanels;
+    /** The agent notifications shown so far (their messages), newest last. */
+    readonly agentNotices: readonly string[];
   };
 }

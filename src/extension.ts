@@ -10,6 +10,8 @@ import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger } from './git';
 import { createApi } from './publicApi';
 import { AgentChangeDecorationProvider } from './views/agentFiles';
+import { showAgentNotices } from './views/agentNotices';
+import { AgentSessions } from './views/agentSessions';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
 import { hasUnkeptWork } from './views/presentation';
@@ -30,9 +32,12 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const model = new WorktreesModel(service, logger, () =>
     (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
   );
-  const commandDeps = { service, model, logger, showLog, state: context.globalState };
-  context.subscriptions.push(channel, model);
-  const treeDataProvider = createView(context, model, service);
+  const agents = new AgentSessions(logger, agentQuietMs);
+  const commandDeps = { service, model, logger, showLog, state: context.globalState, agents };
+  context.subscriptions.push(channel, model, agents);
+  const treeDataProvider = createView(context, model, service, agents);
+  const agentNotices: string[] = [];
+  context.subscriptions.push(showAgentNotices(agents, VIEW_ID, agentNotices));
   const panels = createReviewPanels(context, commandDeps);
   context.subscriptions.push(
     ...registerWorktreeCommands({ model, logger, showLog }),
@@ -49,12 +54,17 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     model.setUntrusted();
     context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
   }
-  return createApi({ ...commandDeps, treeDataProvider, panels });
+  return createApi({ ...commandDeps, agentNotices, treeDataProvider, panels });
 }
 
 /** The Worktrees view, its badge (agent worktrees with work not yet kept) and its file decorations. */
-function createView(context: vscode.ExtensionContext, model: WorktreesModel, service: GitService): WorktreesTreeProvider {
-  const treeDataProvider = new WorktreesTreeProvider(model, service);
+function createView(
+  context: vscode.ExtensionContext,
+  model: WorktreesModel,
+  service: GitService,
+  agents: AgentSessions,
+): WorktreesTreeProvider {
+  const treeDataProvider = new WorktreesTreeProvider(model, service, agents);
   const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true, canSelectMany: true });
   const updateBadge = () => {
     const count = model.allWorktrees().filter(hasUnkeptWork).length;
@@ -121,12 +131,13 @@ function startGit(
     model,
     logger,
     commandDeps,
-  }: { runner: GitRunner; model: WorktreesModel; logger: Logger; commandDeps: RemoveCommandDeps },
+  }: { runner: GitRunner; model: WorktreesModel; logger: Logger; commandDeps: RemoveCommandDeps & { agents: AgentSessions } },
 ): void {
   let autoRefresh: AutoRefresh | undefined;
   const applyAutoRefreshSetting = () => {
     const enabled = vscode.workspace.getConfiguration('agentWorktrees').get<boolean>('autoRefresh', true);
-    if (enabled && !autoRefresh) autoRefresh = new AutoRefresh(model, logger);
+    if (enabled && !autoRefresh)
+      autoRefresh = new AutoRefresh(model, logger, (worktreePath) => commandDeps.agents.fileChanged(worktreePath));
     if (!enabled && autoRefresh) {
       autoRefresh.dispose();
       autoRefresh = undefined;
@@ -161,4 +172,10 @@ function configuredGitPath(): string {
   const configured = vscode.workspace.getConfiguration('git').get<string | string[] | null>('path');
   const candidates = Array.isArray(configured) ? configured : configured ? [configured] : [];
   return candidates.find((candidate) => typeof candidate === 'string' && candidate.trim() !== '') ?? 'git';
+}
+
+/** How long an agent may be silent (no output, no file change) before it shows as waiting for you. */
+function agentQuietMs(): number {
+  const seconds = vscode.workspace.getConfiguration('agentWorktrees').get<number>('agentQuietSeconds', 30);
+  return Math.min(3600, Math.max(5, Number.isFinite(seconds) ? seconds : 30)) * 1000;
 }

@@ -16,8 +16,10 @@ import {
 import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
 import { createWithSettings } from './commands/agentCommands';
 import { openFolders, removalRequests } from './commands/removeCommands';
+import { runAgent } from './commands/runAgent';
 import type { Logger } from './git';
 import { readSettings } from './settings';
+import type { AgentSessions } from './views/agentSessions';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
 import type { ReviewPanels } from './webview/reviewPanel';
@@ -28,6 +30,9 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly showLog: () => void;
   readonly state: vscode.Memento;
+  readonly agents: AgentSessions;
+  /** The agent notifications shown so far (for the extension's own tests). */
+  readonly agentNotices: readonly string[];
   readonly treeDataProvider: WorktreesTreeProvider;
   readonly panels: ReviewPanels;
 }
@@ -94,7 +99,19 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       rejectRefusals([outcome]);
       return outcome;
     }),
-    testing: { service, model, treeDataProvider: deps.treeDataProvider, panels },
+    runAgent: documented(
+      async (worktreePath: string, options: { agentCommand?: string; setupCommand?: string; another?: boolean } = {}) =>
+        runAgent(deps, requireString(worktreePath, 'worktreePath'), { ...options, noPrompt: true }),
+    ),
+    agentActivity: (worktreePath: string) => deps.agents.activityOf(requireString(worktreePath, 'worktreePath')),
+    onDidChangeAgentActivity: (listener, thisArgs, disposables) => {
+      const subscription = deps.agents.onDidChange((worktreePath, activity, previous) =>
+        listener.call(thisArgs, { worktreePath, activity, previous }),
+      );
+      disposables?.push(subscription);
+      return subscription;
+    },
+    testing: { service, model, treeDataProvider: deps.treeDataProvider, panels, agentNotices: deps.agentNotices },
   };
 }
 

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -8,21 +7,21 @@ import {
   type GitService,
   slugify,
   WorktreeOperationError,
-  writeAgentMetadata,
 } from '../agents';
 import type { Logger } from '../git';
 import { readSettings } from '../settings';
+import type { AgentSessions } from '../views/agentSessions';
 import type { WorktreesModel } from '../views/worktreesModel';
 import {
   type CommandArgument,
   CreateArguments,
   classifyArgument,
-  findShownWorktree,
   parseArguments,
   RunArguments,
   resolveWorktree,
 } from './commandArguments';
 import { registerCommand, UserError } from './commandRunner';
+import { runAgent } from './runAgent';
 
 export interface AgentCommandDeps {
   readonly service: GitService;
@@ -30,20 +29,9 @@ export interface AgentCommandDeps {
   readonly logger: Logger;
   readonly showLog: () => void;
   readonly state: vscode.Memento;
+  /** Each agent worktree's agent terminal, and what its agent is doing. */
+  readonly agents: AgentSessions;
 }
-
-/** Agent CLIs offered when no `agentWorktrees.agentCommand` is set. */
-export const AGENT_PRESETS = [
-  { label: 'Claude Code', command: 'claude', takesPrompt: true },
-  { label: 'Codex', command: 'codex', takesPrompt: true },
-  { label: 'Aider', command: 'aider', takesPrompt: false },
-  { label: 'Gemini CLI', command: 'gemini', takesPrompt: false },
-  { label: 'Copilot CLI', command: 'copilot', takesPrompt: false },
-] as const;
-
-const TASK_VARIABLE = 'AGENT_WORKTREES_TASK';
-const TASK_FILE_VARIABLE = 'AGENT_WORKTREES_TASK_FILE';
-const LAST_AGENT_KEY = 'agentWorktrees.lastAgentCommand';
 
 /** Argument object every create entry point accepts (palette, tree, API, other extensions). */
 export type CreateArgs = Partial<Omit<CreateAgentWorktreeOptions, 'now'>>;
@@ -179,78 +167,4 @@ async function runAgentCommand(deps: AgentCommandDeps, arg: unknown): Promise<vs
   });
   if (!target) return undefined;
   return runAgent(deps, target.worktree.path, options ? { ...options, noPrompt: true } : {});
-}
-
-/**
- * Opens a terminal named after the worktree, in it, and runs the setup and agent commands.
- * The task reaches the agent as an environment variable and a file; its text is never part of
- * the command line the shell parses.
- */
-export async function runAgent(
-  deps: AgentCommandDeps,
-  worktreePath: string,
-  options: { agentCommand?: string; setupCommand?: string; noPrompt?: boolean },
-): Promise<vscode.Terminal | undefined> {
-  const found = await findShownWorktree(deps.model, worktreePath);
-  const settings = readSettings();
-  const agentCommand =
-    options.agentCommand ?? (settings.agentCommand || (options.noPrompt ? undefined : await pickAgentCommand(deps.state)));
-  if (!agentCommand && options.noPrompt) {
-    throw new WorktreeOperationError('invalid', 'No agent command: pass agentCommand or set "agentWorktrees.agentCommand".');
-  }
-  if (!agentCommand) return undefined;
-  const task = found.worktree.agent?.task;
-  const env: Record<string, string> = {};
-  if (task) {
-    env[TASK_VARIABLE] = task;
-    if (found.worktree.gitDir) {
-      // In git's admin dir for this worktree: the agent can read it, git status never shows it.
-      const taskFile = path.join(found.worktree.gitDir, 'agent-task.md');
-      await writeFile(taskFile, `${task}\n`);
-      env[TASK_FILE_VARIABLE] = taskFile;
-    }
-  }
-  if (found.worktree.agent && found.worktree.gitDir && found.worktree.agent.agentCommand !== agentCommand) {
-    await writeAgentMetadata(found.worktree.gitDir, { ...found.worktree.agent, agentCommand });
-  }
-  const terminal = vscode.window.createTerminal({ name: path.basename(worktreePath), cwd: worktreePath, env });
-  terminal.show();
-  const setup = options.setupCommand ?? settings.setupCommand;
-  const launch = withTaskArgument(agentCommand, task !== undefined);
-  terminal.sendText(setup ? `${setup} && ${launch}` : launch, true);
-  deps.logger.info(`Started "${launch}" in ${worktreePath}`);
-  return terminal;
-}
-
-/** For presets that accept a prompt: pass the task by variable reference, never by value. */
-function withTaskArgument(command: string, hasTask: boolean): string {
-  const preset = AGENT_PRESETS.find((candidate) => candidate.command === command);
-  if (!hasTask || !preset?.takesPrompt) return command;
-  const reference = process.platform === 'win32' ? `$env:${TASK_VARIABLE}` : `"$${TASK_VARIABLE}"`;
-  return `${command} ${reference}`;
-}
-
-async function pickAgentCommand(state: vscode.Memento): Promise<string | undefined> {
-  const last = state.get<string>(LAST_AGENT_KEY);
-  const items: Array<vscode.QuickPickItem & { command?: string }> = [
-    ...AGENT_PRESETS.map((preset) => ({
-      label: preset.label,
-      description: preset.command,
-      command: preset.command,
-      picked: preset.command === last,
-    })),
-    { label: 'Custom command…', description: 'type any command line' },
-  ];
-  const picked = await vscode.window.showQuickPick(items, {
-    title: 'Run Agent in Worktree',
-    placeHolder: 'Which agent? (set "agentWorktrees.agentCommand" to skip this question)',
-  });
-  if (!picked) return undefined;
-  const command =
-    picked.command ??
-    (
-      await vscode.window.showInputBox({ title: 'Agent command', prompt: 'Command line to start the agent', value: last ?? '' })
-    )?.trim();
-  if (command) await state.update(LAST_AGENT_KEY, command);
-  return command || undefined;
 }

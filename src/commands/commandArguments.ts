@@ -33,6 +33,8 @@ export const RunArguments = v.strictObject({
   worktreePath: text,
   agentCommand: v.optional(text),
   setupCommand: v.optional(v.string()),
+  /** Start a second agent where one is running (without it, that is refused). */
+  another: v.optional(v.boolean()),
 });
 
 /** `removeWorktrees` / `discardAgentWork` argument object: no prompt, force only when passed. */

@@ -25,6 +25,8 @@ export class AutoRefresh implements vscode.Disposable {
   constructor(
     private readonly model: WorktreesModel,
     private readonly logger: Logger,
+    /** Files changed inside a worktree (what an agent is doing shows in them too). */
+    private readonly onWorktreeFiles: (worktreePath: string) => void = () => {},
   ) {
     this.subscription = model.onDidChange(() => this.reconcileWatchers());
   }
@@ -72,7 +74,9 @@ export class AutoRefresh implements vscode.Disposable {
         isMain: worktree.isMain,
       })),
     };
-    this.schedule(commonDir, routeChange(watched, file));
+    const impact = routeChange(watched, file);
+    if (impact.kind === 'worktrees') for (const worktreePath of impact.paths) this.onWorktreeFiles(worktreePath);
+    this.schedule(commonDir, impact);
   }
 
   private schedule(commonDir: string, impact: ChangeImpact): void {

@@ -1,4 +1,5 @@
 import type { WorktreeSnapshot } from '../agents';
+import type { AgentActivity, AgentState } from './agentActivity';
 
 /**
  * How a worktree reads in the view: pure functions over a snapshot (no `vscode` import),
@@ -170,4 +171,54 @@ export function hasUnkeptWork({ worktree, status }: WorktreeSnapshot): boolean {
   if (!status.dirty) return false;
   const keptAt = agent.keptAt ? Date.parse(agent.keptAt) : undefined;
   return keptAt === undefined || (status.newestChangeAt ?? Number.POSITIVE_INFINITY) > keptAt;
+}
+
+/** How an agent's state reads in its row: a short word, a codicon and its colour; nothing when no agent runs. */
+export function agentStatusLook(
+  activity: AgentActivity,
+): { readonly word: string; readonly icon: string; readonly color: string | undefined } | undefined {
+  switch (activity.state) {
+    case 'working':
+      return { word: 'working', icon: 'loading~spin', color: undefined };
+    case 'waiting':
+      return { word: 'waiting', icon: 'bell-dot', color: 'list.warningForeground' };
+    case 'done':
+      return { word: 'done', icon: 'pass', color: 'testing.iconPassed' };
+    case 'failed':
+      return {
+        word: activity.exitCode === undefined ? 'failed' : `failed (${activity.exitCode})`,
+        icon: 'error',
+        color: 'list.errorForeground',
+      };
+    case 'not-running':
+      return undefined;
+  }
+}
+
+/** The tooltip's sentence about the agent: what it is doing since when, and the last line it printed. */
+export function agentStatusSentence(activity: AgentActivity, now: number): string | undefined {
+  const since = formatAgo(now - activity.since);
+  const sentence = {
+    working: `Agent working (since ${since})`,
+    waiting: `Agent waiting — needs you? (quiet since ${since})`,
+    done: `Agent done (exit 0, ${since})`,
+    failed: `Agent failed${activity.exitCode === undefined ? '' : ` with exit code ${activity.exitCode}`} (${since})`,
+    'not-running': undefined,
+  }[activity.state];
+  if (!sentence) return undefined;
+  const last = activity.lastLine ? ` · last output: ${activity.lastLine}` : '';
+  const partial =
+    activity.source === 'terminal-only'
+      ? ' · no shell integration in its terminal: known from the terminal and file changes only'
+      : '';
+  return `${sentence}${last}${partial}`;
+}
+
+/** The status bar's summary of every agent: `2 working · 1 waiting · 1 done`; undefined when none runs or ran. */
+export function agentsSummary(states: Iterable<AgentState>): string | undefined {
+  const counts = new Map<AgentState, number>();
+  for (const state of states) counts.set(state, (counts.get(state) ?? 0) + 1);
+  const order: AgentState[] = ['working', 'waiting', 'failed', 'done'];
+  const parts = order.flatMap((state) => (counts.get(state) ? [`${counts.get(state)} ${state}`] : []));
+  return parts.length > 0 ? parts.join(' · ') : undefined;
 }

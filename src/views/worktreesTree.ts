@@ -1,9 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ChangedFile, GitService, WorktreeSnapshot } from '../agents';
+import type { AgentActivity } from './agentActivity';
 import { AgentFilesCache, agentChangeUri, changeName } from './agentFiles';
 import { worktreeDecorationUri } from './decorations';
 import {
+  agentStatusLook,
+  agentStatusSentence,
   changeSentence,
   formatAgo,
   shortSha,
@@ -68,9 +71,16 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   constructor(
     private readonly model: WorktreesModel,
     private readonly service: GitService,
+    private readonly agents?: {
+      activityOf(worktreePath: string): AgentActivity;
+      onDidChange(listener: () => void): vscode.Disposable;
+    },
     private readonly now: () => number = Date.now,
   ) {
-    this.subscription = model.onDidChange(() => this.changed.fire(undefined));
+    this.subscription = vscode.Disposable.from(
+      model.onDidChange(() => this.changed.fire(undefined)),
+      agents?.onDidChange(() => this.changed.fire(undefined)) ?? new vscode.Disposable(() => {}),
+    );
     this.agentFiles = new AgentFilesCache(service);
   }
 
@@ -185,9 +195,11 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     const collapsed = expandable(snapshot) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(path.basename(worktree.path) || worktree.path, collapsed);
     item.id = `worktree:${worktree.path}`;
-    item.description = worktreeDescription(snapshot, this.now());
+    const description = worktreeDescription(snapshot, this.now());
     const kind = worktreeKind(snapshot);
-    const icon = KIND_ICONS[kind];
+    const status = worktree.agent && this.agents ? agentStatusLook(this.agents.activityOf(worktree.path)) : undefined;
+    item.description = status ? `${status.word} · ${description}` : description;
+    const icon = status ?? KIND_ICONS[kind];
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.resourceUri = worktreeDecorationUri(worktree.path);
     item.contextValue = worktreeContextValue(snapshot);
@@ -208,6 +220,9 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     md.appendMarkdown(`$(${KIND_ICONS[kind].icon}) **${KIND_NAMES[kind]}**\n\n`);
     md.appendText(worktree.path).appendMarkdown('\n\n');
     const agent = worktree.agent;
+    const activity = agent && this.agents ? this.agents.activityOf(worktree.path) : undefined;
+    const agentSentence = activity && agentStatusSentence(activity, this.now());
+    if (activity && agentSentence) line(agentStatusLook(activity)?.icon.replace('~spin', '') ?? 'robot', agentSentence);
     if (agent?.task) line('comment', agent.task);
     if (agent) {
       const base = `${agent.baseBranch ?? 'detached'} @ ${shortSha(agent.baseCommit)}`;

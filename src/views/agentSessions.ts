@@ -1,0 +1,181 @@
+import * as vscode from 'vscode';
+import { comparablePath, type Logger } from '../git';
+import { type AgentActivity, AgentActivityTracker, type AgentState } from './agentActivity';
+
+/** Set in every agent terminal's environment: how a terminal is known as a worktree's agent terminal, after a reload too. */
+export const AGENT_WORKTREE_VARIABLE = 'AGENT_WORKTREES_PATH';
+/** How long a new terminal gets to report shell integration before the command is typed into it instead. */
+const SHELL_INTEGRATION_WAIT_MS = 3000;
+
+/**
+ * One agent terminal per agent worktree, and what its agent is doing: each command's start, output
+ * and end (with shell integration) or only the terminal closing (without), and file activity.
+ */
+export class AgentSessions implements vscode.Disposable {
+  readonly tracker: AgentActivityTracker;
+  private readonly terminals = new Map<string, vscode.Terminal>();
+  /** Each key's worktree path as it was given (keys may be case-folded). */
+  private readonly paths = new Map<string, string>();
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly logger: Logger,
+    quietMs: () => number,
+  ) {
+    const tracker = new AgentActivityTracker(quietMs);
+    this.tracker = tracker;
+    this.subscriptions = [
+      vscode.window.onDidCloseTerminal((terminal) => {
+        const key = this.keyOf(terminal);
+        if (!key) return;
+        this.terminals.delete(key);
+        this.tracker.terminalClosed(key);
+      }),
+      vscode.window.onDidStartTerminalShellExecution((event) => {
+        const key = this.keyOf(event.terminal);
+        if (key) void this.follow(key, event.execution);
+      }),
+      vscode.window.onDidEndTerminalShellExecution((event) => {
+        const key = this.keyOf(event.terminal);
+        if (key) this.tracker.ended(key, event.exitCode);
+      }),
+    ];
+    // Terminals restored after a reload: known again by the variable they were created with.
+    for (const terminal of vscode.window.terminals) this.adopt(terminal);
+    this.subscriptions.push(vscode.window.onDidOpenTerminal((terminal) => this.adopt(terminal)));
+  }
+
+  /** Hears every change of an agent's state (with its worktree path). */
+  onDidChange(listener: (worktreePath: string, activity: AgentActivity, previous: AgentState) => void): vscode.Disposable {
+    const subscription = this.tracker.onDidChange((key, activity, previous) =>
+      listener(this.paths.get(key) ?? key, activity, previous),
+    );
+    return new vscode.Disposable(() => subscription.dispose());
+  }
+
+  /** What the worktree's agent is doing. */
+  activityOf(worktreePath: string): AgentActivity {
+    return this.tracker.activity(comparablePath(worktreePath));
+  }
+
+  /** Whether an agent is running there (working or waiting). */
+  isRunning(worktreePath: string): boolean {
+    const { state } = this.activityOf(worktreePath);
+    return state === 'working' || state === 'waiting';
+  }
+
+  /** A file changed somewhere in a worktree (from the view's watchers). */
+  fileChanged(worktreePath: string): void {
+    this.tracker.fileChanged(comparablePath(worktreePath));
+  }
+
+  /** The worktree's agent terminal, while it is open. */
+  terminalOf(worktreePath: string): vscode.Terminal | undefined {
+    const terminal = this.terminals.get(comparablePath(worktreePath));
+    return terminal && terminal.exitStatus === undefined ? terminal : undefined;
+  }
+
+  /** The worktree a terminal is the agent terminal of (its tracker key). */
+  keyOf(terminal: vscode.Terminal): string | undefined {
+    for (const [key, known] of this.terminals) if (known === terminal) return key;
+    return undefined;
+  }
+
+  /**
+   * A new agent terminal for the worktree, running `commandLine`: through shell integration when
+   * the terminal reports it within a few seconds (then start, output and exit code are known),
+   * typed into it otherwise (then only the terminal's closing is).
+   */
+  async launch(
+    worktreePath: string,
+    options: { name: string; env: Record<string, string>; commandLine: string },
+  ): Promise<vscode.Terminal> {
+    return this.start(worktreePath, options, this.terminalOf(worktreePath));
+  }
+
+  /** A second agent in a new terminal, which becomes the worktree's agent terminal (the first stays open). */
+  async launchSeparate(
+    worktreePath: string,
+    options: { name: string; env: Record<string, string>; commandLine: string },
+  ): Promise<vscode.Terminal> {
+    return this.start(worktreePath, { ...options, name: `${options.name} (2)` }, undefined);
+  }
+
+  private async start(
+    worktreePath: string,
+    options: { name: string; env: Record<string, string>; commandLine: string },
+    reused: vscode.Terminal | undefined,
+  ): Promise<vscode.Terminal> {
+    const key = comparablePath(worktreePath);
+    this.paths.set(key, worktreePath);
+    const terminal =
+      reused ??
+      vscode.window.createTerminal({
+        name: options.name,
+        cwd: worktreePath,
+        env: { ...options.env, [AGENT_WORKTREE_VARIABLE]: worktreePath },
+        iconPath: new vscode.ThemeIcon('robot'),
+      });
+    this.terminals.set(key, terminal);
+    terminal.show();
+    const integration = reused ? reused.shellIntegration : await shellIntegrationOf(terminal, SHELL_INTEGRATION_WAIT_MS);
+    if (terminal.exitStatus !== undefined) return terminal;
+    if (integration) {
+      // The start event follows and starts the session (see follow).
+      integration.executeCommand(options.commandLine);
+    } else {
+      this.logger.info(`No shell integration in the terminal for ${worktreePath}: only its closing is known`);
+      this.tracker.started(key, 'terminal-only');
+      terminal.sendText(options.commandLine, true);
+    }
+    return terminal;
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.dispose();
+    this.tracker.dispose();
+  }
+
+  private adopt(terminal: vscode.Terminal): void {
+    const options = terminal.creationOptions as vscode.TerminalOptions;
+    const worktreePath = options.env?.[AGENT_WORKTREE_VARIABLE];
+    if (typeof worktreePath !== 'string' || worktreePath === '') return;
+    const key = comparablePath(worktreePath);
+    if (this.terminals.get(key) === terminal) return;
+    this.terminals.set(key, terminal);
+    this.paths.set(key, worktreePath);
+    // A terminal that is back after a reload: its agent may be running; what it does next tells.
+    if (terminal.exitStatus === undefined)
+      this.tracker.started(key, terminal.shellIntegration ? 'shell-integration' : 'terminal-only');
+  }
+
+  /** A command started in an agent terminal: its session, fed with its output until it ends. */
+  private async follow(key: string, execution: vscode.TerminalShellExecution): Promise<void> {
+    this.tracker.started(key, 'shell-integration');
+    try {
+      for await (const data of execution.read()) this.tracker.output(key, data);
+    } catch (error) {
+      this.logger.info(`Stopped reading the agent terminal's output for ${key}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/** The terminal's shell integration, waiting up to `ms` for it to activate. */
+function shellIntegrationOf(terminal: vscode.Terminal, ms: number): Promise<vscode.TerminalShellIntegration | undefined> {
+  if (terminal.shellIntegration) return Promise.resolve(terminal.shellIntegration);
+  return new Promise((resolve) => {
+    const done = (integration: vscode.TerminalShellIntegration | undefined) => {
+      clearTimeout(timer);
+      listener.dispose();
+      closed.dispose();
+      resolve(integration);
+    };
+    const timer = setTimeout(() => done(terminal.shellIntegration), ms);
+    const listener = vscode.window.onDidChangeTerminalShellIntegration((event) => {
+      if (event.terminal === terminal) done(event.shellIntegration);
+    });
+    const closed = vscode.window.onDidCloseTerminal((gone) => {
+      if (gone === terminal) done(undefined);
+    });
+  });
+}

@@ -1,0 +1,120 @@
+import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AgentWorktreesApi } from '../../src/api';
+import type { AgentState } from '../../src/views/agentActivity';
+import { activatedApi } from './activated';
+import { waitFor } from './waitFor';
+
+/** A scripted fake agent: prints, writes a file, goes quiet, prints again, exits with `code`. */
+function fakeAgent(folder: string, code: number, quietSeconds: number): string {
+  const script = path.join(folder, `fake-agent-${code}.sh`);
+  writeFileSync(
+    script,
+    [
+      'echo "agent: reading the task"',
+      'printf "a line by the agent\\n" > agent-note.txt',
+      `sleep ${quietSeconds}`,
+      'echo "agent: back at work"',
+      'sleep 1',
+      `exit ${code}`,
+      '',
+    ].join('\n'),
+  );
+  return `sh '${script}'`;
+}
+
+describe('Agent status through Run Agent', () => {
+  let api: AgentWorktreesApi;
+  let repo: string;
+  const settings = () => vscode.workspace.getConfiguration('agentWorktrees');
+
+  before(async () => {
+    ({ api, repo } = await activatedApi());
+    await settings().update('agentQuietSeconds', 5, vscode.ConfigurationTarget.Global);
+  });
+
+  after(async () => {
+    await settings().update('agentQuietSeconds', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('working → waiting → working → failed (exit 3), each change heard once, with notifications', async function () {
+    this.timeout(90_000);
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-failing' });
+    const seen: AgentState[] = [];
+    const listener = api.onDidChangeAgentActivity(({ worktreePath, activity }) => {
+      if (worktreePath === created.path) seen.push(activity.state);
+    });
+    try {
+      const terminal = (await vscode.commands.executeCommand('agentWorktrees.runAgent', {
+        worktreePath: created.path,
+        agentCommand: fakeAgent(path.dirname(created.path), 3, 8),
+      })) as vscode.Terminal;
+      // Another terminal in front: the agent's notifications are not held back.
+      const other = vscode.window.createTerminal('not the agent');
+      other.show();
+      await waitFor('the agent to fail', () => api.agentActivity(created.path).state === 'failed', 60_000);
+      assert.deepEqual(seen, ['working', 'waiting', 'working', 'failed']);
+      const activity = api.agentActivity(created.path);
+      assert.equal(activity.exitCode, 3);
+      assert.equal(activity.lastLine, 'agent: back at work');
+      assert.equal(activity.source, 'shell-integration');
+      const notices = api.testing.agentNotices.filter((message) => message.includes('status-failing'));
+      assert.deepEqual(notices, [
+        'The agent in status-failing is waiting — does it need you?',
+        'The agent in status-failing failed (exit code 3).',
+      ]);
+      other.dispose();
+      terminal.dispose();
+    } finally {
+      listener.dispose();
+      await api.removeWorktrees([created.path], { force: true });
+    }
+  });
+
+  it('one terminal per agent worktree: a second Run Agent while one runs is refused from the API; done on exit 0', async function () {
+    this.timeout(90_000);
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-done' });
+    try {
+      const run = (agentCommand: string, extra: Record<string, unknown> = {}) =>
+        vscode.commands.executeCommand('agentWorktrees.runAgent', { worktreePath: created.path, agentCommand, ...extra });
+      const terminal = (await run(fakeAgent(path.dirname(created.path), 0, 6))) as vscode.Terminal;
+      await waitFor('the agent to work', () => api.agentActivity(created.path).state === 'working', 20_000);
+      await assert.rejects(api.runAgent(created.path, { agentCommand: 'true' }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'needs-confirmation');
+        assert.match(error.message, /already running/);
+        return true;
+      });
+      await waitFor('the agent to finish', () => api.agentActivity(created.path).state === 'done', 60_000);
+      assert.equal(api.agentActivity(created.path).exitCode, 0);
+      // Ended: Run Agent uses the same terminal again.
+      const again = (await run('exit 0')) as vscode.Terminal;
+      assert.equal(again, terminal);
+      terminal.dispose();
+    } finally {
+      await api.removeWorktrees([created.path], { force: true });
+    }
+  });
+
+  it('an agent program that is not on PATH: said with a clear error, no terminal opened', async () => {
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-missing' });
+    try {
+      const before = vscode.window.terminals.length;
+      const agentCommand = 'no-such-agent-program-xyz --flag';
+      await assert.rejects(api.runAgent(created.path, { agentCommand }), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'invalid');
+        assert.match(error.message, /"no-such-agent-program-xyz" was not found on PATH/);
+        return true;
+      });
+      // The command with an argument object: the same refusal, shown; nothing opened.
+      assert.equal(
+        await vscode.commands.executeCommand('agentWorktrees.runAgent', { worktreePath: created.path, agentCommand }),
+        undefined,
+      );
+      assert.equal(vscode.window.terminals.length, before);
+    } finally {
+      await api.removeWorktrees([created.path], { force: true });
+    }
+  });
+});

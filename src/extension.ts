@@ -21,6 +21,8 @@ import { GIT_CONTENT_SCHEME, GitContentProvider } from './webview/gitContentProv
 import { REVIEW_VIEW_TYPE, ReviewPanels } from './webview/reviewPanel';
 
 const VIEW_ID = 'agentWorktrees.worktrees';
+/** The activity bar container's title (package.json). */
+const CONTAINER_TITLE = 'Agent Worktrees';
 
 /** Wiring only: logger → runner → service → model → view, commands, watchers. */
 export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
@@ -66,6 +68,9 @@ function createView(
 ): WorktreesTreeProvider {
   const treeDataProvider = new WorktreesTreeProvider(model, service, agents);
   const treeView = vscode.window.createTreeView(VIEW_ID, { treeDataProvider, showCollapseAll: true, canSelectMany: true });
+  // Alone in its container, the view's title would read "Agent Worktrees: Worktrees", cut at the
+  // default sidebar width once the toolbar shows; titled like its container it reads once, in full.
+  treeView.title = CONTAINER_TITLE;
   const updateBadge = () => {
     const count = model.allWorktrees().filter(hasUnkeptWork).length;
     treeView.badge =

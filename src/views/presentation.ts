@@ -56,16 +56,20 @@ export function shortSha(sha: string | undefined): string {
   return sha ? sha.slice(0, 8) : '';
 }
 
-/** What follows the label: `branch · ●2 +1 ?3 · ↑1 ↓2 · 3h`. */
+/**
+ * What follows the label: `branch · ●2 +1 ?3 · ↑1 ↓2 · 3h`. An agent worktree's row leaves out its
+ * branch and task (its name says which; the tooltip has both): at the default sidebar width the
+ * agent's state and the counts must fit.
+ */
 export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): string {
   const { worktree, status, statusError } = snapshot;
   const branch = status?.branch ?? worktree.branch;
   const head = status?.headOid ?? worktree.head;
   const parts: string[] = [];
-  const task = worktree.agent?.task;
   if (worktree.bare) parts.push('bare repository');
-  else if (task) parts.push(truncate(task, 48));
-  else if (branch) parts.push(branch);
+  else if (worktree.agent) {
+    // Named after its task already.
+  } else if (branch) parts.push(branch);
   else if (head && !/^0+$/.test(head)) parts.push(`detached at ${shortSha(head)}`);
   else parts.push('detached');
 
@@ -79,11 +83,6 @@ export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): st
     if (status.lastActivityAt !== undefined) parts.push(formatAge(now - status.lastActivityAt));
   }
   return parts.join(' · ');
-}
-
-function truncate(text: string, max: number): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
-  return oneLine.length > max ? `${oneLine.slice(0, max - 1).trimEnd()}…` : oneLine;
 }
 
 export function upstreamDistance(ahead: number | undefined, behind: number | undefined): string {

@@ -8,6 +8,7 @@ describe('the agent’s program, checked before a terminal runs it', () => {
     assert.equal(programOf('FOO=1 BAR="two words" aider --model x'), 'aider');
     assert.equal(programOf(`"/opt/my agent/bin/claude" --flag`), '/opt/my agent/bin/claude');
     assert.equal(programOf('npx @openai/codex "$AGENT_WORKTREES_TASK"'), 'npx');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, on purpose
     for (const line of ['$HOME/bin/agent', '(cd x && y)', '', '   ', '| x', '${AGENT:-claude}'])
       assert.equal(programOf(line), undefined, JSON.stringify(line));
   });

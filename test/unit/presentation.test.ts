@@ -110,7 +110,7 @@ describe('worktree presentation', () => {
     }
   });
 
-  test('agent worktrees: own kind and icon key, +agent in the context value, the task as description', () => {
+  test('agent worktrees: own kind and icon key, +agent in the context value; task and branch left to the tooltip', () => {
     const agent = {
       version: 1 as const,
       baseCommit: SHA,
@@ -123,7 +123,7 @@ describe('worktree presentation', () => {
     const snapshot = snap({ isMain: false, branch: 'agent/fix', agent }, { unstaged: 1 });
     assert.equal(worktreeKind(snapshot), 'agent');
     assert.equal(worktreeContextValue(snapshot), 'worktree+linked+agent+dirty');
-    assert.equal(worktreeDescription(snapshot, NOW), 'Fix the rounding of tax totals in the cart and… · ●1 · 3h');
+    assert.equal(worktreeDescription(snapshot, NOW), '●1 · 3h', 'what fits at the default sidebar width');
     assert.equal(worktreeKind(snap({ isMain: false, agent, gone: true }, null)), 'gone', 'a missing folder still outranks');
   });
 

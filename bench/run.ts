@@ -2,7 +2,7 @@
 // warm-up. Absolute times depend on the machine; the ratio ours/floor is the result.
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
 // that run in the real VS Code: review panel paint and activation), --only <parts> (comma-separated
-// words of part names: runner, refresh, keep, dirty, scaling, vscode — e.g. `--only keep,dirty`),
+// words of part names: runner, refresh, keep, dirty, scaling, status, vscode — e.g. `--only keep,dirty`),
 // --runner-only (the same as `--only runner`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,7 @@ import { createAgentWorktree } from '../src/agents/createAgentWorktree';
 import { keep } from '../src/agents/keep';
 import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
+import { type AgentStatusLoad, agentStatusLoad } from './agentStatus';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
 import { benchInVsCode } from './inVsCode';
 import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_FROM_RECORD_ROW, UNDO_ROW } from './keepDirty';
@@ -201,6 +202,7 @@ interface Report {
   readonly partErrors: Map<string, string>;
   readonly memory: Record<string, number>;
   readonly scaling: Array<{ worktrees: number; medianMs: number; perWorktreeMs: number }>;
+  status?: AgentStatusLoad;
   vscode?: VsCodeResult;
 }
 
@@ -247,11 +249,16 @@ async function main(): Promise<void> {
 /** Everything measured in this process: runner, refresh, capture and keep, scaling. */
 async function nodeParts(root: string, report: Report): Promise<void> {
   let fixture: RefreshFixture | undefined;
-  console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
-  await part(report, 'fixtures', async () => {
-    fixture = buildRefreshFixture(root);
-  });
-  if (fixture) {
+  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo'];
+  if (onFixture.some(runs)) {
+    console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
+    await part(report, 'fixtures', async () => {
+      fixture = buildRefreshFixture(root);
+    });
+  }
+  if (!onFixture.some(runs)) {
+    // Only parts that build what they need (scaling, agent status).
+  } else if (fixture) {
     const built = fixture;
     await part(report, 'runner', async () => report.rows.push(...(await runnerVsDirectSpawn(built.repo, RUNNER_CALLS))));
     await part(report, 'refresh', () => refreshRows(built, report));
@@ -268,6 +275,21 @@ async function nodeParts(root: string, report: Report): Promise<void> {
       report.partErrors.set(name, `${name}: not run (${reason})`);
   }
   await part(report, 'scaling', () => scalingRun(root, report));
+  await part(report, 'agent status', async () => {
+    report.status = await agentStatusLoad(20, quick ? 20 : 50, quick ? 3 : 10);
+    console.log(statusLine(report.status));
+  });
+}
+
+/** Status tracking's share of one core (ours minus the floor that only produces the output), and processes started. */
+function statusLine(load: AgentStatusLoad): string {
+  const cost = Math.max(0, load.oursPercent - load.floorPercent);
+  const met = cost < 2 && load.processes === 0 ? '✓' : '✗';
+  return (
+    `agent status: ${load.agents} agents × ${load.chunksPerSecond} output chunks/s for ${load.seconds} s → tracking costs ` +
+    `${cost.toFixed(2)}% of one core (floor ${load.floorPercent.toFixed(2)}%, with tracking ${load.oursPercent.toFixed(2)}%; ` +
+    `target < 2%), ${load.processes} processes started (target 0) ${met}`
+  );
 }
 
 /** Writes bench/results/latest.json and prints everything, missing rows included; exit 1 if anything failed. */
@@ -278,7 +300,7 @@ function finish(report: Report): void {
   const missing = missingRows(expected, report.rows, report.partErrors);
   const results = path.join(__dirname, 'results');
   mkdirSync(results, { recursive: true });
-  const { rows, memory, scaling, vscode } = report;
+  const { rows, memory, scaling, vscode, status } = report;
   const failures = [...report.partErrors.values()];
   const json = {
     date: new Date().toISOString(),
@@ -289,6 +311,7 @@ function finish(report: Report): void {
     missing,
     failures,
     scaling,
+    agentStatus: status,
     peakRssKiB: memory,
     vscode,
   };
@@ -304,6 +327,7 @@ function finish(report: Report): void {
     console.log(
       `\nScaling (full refresh): ${scaling.map((s) => `${s.worktrees} → ${s.perWorktreeMs.toFixed(2)} ms/worktree`).join(', ')}`,
     );
+  if (status) console.log(statusLine(status));
   const rss = Object.entries(memory).map(([k, v]) => `${k} ${(v / 1024).toFixed(0)} MiB`);
   if (rss.length > 0) console.log(`Peak RSS of the bench process: ${rss.join(', ')}`);
   if (failures.length > 0 || missing.length > 0) {

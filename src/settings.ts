@@ -13,6 +13,8 @@ export interface AgentWorktreesSettings {
   readonly keepStaged: boolean;
   /** How many keeps per target stay undoable. */
   readonly undoKeeps: number;
+  /** Each new agent worktree's block of ports: from `base`, `size` each; undefined when turned off (base 0). */
+  readonly ports: { readonly base: number; readonly size: number } | undefined;
 }
 
 export function readSettings(): AgentWorktreesSettings {
@@ -28,5 +30,11 @@ export function readSettings(): AgentWorktreesSettings {
     staleNotification: config.get<boolean>('staleNotification', true),
     keepStaged: config.get<boolean>('keepStaged', false),
     undoKeeps: Math.min(100, Math.max(1, Math.round(config.get<number>('undoKeeps', DEFAULT_UNDO_LIMIT)))),
+    ports: portSettings(config.get<number>('portBase', 4100), config.get<number>('portBlockSize', 10)),
   };
+}
+
+function portSettings(base: number, size: number): AgentWorktreesSettings['ports'] {
+  if (!Number.isInteger(base) || base === 0) return undefined;
+  return { base, size: Number.isInteger(size) ? size : 10 };
 }

@@ -35,6 +35,8 @@ export interface AgentMetadata {
    * recorded: then the worktree it was created from, the default target).
    */
   readonly keptInto?: readonly string[];
+  /** The ports this agent worktree owns (its agent's terminal gets the first as PORT). */
+  readonly ports?: { readonly first: number; readonly count: number };
   /** The agent's HEAD and the time of the last Keep: cheap hints for "has unkept work" in the view. */
   readonly keptAtHead?: string;
   readonly keptAt?: string;
@@ -95,6 +97,12 @@ function isAgentMetadata(value: unknown): value is AgentMetadata {
     (record.agentCommand === undefined || typeof record.agentCommand === 'string') &&
     (record.keptInto === undefined ||
       (Array.isArray(record.keptInto) && record.keptInto.every((entry) => typeof entry === 'string'))) &&
-    (record.keptUpTo === undefined || (typeof record.keptUpTo === 'string' && /^[0-9a-f]{40,64}$/.test(record.keptUpTo)))
+    (record.keptUpTo === undefined || (typeof record.keptUpTo === 'string' && /^[0-9a-f]{40,64}$/.test(record.keptUpTo))) &&
+    (record.ports === undefined || isPortBlock(record.ports))
   );
+}
+
+function isPortBlock(value: unknown): boolean {
+  const { first, count } = (value ?? {}) as { first?: unknown; count?: unknown };
+  return Number.isInteger(first) && Number.isInteger(count) && (first as number) > 0 && (count as number) > 0;
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { failureReason, parseWorktreeList, pathExists } from '../git';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
 import { WorktreeOperationError } from './operationErrors';
+import { allocatePortBlock, type PortBlock, type PortBlockSettings, releasePortBlock } from './portBlocks';
 import type { GitService } from './service';
 import { generateSlug, slugify, slugProblem } from './slug';
 import {
@@ -31,6 +32,8 @@ export interface CreateAgentWorktreeOptions {
   /** Extra gitignore-style patterns of ignored files to copy, on top of `.worktreeinclude`. */
   readonly copyIncludes?: readonly string[];
   readonly agentCommand?: string;
+  /** Give the worktree a block of ports (machine-wide registry); without it, none. */
+  readonly ports?: PortBlockSettings;
   readonly now?: () => Date;
 }
 
@@ -93,15 +96,34 @@ async function createLocked(
     createdFrom: invoking,
     agentCommand: options.agentCommand,
   };
-  const copiedFiles = await addWorktree(git, {
-    target,
-    branch,
-    metadata,
-    uncommitted,
-    invoking,
-    copyIncludes: options.copyIncludes,
-  });
-  return { path: target, branch, slug, commonDir, metadata, copiedFiles };
+  const ports = options.ports ? await portBlockFor(options.ports, target) : undefined;
+  const withPorts: AgentMetadata = ports ? { ...metadata, ports } : metadata;
+  try {
+    const copiedFiles = await addWorktree(git, {
+      target,
+      branch,
+      metadata: withPorts,
+      uncommitted,
+      invoking,
+      copyIncludes: options.copyIncludes,
+    });
+    return { path: target, branch, slug, commonDir, metadata: withPorts, copiedFiles };
+  } catch (error) {
+    if (ports) await releasePortBlock(target, options.ports?.registry).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The worktree's block of ports, held before its folder exists (a block is claimed by path). No
+ * block is no reason to refuse an agent its worktree: created without one (the tooltip says so).
+ */
+async function portBlockFor(settings: PortBlockSettings, target: string): Promise<PortBlock | undefined> {
+  try {
+    return await allocatePortBlock(settings, target);
+  } catch {
+    return undefined;
+  }
 }
 
 /** 1. Name and branch, validated before anything else; an existing branch is never reused. */

@@ -4,6 +4,7 @@ import { failureReason } from '../git';
 import { snapshotTree } from './agentChanges';
 import { keptRefName } from './agentMetadata';
 import { WorktreeOperationError } from './operationErrors';
+import { releasePortBlock } from './portBlocks';
 import {
   describeBlocked,
   describeLoss,
@@ -53,6 +54,9 @@ async function removeOne(
       .run(['update-ref', '-d', keptRefName(target.worktree.gitDir)], { cwd: target.commonDir })
       .catch(() => undefined);
   }
+  // Its ports are free for the next agent worktree (housekeeping: a failure only leaves the block
+  // held until its folder has been gone a while).
+  if (target.worktree?.agent?.ports) await releasePortBlock(target.path).catch(() => undefined);
   const branchKept = deleteBranch && target.branch ? await deleteOwnBranch(service, target, target.branch, options) : undefined;
   return {
     path: target.path,

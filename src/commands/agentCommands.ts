@@ -110,6 +110,7 @@ export async function createWithSettings(deps: AgentCommandDeps, args: CreateArg
     branchPrefix: settings.branchPrefix,
     location: settings.location,
     copyIncludes: settings.copyIncludes,
+    ports: settings.ports,
     ...args,
     repoPath: args.repoPath,
   });

@@ -10,6 +10,8 @@ import { findShownWorktree } from './commandArguments';
 const TASK_VARIABLE = 'AGENT_WORKTREES_TASK';
 const TASK_FILE_VARIABLE = 'AGENT_WORKTREES_TASK_FILE';
 const LAST_AGENT_KEY = 'agentWorktrees.lastAgentCommand';
+/** The first port of the worktree's block (`PORT` too). */
+const PORT_VARIABLE = 'AGENT_WORKTREES_PORT';
 
 export interface RunAgentOptions {
   readonly agentCommand?: string;
@@ -52,6 +54,12 @@ export async function runAgent(
       await writeFile(taskFile, `${task}\n`);
       env[TASK_FILE_VARIABLE] = taskFile;
     }
+  }
+  const ports = found.worktree.agent?.ports;
+  if (ports) {
+    // Its own ports: a dev server the agent starts does not collide with another agent's.
+    env[PORT_VARIABLE] = String(ports.first);
+    env.PORT = String(ports.first);
   }
   if (found.worktree.agent && found.worktree.gitDir && found.worktree.agent.agentCommand !== agentCommand) {
     await writeAgentMetadata(found.worktree.gitDir, { ...found.worktree.agent, agentCommand });

@@ -24,8 +24,9 @@ interface Session {
   startedAt: number;
   lastOutputAt?: number;
   lastFileAt?: number;
-  /** The tail of the output (its last line is computed only when asked). */
-  tail: string;
+  /** The latest output chunks, at least TAIL_CHARS of them when there were (the last line is computed only when asked). */
+  recent: string[];
+  recentChars: number;
   ended?: { at: number; exitCode: number | undefined };
   /** The state last reported to listeners, and since when. */
   reported: { state: AgentState; since: number };
@@ -86,7 +87,7 @@ export class AgentActivityTracker {
     const previous = this.sessions.get(key);
     if (previous?.timer) this.clock.clearTimeout(previous.timer);
     const now = this.clock.now();
-    const session: Session = { source, startedAt: now, tail: '', reported: { state: 'working', since: now } };
+    const session: Session = { source, startedAt: now, recent: [], recentChars: 0, reported: { state: 'working', since: now } };
     this.sessions.set(key, session);
     this.emit(key, session, previous ? this.derive(previous).state : 'not-running');
     this.scheduleQuietCheck(key, session);
@@ -97,8 +98,13 @@ export class AgentActivityTracker {
     const session = this.sessions.get(key);
     if (!session || session.ended) return;
     session.lastOutputAt = this.clock.now();
-    session.tail = (session.tail + text).slice(-TAIL_CHARS);
-    this.refresh(key, session);
+    // Kept as chunks (no string built per chunk): older ones go once the newer hold enough.
+    session.recent.push(text);
+    session.recentChars += text.length;
+    while (session.recent.length > 1 && session.recentChars - (session.recent[0] as string).length >= TAIL_CHARS) {
+      session.recentChars -= (session.recent.shift() as string).length;
+    }
+    if (session.reported.state !== 'working') this.refresh(key, session);
   }
 
   /** A file changed in the worktree. */
@@ -141,7 +147,7 @@ export class AgentActivityTracker {
       state,
       since,
       exitCode: session.ended?.exitCode,
-      lastLine: session.source === 'shell-integration' ? lastLine(session.tail) : undefined,
+      lastLine: session.source === 'shell-integration' ? lastLine(session.recent.join('').slice(-TAIL_CHARS)) : undefined,
       source: session.source,
     };
   }

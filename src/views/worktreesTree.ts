@@ -232,6 +232,10 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
         'calendar',
         `Created ${formatAgo(this.now() - Date.parse(agent.createdAt))}${agent.agentCommand ? ` · agent: ${agent.agentCommand}` : ''}`,
       );
+      if (agent.ports) {
+        const { first, count } = agent.ports;
+        line('plug', `Ports ${first}–${first + count - 1} (PORT=${first} in its agent's terminal)`);
+      }
     }
     const branch = status?.branch ?? worktree.branch;
     if (branch) line('git-branch', branch);

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
 import type { AgentState } from '../../src/views/agentActivity';
 import { activatedApi } from './activated';
+import { rowOf } from './rows';
 import { waitFor } from './waitFor';
 
 /** A scripted fake agent: prints, writes a file, goes quiet, prints again, exits with `code`. */
@@ -60,6 +61,10 @@ describe('Agent status through Run Agent', () => {
       assert.equal(activity.exitCode, 3);
       assert.equal(activity.lastLine, 'agent: back at work');
       assert.equal(activity.source, 'shell-integration');
+      // The row and its tooltip say it too.
+      const { description, tooltip } = await rowOf(api, created.path);
+      assert.match(description, /^failed \(3\) · /);
+      assert.match(tooltip, /Agent failed with exit code 3 .* · last output: agent: back at work/);
       const notices = api.testing.agentNotices.filter((message) => message.includes('status-failing'));
       assert.deepEqual(notices, [
         'The agent in status-failing is waiting — does it need you?',

@@ -7,7 +7,7 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { contextMenuAction, openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
+import { openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
 
 /**
  * One fake agent for every worktree of the demo, behaving by its folder's name: printing on and
@@ -53,9 +53,9 @@ describe('What every agent is doing, in the view', () => {
     const agents = ['fix-tax-rounding', 'add-coupons', 'speed-up-search', 'try-new-parser'];
     for (const name of agents) await row(sidebar, name).waitFor({ timeout: 30_000 });
     for (const name of agents) {
-      // Back to the view first: the last agent's terminal has the focus.
-      await row(sidebar, name).click();
-      await contextMenuAction(session.page, row(sidebar, name), 'Run Agent in Worktree');
+      // The row's own Run Agent button (the robot, shown on hover).
+      await row(sidebar, name).hover();
+      await row(sidebar, name).locator('.action-label[aria-label^="Run Agent in Worktree"]').first().click();
       await waitUntil(
         async () => /working|waiting|done|failed/.test(await row(sidebar, name).innerText()),
         `${name}'s agent to start`,

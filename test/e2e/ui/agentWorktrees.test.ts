@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, GitService } from '../../../src/agents';
@@ -37,13 +37,17 @@ describe('Agent worktrees in the real workbench', () => {
     await session.page.keyboard.press('Enter');
     const created = row(sidebar, 'speed-up-the-search-page');
     await created.waitFor({ timeout: 30_000 });
-    assert.match(await created.innerText(), /Speed up the search page/, 'the task is the description');
-    const folder = folderOf('speed-up-the-search-page');
-    assert.ok(existsSync(path.join(folder, 'README.md')));
-    assert.equal(git(folder, ['symbolic-ref', '--short', 'HEAD']).trim(), 'agent/speed-up-the-search-page');
+    // The row is named after the task; the task itself is kept with the worktree (the tooltip shows
+    // it), not repeated in the row, which keeps its width for the agent's state and the counts.
+    assert.doesNotMatch(await created.innerText(), /Speed up the search page/);
+    const metadata = path.join(fixture.repo, '.git', 'worktrees', 'speed-up-the-search-page', 'agent-worktrees.json');
+    assert.equal(JSON.parse(readFileSync(metadata, 'utf8')).task, 'Speed up the search page');
     await session.page
       .locator('.notifications-toasts', { hasText: 'is ready on branch agent/speed-up-the-search-page' })
       .waitFor();
+    const folder = folderOf('speed-up-the-search-page');
+    assert.ok(existsSync(path.join(folder, 'README.md')));
+    assert.equal(git(folder, ['symbolic-ref', '--short', 'HEAD']).trim(), 'agent/speed-up-the-search-page');
   });
 
   test('multi-select Discard with a dirty target asks first; declining removes nothing', async () => {

@@ -276,7 +276,7 @@ async function nodeParts(root: string, report: Report): Promise<void> {
   }
   await part(report, 'scaling', () => scalingRun(root, report));
   await part(report, 'agent status', async () => {
-    report.status = await agentStatusLoad(20, quick ? 20 : 50, quick ? 3 : 10);
+    report.status = await agentStatusLoad(20, 50, quick ? 3 : 7);
     console.log(statusLine(report.status));
   });
 }
@@ -286,9 +286,10 @@ function statusLine(load: AgentStatusLoad): string {
   const cost = Math.max(0, load.oursPercent - load.floorPercent);
   const met = cost < 2 && load.processes === 0 ? '✓' : '✗';
   return (
-    `agent status: ${load.agents} agents × ${load.chunksPerSecond} output chunks/s for ${load.seconds} s → tracking costs ` +
-    `${cost.toFixed(2)}% of one core (floor ${load.floorPercent.toFixed(2)}%, with tracking ${load.oursPercent.toFixed(2)}%; ` +
-    `target < 2%), ${load.processes} processes started (target 0) ${met}`
+    `agent status: ${load.agents} agents × ${load.chunksPerSecond} output chunks/s → tracking costs ` +
+    `${cost.toFixed(2)}% of one core (${(load.oursMicros - load.floorMicros).toFixed(2)} µs per chunk: ` +
+    `${load.oursMicros.toFixed(2)} read and tracked, ${load.floorMicros.toFixed(2)} only made; target < 2%), ` +
+    `${load.processes} processes started (target 0) ${met}`
   );
 }
 

@@ -27,6 +27,12 @@ export interface GitRunOptions {
   readonly input?: Buffer;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Leave git's pathspec magic on (no GIT_LITERAL_PATHSPECS) for a call that passes no path from
+   * data: `git stash push --include-untracked` cleans through a magic pathspec of its own, and
+   * with literal pathspecs it stashed untracked files without removing them.
+   */
+  readonly pathspecMagic?: boolean;
 }
 
 export interface GitResult {
@@ -325,7 +331,8 @@ export class GitRunner {
     env.LC_ALL = 'C';
     env.GIT_TERMINAL_PROMPT = '0';
     // A path is a path: a file named `[ab].txt` or `*.ts` never selects other files too.
-    env.GIT_LITERAL_PATHSPECS = '1';
+    if (options.pathspecMagic) delete env.GIT_LITERAL_PATHSPECS;
+    else env.GIT_LITERAL_PATHSPECS = '1';
     if (options.readOnly) env.GIT_OPTIONAL_LOCKS = '0';
     return env;
   }

@@ -42,6 +42,15 @@ describe('GitRunner', () => {
     }
   });
 
+  test('paths are literal (GIT_LITERAL_PATHSPECS=1) unless a call asks for pathspec magic', async () => {
+    const runner = new GitRunner({ gitPath: fakeGit('env') });
+    const literal = (await runner.run(['diff'], { cwd: tempDir('env') })).stdout;
+    const magic = (await runner.run(['stash'], { cwd: tempDir('env'), pathspecMagic: true, env: { GIT_LITERAL_PATHSPECS: '1' } }))
+      .stdout;
+    assert.match(literal, /^GIT_LITERAL_PATHSPECS=1$/m);
+    assert.doesNotMatch(magic, /^GIT_LITERAL_PATHSPECS=/m);
+  });
+
   test('logs exactly one line per call, with args and duration', async () => {
     const { lines, logger } = recordingLogger();
     const runner = new GitRunner({ logger });

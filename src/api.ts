@@ -9,6 +9,7 @@ import type {
   KeepSummary,
   RemovalOutcome,
   UndoResult,
+  UpdateFromBaseResult,
   WorktreeSnapshot,
 } from './agents';
 import type { AgentActivity, AgentState } from './views/agentActivity';
@@ -97,6 +98,16 @@ export interface AgentWorktreesApi {
     worktreePath: string,
     options?: { agentCommand?: string; setupCommand?: string; another?: boolean },
   ): Promise<vscode.Terminal | undefined>;
+  /**
+   * The base branch's new commits into the agent's branch, inside its worktree (`merge`, or
+   * `rebase`); its recorded base moves there. Refuses (`blocked`) while its agent is working, over
+   * uncommitted changes unless `carryUncommitted`, and after a keep; a conflict resolves with the
+   * files in `conflicted`, left as git leaves them.
+   */
+  updateFromBase(
+    worktreePath: string,
+    options?: { mode?: 'merge' | 'rebase'; carryUncommitted?: boolean },
+  ): Promise<UpdateFromBaseResult>;
   /** Fires when an agent's state changes. */
   readonly onDidChangeAgentActivity: vscode.Event<{ worktreePath: string; activity: AgentActivity; previous: AgentState }>;
   /** Internals for this extension's own integration tests; not a stable interface. */

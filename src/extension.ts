@@ -6,6 +6,7 @@ import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './comma
 import { cherryPickWithConsent, describePick, registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
 import { registerReviewCommands } from './commands/reviewCommands';
+import { registerUpdateBaseCommand } from './commands/updateBaseCommand';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger } from './git';
 import { createApi } from './publicApi';
@@ -48,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerReviewCommands({ ...commandDeps, panels: () => panels }),
     ...registerKeepHistoryCommands(commandDeps),
     ...registerLandCommands(commandDeps),
+    registerUpdateBaseCommand(commandDeps),
   );
   // Restricted Mode: no git at all until the user trusts the folder.
   const start = () => startGit(context, { runner, model, logger, commandDeps });

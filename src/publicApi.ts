@@ -17,6 +17,7 @@ import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
 import { createWithSettings } from './commands/agentCommands';
 import { openFolders, removalRequests } from './commands/removeCommands';
 import { runAgent } from './commands/runAgent';
+import { updateRefusingWhileWorking } from './commands/updateBaseCommand';
 import type { Logger } from './git';
 import { readSettings } from './settings';
 import type { AgentSessions } from './views/agentSessions';
@@ -102,6 +103,9 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     runAgent: documented(
       async (worktreePath: string, options: { agentCommand?: string; setupCommand?: string; another?: boolean } = {}) =>
         runAgent(deps, requireString(worktreePath, 'worktreePath'), { ...options, noPrompt: true }),
+    ),
+    updateFromBase: documented((worktreePath: string, options: { mode?: 'merge' | 'rebase'; carryUncommitted?: boolean } = {}) =>
+      updateRefusingWhileWorking(deps, requireString(worktreePath, 'worktreePath'), options),
     ),
     agentActivity: (worktreePath: string) => deps.agents.activityOf(requireString(worktreePath, 'worktreePath')),
     onDidChangeAgentActivity: (listener, thisArgs, disposables) => {

@@ -57,11 +57,11 @@ export function shortSha(sha: string | undefined): string {
 }
 
 /**
- * What follows the label: `branch · ●2 +1 ?3 · ↑1 ↓2 · 3h`. An agent worktree's row leaves out its
+ * What follows the label: `branch · ●2 +1 ?3 · ↑1 ↓2 · 3h` (`base ↓N`: an agent's base branch gained N commits). An agent worktree's row leaves out its
  * branch and task (its name says which; the tooltip has both): at the default sidebar width the
  * agent's state and the counts must fit.
  */
-export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): string {
+export function worktreeDescription(snapshot: WorktreeSnapshot, now: number, baseBehind?: number): string {
   const { worktree, status, statusError } = snapshot;
   const branch = status?.branch ?? worktree.branch;
   const head = status?.headOid ?? worktree.head;
@@ -80,6 +80,8 @@ export function worktreeDescription(snapshot: WorktreeSnapshot, now: number): st
     if (changes) parts.push(changes);
     const distance = upstreamDistance(status.ahead, status.behind);
     if (distance) parts.push(distance);
+    // An agent's base branch gained commits since it started (Update from Base… brings them in).
+    if (baseBehind) parts.push(`base ↓${baseBehind}`);
     if (status.lastActivityAt !== undefined) parts.push(formatAge(now - status.lastActivityAt));
   }
   return parts.join(' · ');

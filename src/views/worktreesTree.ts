@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ChangedFile, GitService, WorktreeSnapshot } from '../agents';
 import type { AgentActivity } from './agentActivity';
 import { AgentFilesCache, agentChangeUri, changeName } from './agentFiles';
+import { BaseDriftCache } from './baseDrift';
 import { worktreeDecorationUri } from './decorations';
 import {
   agentStatusLook,
@@ -67,6 +68,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: vscode.Disposable;
   private readonly agentFiles: AgentFilesCache;
+  private readonly drift: BaseDriftCache;
 
   constructor(
     private readonly model: WorktreesModel,
@@ -82,6 +84,10 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
       agents?.onDidChange(() => this.changed.fire(undefined)) ?? new vscode.Disposable(() => {}),
     );
     this.agentFiles = new AgentFilesCache(service);
+    this.drift = new BaseDriftCache(
+      (cwd, range) => service.countCommits(cwd, range),
+      () => this.changed.fire(undefined),
+    );
   }
 
   getChildren(node?: WorktreesNode): WorktreesNode[] | Promise<WorktreesNode[]> {
@@ -133,7 +139,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
       case 'error':
         return this.errorItem(node.repository, node.error);
       case 'worktree':
-        return this.worktreeItem(node.snapshot);
+        return this.worktreeItem(node.snapshot, node.repository.snapshot?.worktrees ?? []);
       case 'agentChange':
         return agentChangeItem(node.snapshot, node.file, node.baseCommit);
       case 'agentNote':
@@ -147,15 +153,20 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     const { worktree, status } = node.snapshot;
     let commit: { sha: string; subject: string; committedAt: number } | undefined;
     let aheadOfBase: number | undefined;
+    let baseMoved: number | undefined;
     const head = status?.headOid ?? worktree.head;
     if (!worktree.gone && !worktree.bare && head && !/^0+$/.test(head)) {
       const controller = new AbortController();
       const cancel = token.onCancellationRequested(() => controller.abort());
       try {
-        [commit, aheadOfBase] = await Promise.all([
+        const agent = worktree.agent;
+        [commit, aheadOfBase, baseMoved] = await Promise.all([
           this.service.describeCommit(worktree.path, head, controller.signal),
-          worktree.agent
-            ? this.service.countCommits(worktree.path, `${worktree.agent.baseCommit}..${head}`, controller.signal)
+          agent ? this.service.countCommits(worktree.path, `${agent.baseCommit}..${head}`, controller.signal) : undefined,
+          agent?.baseBranch
+            ? this.service
+                .countCommits(worktree.path, `${agent.baseCommit}..refs/heads/${agent.baseBranch}`, controller.signal)
+                .catch(() => undefined) // a base branch deleted since: nothing to say
             : undefined,
         ]);
       } catch {
@@ -164,7 +175,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
         cancel.dispose();
       }
     }
-    item.tooltip = this.worktreeTooltip(node.snapshot, commit, aheadOfBase);
+    item.tooltip = this.worktreeTooltip(node.snapshot, commit, aheadOfBase, baseMoved);
     return item;
   }
 
@@ -190,12 +201,13 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     return item;
   }
 
-  private worktreeItem(snapshot: WorktreeSnapshot): vscode.TreeItem {
+  private worktreeItem(snapshot: WorktreeSnapshot, siblings: readonly WorktreeSnapshot[]): vscode.TreeItem {
     const { worktree } = snapshot;
     const collapsed = expandable(snapshot) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(path.basename(worktree.path) || worktree.path, collapsed);
     item.id = `worktree:${worktree.path}`;
-    const description = worktreeDescription(snapshot, this.now());
+    const behind = this.drift.commitsBehind(snapshot, siblings);
+    const description = worktreeDescription(snapshot, this.now(), behind);
     const kind = worktreeKind(snapshot);
     const status = worktree.agent && this.agents ? agentStatusLook(this.agents.activityOf(worktree.path)) : undefined;
     item.description = status ? `${status.word} · ${description}` : description;
@@ -211,6 +223,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     snapshot: WorktreeSnapshot,
     commit: { sha: string; subject: string; committedAt: number } | undefined,
     aheadOfBase?: number,
+    baseMoved?: number,
   ): vscode.MarkdownString {
     const { worktree, status, statusError } = snapshot;
     const kind = worktreeKind(snapshot);
@@ -228,6 +241,11 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
       const base = `${agent.baseBranch ?? 'detached'} @ ${shortSha(agent.baseCommit)}`;
       const ahead = aheadOfBase === undefined ? '' : ` · ${aheadOfBase} commit${aheadOfBase === 1 ? '' : 's'} ahead of base`;
       line('git-merge', `Base ${base}${ahead}`);
+      if (baseMoved)
+        line(
+          'warning',
+          `${agent.baseBranch} moved ${baseMoved} commit${baseMoved === 1 ? '' : 's'} since the agent started: Update from Base… brings them in`,
+        );
       line(
         'calendar',
         `Created ${formatAgo(this.now() - Date.parse(agent.createdAt))}${agent.agentCommand ? ` · agent: ${agent.agentCommand}` : ''}`,

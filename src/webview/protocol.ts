@@ -67,6 +67,8 @@ export interface Landing {
   readonly commitMessage: string;
   /** The agent's commits Cherry-pick would bring, oldest first (subjects); empty when it cannot. */
   readonly pickable: readonly string[];
+  /** The agent's base branch gained commits since it started: its work was done on an older base. */
+  readonly staleBase?: { readonly branch: string; readonly commits: number };
 }
 
 export interface LastKeep {

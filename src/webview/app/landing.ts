@@ -66,6 +66,16 @@ export function landingRow(review: ReviewData, changed: () => void): HTMLElement
     row.append(choice, message);
   }
   row.append(element('p', { className: 'meta', id: 'landing-plan', ariaLive: 'polite' }, landingPlan(review)));
+  const stale = landing?.staleBase;
+  if (stale) {
+    const count = `${stale.commits} commit${stale.commits === 1 ? '' : 's'}`;
+    const warning = element(
+      'p',
+      { className: 'stale-base', role: 'note' },
+      `${stale.branch} moved ${count} since this agent started: it worked on an older base. Update from Base… (the worktree's menu) brings them in before you keep.`,
+    );
+    row.append(withIcon(warning, 'warning'));
+  }
   return row;
 }
 

@@ -129,4 +129,24 @@ describe('Review panel: landing the work', () => {
     await frame.locator('.empty', { hasText: 'Nothing to review' }).waitFor({ timeout: 15_000 });
     await waitUntil(async () => (await frame.locator('#cherry-pick').count()) === 0, 'no second pick offered');
   });
+
+  test('an agent that worked on an older base: the panel says so, and what brings the new commits in', async () => {
+    commitMain('before the stale base');
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'older-base' });
+    writeFileSync(path.join(agent.path, 'notes.txt'), text({ 5: 'line 5 — the agent' }));
+    writeFileSync(path.join(repo, 'main-moved.txt'), 'one\n');
+    commitMain('main moves on');
+    writeFileSync(path.join(repo, 'main-moved.txt'), 'two\n');
+    commitMain('and again');
+    const frame = await openReview('older-base');
+    const warning = frame.locator('.stale-base');
+    await warning.waitFor({ timeout: 15_000 });
+    assert.match(await warning.innerText(), /main moved 2 commits since this agent started: it worked on an older base/);
+    const shots = screenshotsDir(ROOT);
+    mkdirSync(shots, { recursive: true });
+    await session.page.screenshot({
+      path: path.join(shots, 'review-stale-base.png'),
+      clip: { x: 0, y: 0, width: 1280, height: 330 },
+    });
+  });
 });

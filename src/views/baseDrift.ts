@@ -8,6 +8,7 @@ import type { WorktreeSnapshot } from '../agents';
  */
 export class BaseDriftCache {
   private readonly counts = new Map<string, number | 'counting' | 'failed'>();
+  private announce: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly countCommits: (cwd: string, range: string) => Promise<number>,
@@ -30,7 +31,11 @@ export class BaseDriftCache {
       this.countCommits(snapshot.worktree.path, range).then(
         (count) => {
           this.counts.set(range, count);
-          this.onCounted();
+          // Counts arrive together after a refresh: the view is redrawn once for all of them.
+          this.announce ??= setTimeout(() => {
+            this.announce = undefined;
+            this.onCounted();
+          }, 100);
         },
         () => this.counts.set(range, 'failed'),
       );

@@ -54,7 +54,7 @@ describe('how far an agent’s base branch moved', () => {
     const moved = [snapshot({ path: '/r', branch: 'main', head: TIP }), agent];
     assert.equal(cache.commitsBehind(agent, moved), undefined, 'not known until counted');
     assert.equal(cache.commitsBehind(agent, moved), undefined, 'one count at a time');
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 150)); // announced once, a moment later
     assert.equal(changes, 1);
     assert.equal(cache.commitsBehind(agent, moved), 12);
     assert.deepEqual(counted, [`${BASE}..${TIP}`]);

@@ -181,10 +181,28 @@ export async function openReview(page: Page, name: string): Promise<FrameLocator
   const sidebar = await openWorktreesView(page);
   const agentRow = row(sidebar, name);
   await agentRow.waitFor({ timeout: 30_000 });
-  await agentRow.hover();
-  await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-  await reviewFrame(page)
-    .locator('h1', { hasText: `Review ${name}` })
-    .waitFor({ timeout: 30_000 });
+  const heading = reviewFrame(page).locator('h1', { hasText: `Review ${name}` });
+  for (let attempt = 1; ; attempt++) {
+    await agentRow.hover();
+    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
+    // A row redrawn under the pointer (its counts arriving) can take the click without the row:
+    // the command then asks which worktree. Closed, and clicked again, as a user would.
+    const picker = page.locator('.quick-input-widget', { hasText: 'Choose a worktree' });
+    // Both waits settle (the loser times out quietly); the first to see its element decides.
+    const shown = await Promise.race([
+      heading.waitFor({ timeout: 30_000 }).then(
+        () => 'review' as const,
+        () => 'neither' as const,
+      ),
+      picker.waitFor({ timeout: 30_000 }).then(
+        () => 'picker' as const,
+        () => 'neither' as const,
+      ),
+    ]);
+    if (shown === 'neither') throw new Error(`Review Changes on ${name} opened neither its review nor a picker`);
+    if (shown === 'review') break;
+    if (attempt === 3) throw new Error(`Review Changes on ${name} asked which worktree three times`);
+    await page.keyboard.press('Escape');
+  }
   return reviewFrame(page);
 }

@@ -13,6 +13,8 @@ export interface AgentWorktreesSettings {
   readonly keepStaged: boolean;
   /** How many keeps per target stay undoable. */
   readonly undoKeeps: number;
+  /** Claude Code's hooks report its state exactly (written to the worktree's admin folder, loaded with --settings). */
+  readonly agentHooks: boolean;
   /** Each new agent worktree's block of ports: from `base`, `size` each; undefined when turned off (base 0). */
   readonly ports: { readonly base: number; readonly size: number } | undefined;
 }
@@ -30,6 +32,7 @@ export function readSettings(): AgentWorktreesSettings {
     staleNotification: config.get<boolean>('staleNotification', true),
     keepStaged: config.get<boolean>('keepStaged', false),
     undoKeeps: Math.min(100, Math.max(1, Math.round(config.get<number>('undoKeeps', DEFAULT_UNDO_LIMIT)))),
+    agentHooks: config.get<boolean>('agentHooks', false),
     ports: portSettings(config.get<number>('portBase', 4100), config.get<number>('portBlockSize', 10)),
   };
 }

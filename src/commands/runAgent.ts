@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { WorktreeOperationError, writeAgentMetadata } from '../agents';
 import { readSettings } from '../settings';
 import type { AgentCommandDeps } from './agentCommands';
+import { STATUS_VARIABLE, startsClaudeCode, withHooksSettings, writeClaudeHooks } from './agentHooks';
 import { AGENT_PRESETS, installPageOf, programFound, programOf } from './agentProgram';
 import { findShownWorktree } from './commandArguments';
 
@@ -65,12 +66,23 @@ export async function runAgent(
     await writeAgentMetadata(found.worktree.gitDir, { ...found.worktree.agent, agentCommand });
   }
   const setup = options.setupCommand ?? settings.setupCommand;
-  const launch = withTaskArgument(agentCommand, task !== undefined);
+  let launch = withTaskArgument(agentCommand, task !== undefined);
+  // Claude Code's own hooks, when turned on: "waiting" becomes exact (see agentHooks.ts).
+  const program = programOf(agentCommand);
+  let statusFile: string | undefined;
+  if (settings.agentHooks && startsClaudeCode(program) && program && found.worktree.gitDir) {
+    const hooked = withHooksSettings(launch, program);
+    if (hooked !== launch) {
+      Object.assign(env, await writeClaudeHooks(found.worktree.gitDir));
+      statusFile = env[STATUS_VARIABLE];
+      launch = hooked;
+    }
+  }
   const commandLine = setup ? `${setup} && ${launch}` : launch;
   // A second agent gets a terminal of its own; otherwise the worktree's terminal is reused.
   const terminal = running
-    ? await deps.agents.launchSeparate(worktreePath, { name, env, commandLine })
-    : await deps.agents.launch(worktreePath, { name, env, commandLine });
+    ? await deps.agents.launchSeparate(worktreePath, { name, env, commandLine, statusFile })
+    : await deps.agents.launch(worktreePath, { name, env, commandLine, statusFile });
   deps.logger.info(`Started "${launch}" in ${worktreePath}`);
   return terminal;
 }

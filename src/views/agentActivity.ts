@@ -28,6 +28,8 @@ interface Session {
   recent: string[];
   recentChars: number;
   ended?: { at: number; exitCode: number | undefined };
+  /** What the agent itself said through its hooks (exact: it outranks output and quiet time). */
+  declared?: 'working' | 'waiting';
   /** The state last reported to listeners, and since when. */
   reported: { state: AgentState; since: number };
   timer?: ReturnType<typeof setTimeout>;
@@ -115,6 +117,14 @@ export class AgentActivityTracker {
     this.refresh(key, session);
   }
 
+  /** The agent said what it is doing (its hooks: waiting for permission or input, or back at work). */
+  declared(key: string, state: 'working' | 'waiting'): void {
+    const session = this.sessions.get(key);
+    if (!session || session.ended) return;
+    session.declared = state;
+    this.refresh(key, session);
+  }
+
   /** The agent's command ended (exit code when the terminal reported one). */
   ended(key: string, exitCode: number | undefined): void {
     const session = this.sessions.get(key);
@@ -169,6 +179,7 @@ export class AgentActivityTracker {
       const state = exitCode === 0 ? 'done' : exitCode === undefined ? 'not-running' : 'failed';
       return { state, changedAt: at };
     }
+    if (session.declared) return { state: session.declared, changedAt: this.clock.now() };
     const last = Math.max(session.startedAt, session.lastOutputAt ?? 0, session.lastFileAt ?? 0);
     const quietSince = last + this.quietMs;
     return this.clock.now() < quietSince ? { state: 'working', changedAt: last } : { state: 'waiting', changedAt: quietSince };
@@ -191,12 +202,13 @@ export class AgentActivityTracker {
 
   /** One timer per working agent, at the moment it would turn quiet; moved on only when it fires. */
   private scheduleQuietCheck(key: string, session: Session): void {
-    if (session.timer || session.ended) return;
+    // Its hooks say what it does: quiet time decides nothing (and no timer spins on a declared state).
+    if (session.timer || session.ended || session.declared) return;
     const last = Math.max(session.startedAt, session.lastOutputAt ?? 0, session.lastFileAt ?? 0);
     const wait = Math.max(0, last + this.quietMs - this.clock.now());
     session.timer = this.clock.setTimeout(() => {
       session.timer = undefined;
-      if (this.sessions.get(key) !== session || session.ended) return;
+      if (this.sessions.get(key) !== session || session.ended || session.declared) return;
       if (this.derive(session).state === 'working') this.scheduleQuietCheck(key, session);
       else this.refresh(key, session);
     }, wait);

@@ -1,6 +1,16 @@
+import { readFile, rm } from 'node:fs/promises';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { comparablePath, type Logger } from '../git';
 import { type AgentActivity, AgentActivityTracker, type AgentState } from './agentActivity';
+
+/** What a launch needs: the terminal's name and environment, the command, and the agent's own state file (hooks). */
+interface LaunchOptions {
+  readonly name: string;
+  readonly env: Record<string, string>;
+  readonly commandLine: string;
+  readonly statusFile?: string;
+}
 
 /** Set in every agent terminal's environment: how a terminal is known as a worktree's agent terminal, after a reload too. */
 export const AGENT_WORKTREE_VARIABLE = 'AGENT_WORKTREES_PATH';
@@ -14,6 +24,8 @@ const SHELL_INTEGRATION_WAIT_MS = 3000;
 export class AgentSessions implements vscode.Disposable {
   readonly tracker: AgentActivityTracker;
   private readonly terminals = new Map<string, vscode.Terminal>();
+  /** The agent's own state file (its hooks write it), watched while its terminal is open. */
+  private readonly declared = new Map<string, vscode.Disposable>();
   /** Each key's worktree path as it was given (keys may be case-folded). */
   private readonly paths = new Map<string, string>();
   private readonly subscriptions: vscode.Disposable[];
@@ -29,6 +41,8 @@ export class AgentSessions implements vscode.Disposable {
         const key = this.keyOf(terminal);
         if (!key) return;
         this.terminals.delete(key);
+        this.declared.get(key)?.dispose();
+        this.declared.delete(key);
         this.tracker.terminalClosed(key);
       }),
       vscode.window.onDidStartTerminalShellExecution((event) => {
@@ -86,28 +100,25 @@ export class AgentSessions implements vscode.Disposable {
    * the terminal reports it within a few seconds (then start, output and exit code are known),
    * typed into it otherwise (then only the terminal's closing is).
    */
-  async launch(
-    worktreePath: string,
-    options: { name: string; env: Record<string, string>; commandLine: string },
-  ): Promise<vscode.Terminal> {
+  async launch(worktreePath: string, options: LaunchOptions): Promise<vscode.Terminal> {
     return this.start(worktreePath, options, this.terminalOf(worktreePath));
   }
 
   /** A second agent in a new terminal, which becomes the worktree's agent terminal (the first stays open). */
-  async launchSeparate(
-    worktreePath: string,
-    options: { name: string; env: Record<string, string>; commandLine: string },
-  ): Promise<vscode.Terminal> {
+  async launchSeparate(worktreePath: string, options: LaunchOptions): Promise<vscode.Terminal> {
     return this.start(worktreePath, { ...options, name: `${options.name} (2)` }, undefined);
   }
 
   private async start(
     worktreePath: string,
-    options: { name: string; env: Record<string, string>; commandLine: string },
+    options: LaunchOptions,
     reused: vscode.Terminal | undefined,
   ): Promise<vscode.Terminal> {
     const key = comparablePath(worktreePath);
     this.paths.set(key, worktreePath);
+    this.declared.get(key)?.dispose();
+    this.declared.delete(key);
+    if (options.statusFile) this.declared.set(key, await this.watchDeclared(key, options.statusFile));
     const terminal =
       reused ??
       vscode.window.createTerminal({
@@ -133,7 +144,25 @@ export class AgentSessions implements vscode.Disposable {
 
   dispose(): void {
     for (const subscription of this.subscriptions) subscription.dispose();
+    for (const watcher of this.declared.values()) watcher.dispose();
     this.tracker.dispose();
+  }
+
+  /** The state file the agent's hooks write (`working` / `waiting`): each write is what it says it does. */
+  private async watchDeclared(key: string, statusFile: string): Promise<vscode.Disposable> {
+    await rm(statusFile, { force: true }); // a state left by an earlier run says nothing about this one
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(statusFile)), path.basename(statusFile)),
+    );
+    const read = () =>
+      void readFile(statusFile, 'utf8').then(
+        (text) => {
+          const state = text.trim();
+          if (state === 'working' || state === 'waiting') this.tracker.declared(key, state);
+        },
+        () => undefined, // removed meanwhile: nothing said
+      );
+    return vscode.Disposable.from(watcher, watcher.onDidCreate(read), watcher.onDidChange(read));
   }
 
   private adopt(terminal: vscode.Terminal): void {

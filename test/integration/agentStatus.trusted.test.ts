@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AgentWorktreesApi } from '../../src/api';
@@ -119,6 +120,63 @@ describe('Agent status through Run Agent', () => {
       );
       assert.equal(vscode.window.terminals.length, before);
     } finally {
+      await api.removeWorktrees([created.path], { force: true });
+    }
+  });
+
+  it('with agentHooks on, Claude Code’s own hooks make "waiting" exact; nothing is written into the worktree', async function () {
+    this.timeout(60_000);
+    await settings().update('agentHooks', true, vscode.ConfigurationTarget.Global);
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-hooks' });
+    const seen: Array<[AgentState, number]> = [];
+    const listener = api.onDidChangeAgentActivity(({ worktreePath, activity }) => {
+      if (worktreePath === created.path) seen.push([activity.state, Date.now()]);
+    });
+    try {
+      // A stand-in `claude`: runs the hooks it was given with --settings, as Claude Code would.
+      const bin = path.join(path.dirname(created.path), 'fake-bin');
+      mkdirSync(bin, { recursive: true });
+      const claude = path.join(bin, 'claude');
+      writeFileSync(
+        claude,
+        [
+          '#!/bin/sh',
+          '[ "$1" = "--settings" ] || { echo "no --settings"; exit 9; }',
+          'SETTINGS="$2"',
+          `hook() { sh -c "$(node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(s.hooks[process.argv[2]][0].hooks[0].command)' "$SETTINGS" "$1")"; }`,
+          'echo "claude: may I edit src/cart.ts?"',
+          'hook Notification',
+          'sleep 3',
+          'hook UserPromptSubmit',
+          'sleep 2',
+          'hook Stop',
+          'sleep 1',
+          'exit 0',
+          '',
+        ].join('\n'),
+      );
+      chmodSync(claude, 0o755);
+      const started = Date.now();
+      const terminal = await api.runAgent(created.path, { agentCommand: claude });
+      await waitFor('the agent to finish', () => api.agentActivity(created.path).state === 'done', 40_000);
+      const states = seen.map(([state]) => state);
+      assert.deepEqual(states, ['working', 'waiting', 'working', 'waiting', 'done']);
+      const firstWaiting = seen.find(([state]) => state === 'waiting')?.[1] ?? Number.POSITIVE_INFINITY;
+      assert.ok(
+        firstWaiting - started < 4_000,
+        `waiting came from the hook, not after 5 s of quiet (${firstWaiting - started} ms)`,
+      );
+      assert.equal(
+        execFileSync('git', ['status', '--porcelain'], { cwd: created.path, encoding: 'utf8' }),
+        '',
+        'nothing in the worktree',
+      );
+      const adminDir = execFileSync('git', ['rev-parse', '--absolute-git-dir'], { cwd: created.path, encoding: 'utf8' }).trim();
+      assert.ok(existsSync(path.join(adminDir, 'agent-hooks.json')), 'the hooks file is in the admin folder');
+      terminal?.dispose();
+    } finally {
+      listener.dispose();
+      await settings().update('agentHooks', undefined, vscode.ConfigurationTarget.Global);
       await api.removeWorktrees([created.path], { force: true });
     }
   });

@@ -128,4 +128,23 @@ describe('agent activity', () => {
     assert.equal(lastLine('\n \n'), undefined);
     assert.equal(lastLine('x'.repeat(500))?.length, 200);
   });
+
+  test('what the agent declares through its hooks outranks output and quiet time until it ends', () => {
+    const { tracker, changes, advance } = tracked();
+    tracker.started('/wt', 'shell-integration');
+    tracker.declared('/wt', 'waiting');
+    assert.equal(tracker.activity('/wt').state, 'waiting', 'at once, not after the quiet time');
+    tracker.output('/wt', 'the permission prompt redrawn\n');
+    assert.equal(tracker.activity('/wt').state, 'waiting');
+    tracker.declared('/wt', 'working');
+    advance(120_000);
+    assert.equal(tracker.activity('/wt').state, 'working', 'a long tool run is not waiting');
+    tracker.ended('/wt', 0);
+    tracker.declared('/wt', 'waiting');
+    assert.equal(tracker.activity('/wt').state, 'done');
+    assert.deepEqual(
+      changes.map(([, from, to]) => `${from}→${to}`),
+      ['not-running→working', 'working→waiting', 'waiting→working', 'working→done'],
+    );
+  });
 });

@@ -7,7 +7,7 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
+import { clickRowAction, openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
 
 /**
  * One fake agent for every worktree of the demo, behaving by its folder's name: printing on and
@@ -54,12 +54,12 @@ describe('What every agent is doing, in the view', () => {
     for (const name of agents) await row(sidebar, name).waitFor({ timeout: 30_000 });
     for (const name of agents) {
       // The row's own Run Agent button (the robot, shown on hover).
-      await row(sidebar, name).hover();
-      await row(sidebar, name).locator('.action-label[aria-label^="Run Agent in Worktree"]').first().click();
-      await waitUntil(
+      await clickRowAction(
+        session.page,
+        row(sidebar, name),
+        'Run Agent in Worktree',
         async () => /working|waiting|done|failed/.test(await row(sidebar, name).innerText()),
-        `${name}'s agent to start`,
-        30_000,
+        `${name}'s agent starting`,
       );
     }
     const expected: Record<string, RegExp> = {

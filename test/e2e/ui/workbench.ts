@@ -182,27 +182,35 @@ export async function openReview(page: Page, name: string): Promise<FrameLocator
   const agentRow = row(sidebar, name);
   await agentRow.waitFor({ timeout: 30_000 });
   const heading = reviewFrame(page).locator('h1', { hasText: `Review ${name}` });
+  await clickRowAction(page, agentRow, 'Review Changes', () => heading.isVisible(), `the review of ${name}`);
+  return reviewFrame(page);
+}
+
+/**
+ * Clicks a row's inline action and waits until `done`. A row redrawn under the pointer (its
+ * counts or its agent's state arriving) can take the click without the row: the command then asks
+ * which worktree. The picker is closed and the action clicked again, as a user would.
+ */
+export async function clickRowAction(
+  page: Page,
+  rowLocator: Locator,
+  label: string,
+  done: () => Promise<boolean>,
+  what: string,
+): Promise<void> {
+  const picker = page.locator('.quick-input-widget', { hasText: 'Choose a worktree' });
   for (let attempt = 1; ; attempt++) {
-    await agentRow.hover();
-    await agentRow.locator('.action-label[aria-label="Review Changes"]').click();
-    // A row redrawn under the pointer (its counts arriving) can take the click without the row:
-    // the command then asks which worktree. Closed, and clicked again, as a user would.
-    const picker = page.locator('.quick-input-widget', { hasText: 'Choose a worktree' });
-    // Both waits settle (the loser times out quietly); the first to see its element decides.
-    const shown = await Promise.race([
-      heading.waitFor({ timeout: 30_000 }).then(
-        () => 'review' as const,
-        () => 'neither' as const,
-      ),
-      picker.waitFor({ timeout: 30_000 }).then(
-        () => 'picker' as const,
-        () => 'neither' as const,
-      ),
-    ]);
-    if (shown === 'neither') throw new Error(`Review Changes on ${name} opened neither its review nor a picker`);
-    if (shown === 'review') break;
-    if (attempt === 3) throw new Error(`Review Changes on ${name} asked which worktree three times`);
+    await rowLocator.hover();
+    await rowLocator.locator(`.action-label[aria-label="${label}"]`).first().click();
+    let outcome: 'done' | 'picker' | undefined;
+    for (const deadline = Date.now() + 30_000; !outcome; ) {
+      if (await done()) outcome = 'done';
+      else if (await picker.isVisible()) outcome = 'picker';
+      else if (Date.now() > deadline) throw new Error(`${label}: no ${what} within 30 s`);
+      else await page.waitForTimeout(150);
+    }
+    if (outcome === 'done') return;
+    if (attempt === 3) throw new Error(`${label} asked which worktree three times instead of ${what}`);
     await page.keyboard.press('Escape');
   }
-  return reviewFrame(page);
 }

@@ -1,0 +1,55 @@
+import { writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+
+// Claude Code's hooks, when the user turns them on (`agentWorktrees.agentHooks`): it then says
+// itself when it waits for permission or input and when it is back at work, so "waiting" is exact
+// rather than guessed from quiet time. The hooks live in a settings file in git's admin folder of
+// the agent worktree, loaded with `claude --settings`: never in the checkout, never committed,
+// never part of a review, and removed by git with the worktree.
+
+/** The settings file the agent is started with, and the file its hooks write its state to. */
+export const HOOKS_FILE = 'agent-hooks.json';
+export const STATUS_FILE = 'agent-status';
+export const HOOKS_VARIABLE = 'AGENT_WORKTREES_HOOKS_FILE';
+export const STATUS_VARIABLE = 'AGENT_WORKTREES_STATUS_FILE';
+
+/** Whether a command line starts Claude Code (by its program's file name). */
+export function startsClaudeCode(program: string | undefined): boolean {
+  return program !== undefined && /^claude(\.exe|\.cmd)?$/i.test(path.basename(program));
+}
+
+function writing(state: 'working' | 'waiting') {
+  // The path comes from the terminal's environment, by reference: nothing from data is spliced in.
+  return [{ type: 'command', command: `printf ${state} > "$${STATUS_VARIABLE}"` }];
+}
+
+/**
+ * Writes the hooks file into the worktree's admin folder; returns the environment the agent's
+ * terminal needs (where the hooks file is, where its state goes).
+ */
+export async function writeClaudeHooks(adminDir: string): Promise<Record<string, string>> {
+  const hooksFile = path.join(adminDir, HOOKS_FILE);
+  const settings = {
+    hooks: {
+      // Permission asked, or idle waiting for the next prompt.
+      Notification: [{ hooks: writing('waiting') }],
+      // Its turn is over: the next move is the user's.
+      Stop: [{ hooks: writing('waiting') }],
+      UserPromptSubmit: [{ hooks: writing('working') }],
+      PreToolUse: [{ matcher: '*', hooks: writing('working') }],
+      PostToolUse: [{ matcher: '*', hooks: writing('working') }],
+    },
+  };
+  await writeFile(hooksFile, `${JSON.stringify(settings, null, 2)}\n`);
+  return { [HOOKS_VARIABLE]: hooksFile, [STATUS_VARIABLE]: path.join(adminDir, STATUS_FILE) };
+}
+
+/**
+ * Claude Code's command line with the hooks file loaded (by variable reference), when the line
+ * starts with its program as written (`claude …`, `/path/to/claude …`); unchanged otherwise.
+ */
+export function withHooksSettings(commandLine: string, program: string): string {
+  if (!commandLine.startsWith(program) || !/^(\s|$)/.test(commandLine.slice(program.length))) return commandLine;
+  const reference = process.platform === 'win32' ? `$env:${HOOKS_VARIABLE}` : `"$${HOOKS_VARIABLE}"`;
+  return `${program} --settings ${reference}${commandLine.slice(program.length)}`;
+}

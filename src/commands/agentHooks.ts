@@ -18,6 +18,30 @@ export function startsClaudeCode(program: string | undefined): boolean {
   return program !== undefined && /^claude(\.exe|\.cmd)?$/i.test(path.basename(program));
 }
 
+/** Whether a command line starts Codex (by its program's file name). */
+export function startsCodex(program: string | undefined): boolean {
+  return program !== undefined && /^codex(\.exe|\.cmd)?$/i.test(path.basename(program));
+}
+
+/**
+ * Codex's documented `notify` setting, given on its command line (`-c`): at the end of each turn
+ * it runs this program, which writes `waiting` to the state file. It says nothing when Codex is at
+ * work again, so that state holds until Codex prints (the tracker's `until: 'output'`). POSIX
+ * shells only: the words are single-quoted for sh.
+ */
+export function withCodexNotify(commandLine: string, program: string): string {
+  if (process.platform === 'win32') return commandLine;
+  if (!commandLine.startsWith(program) || !/^(\s|$)/.test(commandLine.slice(program.length))) return commandLine;
+  // TOML inside single quotes: the shell passes it as it is; the variable is expanded by sh at notify time.
+  const notify = `notify=["sh","-c","printf waiting > \\"$${STATUS_VARIABLE}\\""]`;
+  return `${program} -c '${notify}'${commandLine.slice(program.length)}`;
+}
+
+/** The state file's path in the admin folder, for agents that need no settings file (Codex). */
+export function statusEnvironment(adminDir: string): Record<string, string> {
+  return { [STATUS_VARIABLE]: path.join(adminDir, STATUS_FILE) };
+}
+
 function writing(state: 'working' | 'waiting') {
   // The path comes from the terminal's environment, by reference: nothing from data is spliced in.
   return [{ type: 'command', command: `printf ${state} > "$${STATUS_VARIABLE}"` }];

@@ -4,7 +4,15 @@ import * as vscode from 'vscode';
 import { WorktreeOperationError, writeAgentMetadata } from '../agents';
 import { readSettings } from '../settings';
 import type { AgentCommandDeps } from './agentCommands';
-import { STATUS_VARIABLE, startsClaudeCode, withHooksSettings, writeClaudeHooks } from './agentHooks';
+import {
+  STATUS_VARIABLE,
+  startsClaudeCode,
+  startsCodex,
+  statusEnvironment,
+  withCodexNotify,
+  withHooksSettings,
+  writeClaudeHooks,
+} from './agentHooks';
 import { AGENT_PRESETS, installPageOf, programFound, programOf } from './agentProgram';
 import { findShownWorktree } from './commandArguments';
 
@@ -69,20 +77,24 @@ export async function runAgent(
   let launch = withTaskArgument(agentCommand, task !== undefined);
   // Claude Code's own hooks, when turned on: "waiting" becomes exact (see agentHooks.ts).
   const program = programOf(agentCommand);
-  let statusFile: string | undefined;
-  if (settings.agentHooks && startsClaudeCode(program) && program && found.worktree.gitDir) {
-    const hooked = withHooksSettings(launch, program);
-    if (hooked !== launch) {
-      Object.assign(env, await writeClaudeHooks(found.worktree.gitDir));
-      statusFile = env[STATUS_VARIABLE];
-      launch = hooked;
+  let declares: { statusFile: string; until: 'declaration' | 'output' } | undefined;
+  const adminDir = found.worktree.gitDir;
+  if (settings.agentHooks && program && adminDir) {
+    if (startsClaudeCode(program) && withHooksSettings(launch, program) !== launch) {
+      launch = withHooksSettings(launch, program);
+      Object.assign(env, await writeClaudeHooks(adminDir));
+      declares = { statusFile: env[STATUS_VARIABLE] as string, until: 'declaration' };
+    } else if (startsCodex(program) && withCodexNotify(launch, program) !== launch) {
+      launch = withCodexNotify(launch, program);
+      Object.assign(env, statusEnvironment(adminDir));
+      declares = { statusFile: env[STATUS_VARIABLE] as string, until: 'output' };
     }
   }
   const commandLine = setup ? `${setup} && ${launch}` : launch;
   // A second agent gets a terminal of its own; otherwise the worktree's terminal is reused.
   const terminal = running
-    ? await deps.agents.launchSeparate(worktreePath, { name, env, commandLine, statusFile })
-    : await deps.agents.launch(worktreePath, { name, env, commandLine, statusFile });
+    ? await deps.agents.launchSeparate(worktreePath, { name, env, commandLine, declares })
+    : await deps.agents.launch(worktreePath, { name, env, commandLine, declares });
   deps.logger.info(`Started "${launch}" in ${worktreePath}`);
   return terminal;
 }

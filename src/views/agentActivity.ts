@@ -30,6 +30,8 @@ interface Session {
   ended?: { at: number; exitCode: number | undefined };
   /** What the agent itself said through its hooks (exact: it outranks output and quiet time). */
   declared?: 'working' | 'waiting';
+  /** Until when it holds: its next declaration (hooks for both ways), or its next output (a notify that only says "done with this turn"). */
+  declaredUntil?: 'declaration' | 'output';
   /** The state last reported to listeners, and since when. */
   reported: { state: AgentState; since: number };
   timer?: ReturnType<typeof setTimeout>;
@@ -100,6 +102,11 @@ export class AgentActivityTracker {
     const session = this.sessions.get(key);
     if (!session || session.ended) return;
     session.lastOutputAt = this.clock.now();
+    if (session.declared && session.declaredUntil === 'output') {
+      // An agent that only says when its turn is over is at work again once it prints.
+      session.declared = undefined;
+      session.declaredUntil = undefined;
+    }
     // Kept as chunks (no string built per chunk): older ones go once the newer hold enough.
     session.recent.push(text);
     session.recentChars += text.length;
@@ -118,10 +125,11 @@ export class AgentActivityTracker {
   }
 
   /** The agent said what it is doing (its hooks: waiting for permission or input, or back at work). */
-  declared(key: string, state: 'working' | 'waiting'): void {
+  declared(key: string, state: 'working' | 'waiting', until: 'declaration' | 'output' = 'declaration'): void {
     const session = this.sessions.get(key);
     if (!session || session.ended) return;
     session.declared = state;
+    session.declaredUntil = until;
     this.refresh(key, session);
   }
 

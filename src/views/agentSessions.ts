@@ -9,7 +9,8 @@ interface LaunchOptions {
   readonly name: string;
   readonly env: Record<string, string>;
   readonly commandLine: string;
-  readonly statusFile?: string;
+  /** The agent says what it does (its hooks write this file); `until`: how long a declaration holds. */
+  readonly declares?: { readonly statusFile: string; readonly until: 'declaration' | 'output' };
 }
 
 /** Set in every agent terminal's environment: how a terminal is known as a worktree's agent terminal, after a reload too. */
@@ -118,7 +119,7 @@ export class AgentSessions implements vscode.Disposable {
     this.paths.set(key, worktreePath);
     this.declared.get(key)?.dispose();
     this.declared.delete(key);
-    if (options.statusFile) this.declared.set(key, await this.watchDeclared(key, options.statusFile));
+    if (options.declares) this.declared.set(key, await this.watchDeclared(key, options.declares));
     const terminal =
       reused ??
       vscode.window.createTerminal({
@@ -149,7 +150,10 @@ export class AgentSessions implements vscode.Disposable {
   }
 
   /** The state file the agent's hooks write (`working` / `waiting`): each write is what it says it does. */
-  private async watchDeclared(key: string, statusFile: string): Promise<vscode.Disposable> {
+  private async watchDeclared(
+    key: string,
+    { statusFile, until }: NonNullable<LaunchOptions['declares']>,
+  ): Promise<vscode.Disposable> {
     await rm(statusFile, { force: true }); // a state left by an earlier run says nothing about this one
     const watcher = vscode.workspace.createFileSystemWatcher(
       new vscode.RelativePattern(vscode.Uri.file(path.dirname(statusFile)), path.basename(statusFile)),
@@ -158,7 +162,7 @@ export class AgentSessions implements vscode.Disposable {
       void readFile(statusFile, 'utf8').then(
         (text) => {
           const state = text.trim();
-          if (state === 'working' || state === 'waiting') this.tracker.declared(key, state);
+          if (state === 'working' || state === 'waiting') this.tracker.declared(key, state, until);
         },
         () => undefined, // removed meanwhile: nothing said
       );

@@ -180,4 +180,48 @@ describe('Agent status through Run Agent', () => {
       await api.removeWorktrees([created.path], { force: true });
     }
   });
+
+  it('with agentHooks on, Codex’s notify says when its turn is over; its next output is work again', async function () {
+    this.timeout(60_000);
+    await settings().update('agentHooks', true, vscode.ConfigurationTarget.Global);
+    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-codex' });
+    const seen: AgentState[] = [];
+    const listener = api.onDidChangeAgentActivity(({ worktreePath, activity }) => {
+      if (worktreePath === created.path) seen.push(activity.state);
+    });
+    try {
+      // A stand-in `codex`: at the end of its turn it runs the notify program it was given with -c.
+      const bin = path.join(path.dirname(created.path), 'fake-codex-bin');
+      mkdirSync(bin, { recursive: true });
+      const codex = path.join(bin, 'codex');
+      writeFileSync(
+        codex,
+        [
+          '#!/bin/sh',
+          '[ "$1" = "-c" ] || { echo "no -c"; exit 9; }',
+          'echo "codex: turn 1 done"',
+          `node -e 'const w = JSON.parse(process.argv[1].replace(/^notify=/, "")); require("child_process").execFileSync(w[0], [...w.slice(1), "{}"], { stdio: "inherit" })' "$2"`,
+          'sleep 3',
+          'echo "codex: on to turn 2"',
+          'sleep 1',
+          'exit 0',
+          '',
+        ].join('\n'),
+      );
+      chmodSync(codex, 0o755);
+      const terminal = await api.runAgent(created.path, { agentCommand: codex });
+      await waitFor('the agent to finish', () => api.agentActivity(created.path).state === 'done', 40_000);
+      assert.deepEqual(seen, ['working', 'waiting', 'working', 'done']);
+      assert.equal(
+        execFileSync('git', ['status', '--porcelain'], { cwd: created.path, encoding: 'utf8' }),
+        '',
+        'nothing in the worktree',
+      );
+      terminal?.dispose();
+    } finally {
+      listener.dispose();
+      await settings().update('agentHooks', undefined, vscode.ConfigurationTarget.Global);
+      await api.removeWorktrees([created.path], { force: true });
+    }
+  });
 });

@@ -147,4 +147,15 @@ describe('agent activity', () => {
       ['not-running→working', 'working→waiting', 'waiting→working', 'working→done'],
     );
   });
+
+  test('a declaration that holds until output (Codex’s notify): waiting at once, working again when it prints', () => {
+    const { tracker } = tracked();
+    tracker.started('/wt', 'shell-integration');
+    tracker.declared('/wt', 'waiting', 'output');
+    assert.equal(tracker.activity('/wt').state, 'waiting');
+    tracker.fileChanged('/wt');
+    assert.equal(tracker.activity('/wt').state, 'waiting', 'a file change alone does not end it');
+    tracker.output('/wt', 'Working on the next step\n');
+    assert.equal(tracker.activity('/wt').state, 'working');
+  });
 });

@@ -3,10 +3,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { STATUS_VARIABLE, startsClaudeCode, withHooksSettings, writeClaudeHooks } from '../../src/commands/agentHooks';
+import {
+  STATUS_VARIABLE,
+  startsClaudeCode,
+  startsCodex,
+  withCodexNotify,
+  withHooksSettings,
+  writeClaudeHooks,
+} from '../../src/commands/agentHooks';
 import { tempDir } from './helpers/gitFixture';
 
-describe('Claude Code’s hooks (agentWorktrees.agentHooks)', () => {
+describe('the agent’s own hooks (agentWorktrees.agentHooks)', () => {
   test('only Claude Code gets them, its program as written first on the line', () => {
     assert.equal(startsClaudeCode('claude'), true);
     assert.equal(startsClaudeCode('/usr/local/bin/claude'), true);
@@ -39,5 +46,26 @@ describe('Claude Code’s hooks (agentWorktrees.agentHooks)', () => {
     assert.equal(run('UserPromptSubmit'), 'working');
     assert.equal(run('Stop'), 'waiting');
     assert.equal(run('PreToolUse'), 'working');
+  });
+
+  test('Codex: its notify setting on the command line; the shell passes it whole, and it writes "waiting"', () => {
+    assert.equal(startsCodex('/usr/bin/codex'), true);
+    const line = withCodexNotify('codex "$AGENT_WORKTREES_TASK"', 'codex');
+    assert.match(line, /^codex -c 'notify=\[.*\]' "\$AGENT_WORKTREES_TASK"$/);
+    // What codex receives as its arguments, through a real shell.
+    const args = execFileSync('sh', ['-c', `set -- ${line.slice('codex '.length)}; printf '%s\\0' "$@"`], {
+      env: { ...process.env, AGENT_WORKTREES_TASK: 'the task' },
+      encoding: 'utf8',
+    }).split('\0');
+    assert.equal(args[0], '-c');
+    assert.equal(args[2], 'the task');
+    // The TOML array's strings (basic strings: \" is a quote), run as Codex runs notify, plus its JSON.
+    const words = JSON.parse((args[1] as string).replace(/^notify=/, '')) as string[];
+    const statusFile = path.join(tempDir('codex'), 'agent-status');
+    execFileSync(words[0] as string, [...words.slice(1), '{"type":"agent-turn-complete"}'], {
+      env: { ...process.env, [STATUS_VARIABLE]: statusFile },
+    });
+    assert.equal(readFileSync(statusFile, 'utf8'), 'waiting');
+    assert.equal(withCodexNotify('codexx', 'codex'), 'codexx', 'another program: unchanged');
   });
 });

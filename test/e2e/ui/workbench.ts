@@ -198,7 +198,8 @@ export async function clickRowAction(
   done: () => Promise<boolean>,
   what: string,
 ): Promise<void> {
-  const picker = page.locator('.quick-input-widget', { hasText: 'Choose a worktree' });
+  // The worktree picker ("Choose a worktree" is its placeholder, not its text): any quick input.
+  const picker = page.locator('.quick-input-widget');
   for (let attempt = 1; ; attempt++) {
     await rowLocator.hover();
     await rowLocator.locator(`.action-label[aria-label="${label}"]`).first().click();

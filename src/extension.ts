@@ -8,7 +8,7 @@ import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRem
 import { registerReviewCommands } from './commands/reviewCommands';
 import { registerUpdateBaseCommand } from './commands/updateBaseCommand';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
-import { GitRunner, type Logger } from './git';
+import { GitRunner, type Logger, samePath } from './git';
 import { createApi } from './publicApi';
 import { AgentChangeDecorationProvider } from './views/agentFiles';
 import { showAgentNotices } from './views/agentNotices';
@@ -35,7 +35,14 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const model = new WorktreesModel(service, logger, () =>
     (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
   );
-  const agents = new AgentSessions(logger, agentQuietMs);
+  const agents = new AgentSessions(logger, agentQuietMs, (folder) => {
+    const found = model.findWorktree(folder);
+    return found?.snapshot.worktree.agent && samePath(found.snapshot.worktree.path, folder)
+      ? found.snapshot.worktree.path
+      : undefined;
+  });
+  // Agent terminals restored after a reload are recognised once the view knows the worktrees.
+  context.subscriptions.push(model.onDidChange(() => agents.adoptAll()));
   const commandDeps = { service, model, logger, showLog, state: context.globalState, agents };
   context.subscriptions.push(channel, model, agents);
   const treeDataProvider = createView(context, model, service, agents);

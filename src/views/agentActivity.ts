@@ -5,8 +5,12 @@
 
 export type AgentState = 'working' | 'waiting' | 'done' | 'failed' | 'not-running';
 
-/** How an agent's activity is known: its terminal reports commands (shell integration), or only opens and closes. */
-export type ActivitySource = 'shell-integration' | 'terminal-only';
+/**
+ * How an agent's activity is known: its terminal reports commands (shell integration), or only
+ * opens and closes; or it is a terminal found again after a window reload (the command it runs
+ * started before: its output cannot be read, only file changes and the terminal closing).
+ */
+export type ActivitySource = 'shell-integration' | 'terminal-only' | 'reattached';
 
 export interface AgentActivity {
   readonly state: AgentState;

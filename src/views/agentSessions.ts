@@ -13,6 +13,9 @@ interface LaunchOptions {
   readonly declares?: { readonly statusFile: string; readonly until: 'declaration' | 'output' };
 }
 
+/** Ends every agent terminal's name: how one is told from a user's own terminal in that folder after a reload. */
+export const AGENT_TERMINAL_SUFFIX = ' · agent';
+
 /** Set in every agent terminal's environment: how a terminal is known as a worktree's agent terminal, after a reload too. */
 export const AGENT_WORKTREE_VARIABLE = 'AGENT_WORKTREES_PATH';
 /** How long a new terminal gets to report shell integration before the command is typed into it instead. */
@@ -34,6 +37,8 @@ export class AgentSessions implements vscode.Disposable {
   constructor(
     private readonly logger: Logger,
     quietMs: () => number,
+    /** The agent worktree a folder is the root of (a terminal restored after a reload is known by it). */
+    private readonly agentWorktreeAt: (folder: string) => string | undefined = () => undefined,
   ) {
     const tracker = new AgentActivityTracker(quietMs);
     this.tracker = tracker;
@@ -55,9 +60,14 @@ export class AgentSessions implements vscode.Disposable {
         if (key) this.tracker.ended(key, event.exitCode);
       }),
     ];
-    // Terminals restored after a reload: known again by the variable they were created with.
-    for (const terminal of vscode.window.terminals) this.adopt(terminal);
-    this.subscriptions.push(vscode.window.onDidOpenTerminal((terminal) => this.adopt(terminal)));
+    // Terminals restored after a reload: known again by the variable they were created with, or
+    // (VS Code does not keep a restored terminal's environment) by the folder they run in, once
+    // shell integration reports it or the view knows that folder as an agent worktree.
+    this.adoptAll();
+    this.subscriptions.push(
+      vscode.window.onDidOpenTerminal((terminal) => this.adopt(terminal)),
+      vscode.window.onDidChangeTerminalShellIntegration(({ terminal }) => this.adopt(terminal)),
+    );
   }
 
   /** Hears every change of an agent's state (with its worktree path). */
@@ -110,6 +120,11 @@ export class AgentSessions implements vscode.Disposable {
     return this.start(worktreePath, { ...options, name: `${options.name} (2)` }, undefined);
   }
 
+  /** The name an agent terminal gets: the worktree's, marked as its agent's. */
+  private static terminalName(name: string): string {
+    return `${name}${AGENT_TERMINAL_SUFFIX}`;
+  }
+
   private async start(
     worktreePath: string,
     options: LaunchOptions,
@@ -123,7 +138,7 @@ export class AgentSessions implements vscode.Disposable {
     const terminal =
       reused ??
       vscode.window.createTerminal({
-        name: options.name,
+        name: AgentSessions.terminalName(options.name),
         cwd: worktreePath,
         env: { ...options.env, [AGENT_WORKTREE_VARIABLE]: worktreePath },
         iconPath: new vscode.ThemeIcon('robot'),
@@ -169,17 +184,37 @@ export class AgentSessions implements vscode.Disposable {
     return vscode.Disposable.from(watcher, watcher.onDidCreate(read), watcher.onDidChange(read));
   }
 
+  /** Every open terminal not known yet that is an agent terminal (the view's worktrees may have come in since). */
+  adoptAll(): void {
+    for (const terminal of vscode.window.terminals) this.adopt(terminal);
+  }
+
   private adopt(terminal: vscode.Terminal): void {
-    const options = terminal.creationOptions as vscode.TerminalOptions;
-    const worktreePath = options.env?.[AGENT_WORKTREE_VARIABLE];
-    if (typeof worktreePath !== 'string' || worktreePath === '') return;
+    if (this.keyOf(terminal) || terminal.exitStatus !== undefined) return;
+    const worktreePath = this.worktreeOfTerminal(terminal);
+    if (!worktreePath) return;
     const key = comparablePath(worktreePath);
-    if (this.terminals.get(key) === terminal) return;
+    if (this.terminals.get(key) && this.terminals.get(key)?.exitStatus === undefined) return;
     this.terminals.set(key, terminal);
     this.paths.set(key, worktreePath);
-    // A terminal that is back after a reload: its agent may be running; what it does next tells.
-    if (terminal.exitStatus === undefined)
-      this.tracker.started(key, terminal.shellIntegration ? 'shell-integration' : 'terminal-only');
+    // A terminal that is back after a reload: its agent may be running (its output is out of
+    // reach: the command started before); file changes and the terminal closing still tell.
+    if (terminal.exitStatus === undefined) this.tracker.started(key, 'reattached');
+  }
+
+  /** The agent worktree a terminal belongs to: by the variable it was created with, else by its folder. */
+  private worktreeOfTerminal(terminal: vscode.Terminal): string | undefined {
+    const options = terminal.creationOptions as vscode.TerminalOptions;
+    const marked = options.env?.[AGENT_WORKTREE_VARIABLE];
+    if (typeof marked === 'string' && marked !== '') return marked;
+    // Restored after a reload, a terminal keeps its name but not its options: an agent terminal's
+    // name, in the folder of the agent worktree that name says (a user's own terminal there is not).
+    if (!terminal.name.endsWith(AGENT_TERMINAL_SUFFIX)) return undefined;
+    const cwd = terminal.shellIntegration?.cwd ?? options.cwd;
+    const folder = typeof cwd === 'string' ? cwd : cwd?.fsPath;
+    const named = terminal.name.slice(0, -AGENT_TERMINAL_SUFFIX.length).replace(/ \(2\)$/, '');
+    if (!folder || path.basename(folder) !== named) return undefined;
+    return this.agentWorktreeAt(folder);
   }
 
   /** A command started in an agent terminal: its session, fed with its output until it ends. */

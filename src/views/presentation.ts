@@ -211,7 +211,9 @@ export function agentStatusSentence(activity: AgentActivity, now: number): strin
   const partial =
     activity.source === 'terminal-only'
       ? ' · no shell integration in its terminal: known from the terminal and file changes only'
-      : '';
+      : activity.source === 'reattached'
+        ? ' · its terminal is back after a window reload: known from file changes and the terminal closing only'
+        : '';
   return `${sentence}${last}${partial}`;
 }
 

@@ -30,7 +30,11 @@ describe('Agent worktree lifecycle through the API', () => {
       worktreePath: created.path,
       agentCommand,
     })) as vscode.Terminal;
-    assert.equal(terminal.name, created.slug);
+    assert.equal(
+      terminal.name,
+      `${created.slug} · agent`,
+      'told from a terminal of the user’s in that folder, after a reload too',
+    );
     const options = terminal.creationOptions as vscode.TerminalOptions;
     assert.equal(typeof options.cwd === 'string' ? options.cwd : options.cwd?.fsPath, created.path);
     assert.equal(options.env?.AGENT_WORKTREES_TASK, 'Integration: add a changelog line');

@@ -7,7 +7,16 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { clickRowAction, openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
+import {
+  clickRowAction,
+  openWorktreesView,
+  row,
+  runCommand,
+  screenshotsDir,
+  setColorTheme,
+  themeKind,
+  waitUntil,
+} from './workbench';
 
 /**
  * One fake agent for every worktree of the demo, behaving by its folder's name: printing on and
@@ -114,5 +123,23 @@ describe('What every agent is doing, in the view', () => {
         clip: { x: box.x, y: box.y, width: box.width, height: 260 },
       });
     }
+  });
+
+  test('after a window reload the agent terminals are found again, and their rows say what is known', async () => {
+    // fix-tax-rounding's agent (started by the test above) is still printing.
+    await runCommand(session.page, 'Developer: Reload Window');
+    // The workbench comes back with the view open: wait for it rather than click its icon (a
+    // click on the icon of the open container closes it).
+    const title = session.page.locator('.part.sidebar .title-label', { hasText: 'Agent Worktrees' });
+    await title.waitFor({ timeout: 60_000 }).catch(() => undefined);
+    const sidebar = await openWorktreesView(session.page);
+    await row(sidebar, 'fix-tax-rounding').waitFor({ timeout: 60_000 });
+    // Its output started before the reload and cannot be read again: working while files change,
+    // and its tooltip says why it is known less well.
+    await waitUntil(
+      async () => /(working|waiting) · /.test(await row(sidebar, 'fix-tax-rounding').innerText()),
+      'fix-tax-rounding shows its agent again',
+      60_000,
+    );
   });
 });

@@ -181,9 +181,7 @@ async function pick(
   const result = await git(['cherry-pick', '--allow-empty', ...commits], [0, 1, 128]);
   if (result.exitCode !== 0) {
     const inProgress = (await git(['rev-parse', '--verify', '--quiet', 'CHERRY_PICK_HEAD'], [0, 1])).exitCode === 0;
-    const conflicted = inProgress
-      ? (await git(['diff', '--name-only', '-z', '--diff-filter=U'])).stdout.split('\0').filter(Boolean)
-      : [];
+    const conflicted = inProgress ? await service.conflictedFiles(target) : [];
     if (resolve && conflicted.length > 0) {
       const picked = await pickedSince();
       return {

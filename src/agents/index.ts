@@ -47,5 +47,5 @@ export { GitService, repositoryName } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';
 export { findStaleWorktrees, type StaleCandidate, type StaleOptions } from './staleSweep';
 export { type KeepSummary, listKeeps, type UndoResult, undoKeep } from './undoKeep';
-export { type UpdateFromBaseOptions, type UpdateFromBaseResult, updateFromBase } from './updateFromBase';
+export { baseBranchGained, type UpdateFromBaseOptions, type UpdateFromBaseResult, updateFromBase } from './updateFromBase';
 export type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';

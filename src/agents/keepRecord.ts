@@ -161,12 +161,6 @@ export async function listKeepRecords(
   return records.sort((a, b) => b.at.localeCompare(a.at) || b.ref.localeCompare(a.ref));
 }
 
-/** The record behind a ref (its record.json). */
-export async function readKeepRecord(service: GitService, cwd: string, ref: string): Promise<KeepRecord> {
-  const name = `${ref}:record.json`;
-  return parseRecord(ref, (await readBlobsNamed(service, cwd, [name])).get(name)?.bytes);
-}
-
 function parseRecord(ref: string, bytes: Buffer | undefined): KeepRecord {
   if (!bytes) throw new Error(`${ref} is not a keep record`);
   const { version, ...json } = JSON.parse(bytes.toString('utf8')) as RecordJson;

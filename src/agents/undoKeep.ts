@@ -188,11 +188,11 @@ async function refuseChangedSince(
   current: { paths: PathSnapshot; index: IndexSnapshot },
 ): Promise<void> {
   const format = await objectFormat(service, record.target);
-  const changed = record.paths.filter((relative) => {
-    const sameIndex =
-      JSON.stringify(current.index.entries.get(relative)) === JSON.stringify(states.indexAfter.entries.get(relative));
-    return !sameIndex || !asRecorded(current.paths.entries.get(relative), states.after.get(relative), format);
-  });
+  const changed = record.paths.filter(
+    (relative) =>
+      !sameIndexEntry(current.index, states.indexAfter, relative) ||
+      !asRecorded(current.paths.entries.get(relative), states.after.get(relative), format),
+  );
   if (changed.length > 0) {
     throw new WorktreeOperationError(
       'blocked',
@@ -228,10 +228,13 @@ async function refreshIndex(service: GitService, target: string): Promise<void> 
 }
 
 function sameEntries(a: IndexSnapshot, b: IndexSnapshot): boolean {
-  return a.paths.every((relative) => {
-    const [left, right] = [a.entries.get(relative), b.entries.get(relative)];
-    return left?.mode === right?.mode && left?.oid === right?.oid;
-  });
+  return a.paths.every((relative) => sameIndexEntry(a, b, relative));
+}
+
+/** Whether a path has the same index entry (or none) in both. */
+function sameIndexEntry(a: IndexSnapshot, b: IndexSnapshot, relative: string): boolean {
+  const [left, right] = [a.entries.get(relative), b.entries.get(relative)];
+  return left?.mode === right?.mode && left?.oid === right?.oid;
 }
 
 /** After a failure: the paths and index entries as they were when the undo started. */

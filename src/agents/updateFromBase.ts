@@ -1,4 +1,5 @@
-import { readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+import { firstMeaningfulLine } from '../git';
+import { type AgentMetadata, readAgentMetadata, writeAgentMetadata } from './agentMetadata';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
@@ -82,14 +83,16 @@ export async function updateFromBase(
             [0, 1],
           );
     if (ran.exitCode !== 0) {
-      const conflicted = (await git(['diff', '--name-only', '--diff-filter=U', '-z'])).stdout.split('\0').filter(Boolean);
+      const conflicted = await service.conflictedFiles(found.topLevel);
       if (conflicted.length === 0) {
         // Not a conflict (a hook, an identity missing): whatever git started is taken back, the
         // carried changes put back, and git's reason said.
         await git([mode, '--abort'], [0, 1, 128]);
-        if (carried) await restoreCarried(git);
-        const reason = (ran.stderr || ran.stdout).trim().split('\n')[0] ?? '';
-        throw new WorktreeOperationError('failed', `git ${mode} failed, nothing was merged: ${reason}`);
+        if (carried) await restoreCarried(service, git, found.topLevel);
+        throw new WorktreeOperationError(
+          'failed',
+          `git ${mode} failed, nothing was merged: ${firstMeaningfulLine(ran.stderr || ran.stdout)}`,
+        );
       }
       // The base stays where it was until the merge is finished (an aborted one must not make the
       // base's commits look undone by the agent); Update from Base again then moves it.
@@ -97,9 +100,24 @@ export async function updateFromBase(
     }
     // The agent's work is measured from the new base: the base's commits are not its work.
     await writeAgentMetadata(found.gitDir, { ...metadata, baseCommit: baseTip });
-    const restored = carried ? await restoreCarried(git) : undefined;
+    const restored = carried ? await restoreCarried(service, git, found.topLevel) : undefined;
     return { commits, baseCommit: baseTip, conflicted: restored?.conflicted ?? [], carried: restored?.state };
   });
+}
+
+/**
+ * How many commits an agent's base branch gained since its base commit (what Update from Base
+ * would look at); undefined when it was branched from a detached HEAD or that branch is gone.
+ */
+export async function baseBranchGained(
+  service: GitService,
+  agentPath: string,
+  metadata: Pick<AgentMetadata, 'baseCommit' | 'baseBranch'>,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  if (!metadata.baseBranch) return undefined;
+  const range = `${metadata.baseCommit}..refs/heads/${metadata.baseBranch}`;
+  return service.countCommits(agentPath, range, signal).catch(() => undefined); // a base branch deleted since: nothing to say
 }
 
 type Git = (args: string[], accept?: number[], magic?: boolean) => ReturnType<GitService['runner']['run']>;
@@ -120,9 +138,12 @@ async function carryOrRefuse(git: Git, carry: boolean): Promise<boolean> {
 }
 
 /** The carried changes back on top (`stash pop --index`); when they conflict, they stay in the stash. */
-async function restoreCarried(git: Git): Promise<{ state: 'restored' | 'stashed'; conflicted: string[] }> {
+async function restoreCarried(
+  service: GitService,
+  git: Git,
+  worktree: string,
+): Promise<{ state: 'restored' | 'stashed'; conflicted: string[] }> {
   const popped = await git(['stash', 'pop', '--index'], [0, 1], true);
   if (popped.exitCode === 0) return { state: 'restored', conflicted: [] };
-  const conflicted = (await git(['diff', '--name-only', '--diff-filter=U', '-z'])).stdout.split('\0').filter(Boolean);
-  return { state: 'stashed', conflicted };
+  return { state: 'stashed', conflicted: await service.conflictedFiles(worktree) };
 }

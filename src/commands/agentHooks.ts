@@ -37,8 +37,8 @@ export function withCodexNotify(commandLine: string, program: string): string {
   return `${program} -c '${notify}'${commandLine.slice(program.length)}`;
 }
 
-/** The state file's path in the admin folder, for agents that need no settings file (Codex). */
-export function statusEnvironment(adminDir: string): Record<string, string> {
+/** Where the agent's hooks write its state: in the admin folder, named in the terminal's environment. */
+function statusEnvironment(adminDir: string): Record<string, string> {
   return { [STATUS_VARIABLE]: path.join(adminDir, STATUS_FILE) };
 }
 
@@ -65,7 +65,7 @@ export async function writeClaudeHooks(adminDir: string): Promise<Record<string,
     },
   };
   await writeFile(hooksFile, `${JSON.stringify(settings, null, 2)}\n`);
-  return { [HOOKS_VARIABLE]: hooksFile, [STATUS_VARIABLE]: path.join(adminDir, STATUS_FILE) };
+  return { [HOOKS_VARIABLE]: hooksFile, ...statusEnvironment(adminDir) };
 }
 
 /**
@@ -76,4 +76,28 @@ export function withHooksSettings(commandLine: string, program: string): string 
   if (!commandLine.startsWith(program) || !/^(\s|$)/.test(commandLine.slice(program.length))) return commandLine;
   const reference = process.platform === 'win32' ? `$env:${HOOKS_VARIABLE}` : `"$${HOOKS_VARIABLE}"`;
   return `${program} --settings ${reference}${commandLine.slice(program.length)}`;
+}
+
+/**
+ * The launch line of an agent that can say what it does, with its hooks given, the environment
+ * they need, and how long what they declare holds; the line unchanged (no hooks) for other agents
+ * or a line that does not start with the program as written.
+ */
+export async function withAgentHooks(
+  launch: string,
+  program: string,
+  adminDir: string,
+): Promise<{
+  launch: string;
+  env: Record<string, string>;
+  declares: { statusFile: string; until: 'declaration' | 'output' } | undefined;
+}> {
+  const statusFile = path.join(adminDir, STATUS_FILE);
+  const claude = startsClaudeCode(program) ? withHooksSettings(launch, program) : launch;
+  if (claude !== launch)
+    return { launch: claude, env: await writeClaudeHooks(adminDir), declares: { statusFile, until: 'declaration' } };
+  // Codex says only when its turn is over: that holds until it prints again.
+  const codex = startsCodex(program) ? withCodexNotify(launch, program) : launch;
+  if (codex !== launch) return { launch: codex, env: statusEnvironment(adminDir), declares: { statusFile, until: 'output' } };
+  return { launch, env: {}, declares: undefined };
 }

@@ -4,15 +4,7 @@ import * as vscode from 'vscode';
 import { WorktreeOperationError, writeAgentMetadata } from '../agents';
 import { readSettings } from '../settings';
 import type { AgentCommandDeps } from './agentCommands';
-import {
-  STATUS_VARIABLE,
-  startsClaudeCode,
-  startsCodex,
-  statusEnvironment,
-  withCodexNotify,
-  withHooksSettings,
-  writeClaudeHooks,
-} from './agentHooks';
+import { withAgentHooks } from './agentHooks';
 import { AGENT_PRESETS, installPageOf, programFound, programOf } from './agentProgram';
 import { findShownWorktree } from './commandArguments';
 
@@ -74,22 +66,15 @@ export async function runAgent(
     await writeAgentMetadata(found.worktree.gitDir, { ...found.worktree.agent, agentCommand });
   }
   const setup = options.setupCommand ?? settings.setupCommand;
-  let launch = withTaskArgument(agentCommand, task !== undefined);
-  // Claude Code's own hooks, when turned on: "waiting" becomes exact (see agentHooks.ts).
+  // The agent's own hooks, when turned on: "waiting" becomes exact (see agentHooks.ts).
   const program = programOf(agentCommand);
-  let declares: { statusFile: string; until: 'declaration' | 'output' } | undefined;
-  const adminDir = found.worktree.gitDir;
-  if (settings.agentHooks && program && adminDir) {
-    if (startsClaudeCode(program) && withHooksSettings(launch, program) !== launch) {
-      launch = withHooksSettings(launch, program);
-      Object.assign(env, await writeClaudeHooks(adminDir));
-      declares = { statusFile: env[STATUS_VARIABLE] as string, until: 'declaration' };
-    } else if (startsCodex(program) && withCodexNotify(launch, program) !== launch) {
-      launch = withCodexNotify(launch, program);
-      Object.assign(env, statusEnvironment(adminDir));
-      declares = { statusFile: env[STATUS_VARIABLE] as string, until: 'output' };
-    }
-  }
+  const plain = withTaskArgument(agentCommand, task !== undefined);
+  const hooked =
+    settings.agentHooks && program && found.worktree.gitDir
+      ? await withAgentHooks(plain, program, found.worktree.gitDir)
+      : { launch: plain, env: {}, declares: undefined };
+  const { launch, declares } = hooked;
+  Object.assign(env, hooked.env);
   const commandLine = setup ? `${setup} && ${launch}` : launch;
   // A second agent gets a terminal of its own; otherwise the worktree's terminal is reused.
   const terminal = running

@@ -132,6 +132,12 @@ export class GitClient {
     return { sha, subject, committedAt: Number(committedAt) * 1000 };
   }
 
+  /** The files git left conflicted in a worktree (unmerged index entries: a stopped merge, rebase, cherry-pick or stash pop). */
+  async conflictedFiles(cwd: string): Promise<string[]> {
+    const result = await this.runner.run(['diff', '--name-only', '-z', '--diff-filter=U'], { cwd });
+    return result.stdout.split('\0').filter(Boolean);
+  }
+
   /** `git rev-list --count <range>` (e.g. commits ahead of an agent worktree's base; read on hover). */
   async countCommits(cwd: string, range: string, signal?: AbortSignal): Promise<number> {
     const result = await this.limit(() =>

@@ -47,8 +47,7 @@ export class AgentSessions implements vscode.Disposable {
         const key = this.keyOf(terminal);
         if (!key) return;
         this.terminals.delete(key);
-        this.declared.get(key)?.dispose();
-        this.declared.delete(key);
+        this.stopDeclared(key);
         this.tracker.terminalClosed(key);
       }),
       vscode.window.onDidStartTerminalShellExecution((event) => {
@@ -132,8 +131,7 @@ export class AgentSessions implements vscode.Disposable {
   ): Promise<vscode.Terminal> {
     const key = comparablePath(worktreePath);
     this.paths.set(key, worktreePath);
-    this.declared.get(key)?.dispose();
-    this.declared.delete(key);
+    this.stopDeclared(key);
     if (options.declares) this.declared.set(key, await this.watchDeclared(key, options.declares));
     const terminal =
       reused ??
@@ -162,6 +160,11 @@ export class AgentSessions implements vscode.Disposable {
     for (const subscription of this.subscriptions) subscription.dispose();
     for (const watcher of this.declared.values()) watcher.dispose();
     this.tracker.dispose();
+  }
+
+  private stopDeclared(key: string): void {
+    this.declared.get(key)?.dispose();
+    this.declared.delete(key);
   }
 
   /** The state file the agent's hooks write (`working` / `waiting`): each write is what it says it does. */
@@ -193,13 +196,13 @@ export class AgentSessions implements vscode.Disposable {
     if (this.keyOf(terminal) || terminal.exitStatus !== undefined) return;
     const worktreePath = this.worktreeOfTerminal(terminal);
     if (!worktreePath) return;
+    if (this.terminalOf(worktreePath)) return; // it has its agent terminal already
     const key = comparablePath(worktreePath);
-    if (this.terminals.get(key) && this.terminals.get(key)?.exitStatus === undefined) return;
     this.terminals.set(key, terminal);
     this.paths.set(key, worktreePath);
     // A terminal that is back after a reload: its agent may be running (its output is out of
     // reach: the command started before); file changes and the terminal closing still tell.
-    if (terminal.exitStatus === undefined) this.tracker.started(key, 'reattached');
+    this.tracker.started(key, 'reattached');
   }
 
   /** The agent worktree a terminal belongs to: by the variable it was created with, else by its folder. */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ChangedFile, GitService, WorktreeSnapshot } from '../agents';
+import { baseBranchGained, type ChangedFile, type GitService, type WorktreeSnapshot } from '../agents';
 import type { AgentActivity } from './agentActivity';
 import { AgentFilesCache, agentChangeUri, changeName } from './agentFiles';
 import { BaseDriftCache } from './baseDrift';
@@ -163,11 +163,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
         [commit, aheadOfBase, baseMoved] = await Promise.all([
           this.service.describeCommit(worktree.path, head, controller.signal),
           agent ? this.service.countCommits(worktree.path, `${agent.baseCommit}..${head}`, controller.signal) : undefined,
-          agent?.baseBranch
-            ? this.service
-                .countCommits(worktree.path, `${agent.baseCommit}..refs/heads/${agent.baseBranch}`, controller.signal)
-                .catch(() => undefined) // a base branch deleted since: nothing to say
-            : undefined,
+          agent ? baseBranchGained(this.service, worktree.path, agent, controller.signal) : undefined,
         ]);
       } catch {
         // the tooltip still shows what the snapshot knows; the failure is in the log

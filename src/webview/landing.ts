@@ -1,4 +1,4 @@
-import { type AgentMetadata, type GitService, landingChoices, type Worktree } from '../agents';
+import { type AgentMetadata, baseBranchGained, type GitService, landingChoices, type Worktree } from '../agents';
 import type { Logger } from '../git';
 import type { Landing } from './protocol';
 import { errorMessage } from './reviewController';
@@ -15,26 +15,16 @@ export async function loadLanding(
 ): Promise<Landing | undefined> {
   if (!agent.metadata) return undefined;
   try {
-    const [choices, staleBase] = await Promise.all([
+    const [choices, baseGained] = await Promise.all([
       landingChoices(service, agent.path, agent.metadata),
-      baseMovedSince(service, agent.path, agent.metadata),
+      baseBranchGained(service, agent.path, agent.metadata),
     ]);
     const targetBranch = target.worktrees.find((worktree) => worktree.path === target.path)?.branch;
-    return { staged: target.staged, targetBranch, ...choices, ...(staleBase ? { staleBase } : {}) };
+    const branch = agent.metadata.baseBranch;
+    const stale = branch && baseGained ? { staleBase: { branch, commits: baseGained } } : {};
+    return { staged: target.staged, targetBranch, ...choices, ...stale };
   } catch (error) {
     logger.warn(`Review panel: could not tell how ${agent.path} can land: ${errorMessage(error)}`);
     return undefined;
   }
-}
-
-/** How many commits the agent's base branch gained since it started (undefined: none, or no branch). */
-async function baseMovedSince(
-  service: GitService,
-  agentPath: string,
-  metadata: AgentMetadata,
-): Promise<{ branch: string; commits: number } | undefined> {
-  const branch = metadata.baseBranch;
-  if (!branch) return undefined;
-  const commits = await service.countCommits(agentPath, `${metadata.baseCommit}..refs/heads/${branch}`).catch(() => 0);
-  return commits > 0 ? { branch, commits } : undefined;
 }

@@ -124,41 +124,63 @@ describe('Agent status through Run Agent', () => {
     }
   });
 
-  it('with agentHooks on, Claude Code’s own hooks make "waiting" exact; nothing is written into the worktree', async function () {
-    this.timeout(60_000);
+  /**
+   * With agentHooks on: a stand-in `program` (a shell script of these lines) run as the agent of a
+   * new agent worktree until it is done; `inspect` sees the states heard (with their times), when
+   * it started and the worktree, before the worktree is removed.
+   */
+  async function runStandIn(
+    name: string,
+    program: 'claude' | 'codex',
+    lines: readonly string[],
+    inspect: (run: { seen: Array<[AgentState, number]>; started: number; worktree: string }) => void,
+  ): Promise<void> {
     await settings().update('agentHooks', true, vscode.ConfigurationTarget.Global);
-    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-hooks' });
+    const created = await api.createAgentWorktree({ repoPath: repo, name });
     const seen: Array<[AgentState, number]> = [];
     const listener = api.onDidChangeAgentActivity(({ worktreePath, activity }) => {
       if (worktreePath === created.path) seen.push([activity.state, Date.now()]);
     });
     try {
-      // A stand-in `claude`: runs the hooks it was given with --settings, as Claude Code would.
-      const bin = path.join(path.dirname(created.path), 'fake-bin');
+      const bin = path.join(path.dirname(created.path), `${name}-bin`);
       mkdirSync(bin, { recursive: true });
-      const claude = path.join(bin, 'claude');
-      writeFileSync(
-        claude,
-        [
-          '#!/bin/sh',
-          '[ "$1" = "--settings" ] || { echo "no --settings"; exit 9; }',
-          'SETTINGS="$2"',
-          `hook() { sh -c "$(node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(s.hooks[process.argv[2]][0].hooks[0].command)' "$SETTINGS" "$1")"; }`,
-          'echo "claude: may I edit src/cart.ts?"',
-          'hook Notification',
-          'sleep 3',
-          'hook UserPromptSubmit',
-          'sleep 2',
-          'hook Stop',
-          'sleep 1',
-          'exit 0',
-          '',
-        ].join('\n'),
-      );
-      chmodSync(claude, 0o755);
+      const standIn = path.join(bin, program);
+      writeFileSync(standIn, ['#!/bin/sh', ...lines, ''].join('\n'));
+      chmodSync(standIn, 0o755);
       const started = Date.now();
-      const terminal = await api.runAgent(created.path, { agentCommand: claude });
+      const terminal = await api.runAgent(created.path, { agentCommand: standIn });
       await waitFor('the agent to finish', () => api.agentActivity(created.path).state === 'done', 40_000);
+      assert.equal(
+        execFileSync('git', ['status', '--porcelain'], { cwd: created.path, encoding: 'utf8' }),
+        '',
+        'nothing in the worktree',
+      );
+      inspect({ seen, started, worktree: created.path });
+      terminal?.dispose();
+    } finally {
+      listener.dispose();
+      await settings().update('agentHooks', undefined, vscode.ConfigurationTarget.Global);
+      await api.removeWorktrees([created.path], { force: true });
+    }
+  }
+
+  it('with agentHooks on, Claude Code’s own hooks make "waiting" exact; nothing is written into the worktree', async function () {
+    this.timeout(60_000);
+    // A stand-in `claude`: runs the hooks it was given with --settings, as Claude Code would.
+    const lines = [
+      '[ "$1" = "--settings" ] || { echo "no --settings"; exit 9; }',
+      'SETTINGS="$2"',
+      `hook() { sh -c "$(node -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(s.hooks[process.argv[2]][0].hooks[0].command)' "$SETTINGS" "$1")"; }`,
+      'echo "claude: may I edit src/cart.ts?"',
+      'hook Notification',
+      'sleep 3',
+      'hook UserPromptSubmit',
+      'sleep 2',
+      'hook Stop',
+      'sleep 1',
+      'exit 0',
+    ];
+    await runStandIn('status-hooks', 'claude', lines, ({ seen, started, worktree }) => {
       const states = seen.map(([state]) => state);
       assert.deepEqual(states, ['working', 'waiting', 'working', 'waiting', 'done']);
       const firstWaiting = seen.find(([state]) => state === 'waiting')?.[1] ?? Number.POSITIVE_INFINITY;
@@ -166,62 +188,28 @@ describe('Agent status through Run Agent', () => {
         firstWaiting - started < 4_000,
         `waiting came from the hook, not after 5 s of quiet (${firstWaiting - started} ms)`,
       );
-      assert.equal(
-        execFileSync('git', ['status', '--porcelain'], { cwd: created.path, encoding: 'utf8' }),
-        '',
-        'nothing in the worktree',
-      );
-      const adminDir = execFileSync('git', ['rev-parse', '--absolute-git-dir'], { cwd: created.path, encoding: 'utf8' }).trim();
+      const adminDir = execFileSync('git', ['rev-parse', '--absolute-git-dir'], { cwd: worktree, encoding: 'utf8' }).trim();
       assert.ok(existsSync(path.join(adminDir, 'agent-hooks.json')), 'the hooks file is in the admin folder');
-      terminal?.dispose();
-    } finally {
-      listener.dispose();
-      await settings().update('agentHooks', undefined, vscode.ConfigurationTarget.Global);
-      await api.removeWorktrees([created.path], { force: true });
-    }
+    });
   });
 
   it('with agentHooks on, Codex’s notify says when its turn is over; its next output is work again', async function () {
     this.timeout(60_000);
-    await settings().update('agentHooks', true, vscode.ConfigurationTarget.Global);
-    const created = await api.createAgentWorktree({ repoPath: repo, name: 'status-codex' });
-    const seen: AgentState[] = [];
-    const listener = api.onDidChangeAgentActivity(({ worktreePath, activity }) => {
-      if (worktreePath === created.path) seen.push(activity.state);
+    // A stand-in `codex`: at the end of its turn it runs the notify program it was given with -c.
+    const lines = [
+      '[ "$1" = "-c" ] || { echo "no -c"; exit 9; }',
+      'echo "codex: turn 1 done"',
+      `node -e 'const w = JSON.parse(process.argv[1].replace(/^notify=/, "")); require("child_process").execFileSync(w[0], [...w.slice(1), "{}"], { stdio: "inherit" })' "$2"`,
+      'sleep 3',
+      'echo "codex: on to turn 2"',
+      'sleep 1',
+      'exit 0',
+    ];
+    await runStandIn('status-codex', 'codex', lines, ({ seen }) => {
+      assert.deepEqual(
+        seen.map(([state]) => state),
+        ['working', 'waiting', 'working', 'done'],
+      );
     });
-    try {
-      // A stand-in `codex`: at the end of its turn it runs the notify program it was given with -c.
-      const bin = path.join(path.dirname(created.path), 'fake-codex-bin');
-      mkdirSync(bin, { recursive: true });
-      const codex = path.join(bin, 'codex');
-      writeFileSync(
-        codex,
-        [
-          '#!/bin/sh',
-          '[ "$1" = "-c" ] || { echo "no -c"; exit 9; }',
-          'echo "codex: turn 1 done"',
-          `node -e 'const w = JSON.parse(process.argv[1].replace(/^notify=/, "")); require("child_process").execFileSync(w[0], [...w.slice(1), "{}"], { stdio: "inherit" })' "$2"`,
-          'sleep 3',
-          'echo "codex: on to turn 2"',
-          'sleep 1',
-          'exit 0',
-          '',
-        ].join('\n'),
-      );
-      chmodSync(codex, 0o755);
-      const terminal = await api.runAgent(created.path, { agentCommand: codex });
-      await waitFor('the agent to finish', () => api.agentActivity(created.path).state === 'done', 40_000);
-      assert.deepEqual(seen, ['working', 'waiting', 'working', 'done']);
-      assert.equal(
-        execFileSync('git', ['status', '--porcelain'], { cwd: created.path, encoding: 'utf8' }),
-        '',
-        'nothing in the worktree',
-      );
-      terminal?.dispose();
-    } finally {
-      listener.dispose();
-      await settings().update('agentHooks', undefined, vscode.ConfigurationTarget.Global);
-      await api.removeWorktrees([created.path], { force: true });
-    }
   });
 });

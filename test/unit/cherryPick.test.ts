@@ -9,9 +9,10 @@ import {
   getAgentChanges,
   keep,
   planRemoval,
-  WorktreeOperationError,
+  type WorktreeOperationError,
 } from '../../src/agents';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+import { refusal } from './helpers/refusal';
 
 async function setup() {
   const repo = createRepo('pick');
@@ -28,13 +29,6 @@ const state = (repo: string) => ({
   index: git(repo, 'ls-files', '-s'),
   status: git(repo, 'status', '--porcelain=v2', '--untracked-files=all'),
 });
-
-const refusal = (code: string, pattern: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof WorktreeOperationError, String(error));
-  assert.equal(error.code, code, error.message);
-  assert.match(error.message, pattern);
-  return true;
-};
 
 describe('Cherry-pick the agent’s commits', () => {
   test('its commits land with their messages and author; the uncommitted rest is left to keep', async () => {

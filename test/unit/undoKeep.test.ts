@@ -24,10 +24,10 @@ import {
   METADATA_FILE,
   planRemoval,
   undoKeep,
-  WorktreeOperationError,
 } from '../../src/agents';
 import { writeKeepRecord } from '../../src/agents/keepRecord';
 import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
+import { refusal } from './helpers/refusal';
 
 async function setup() {
   const repo = createRepo('undo');
@@ -57,13 +57,6 @@ function exactState(root: string) {
   return { files, index: git(root, 'ls-files', '-s'), status: git(root, 'status', '--porcelain=v2', '--untracked-files=all') };
 }
 
-const codeOf = (code: string, pattern?: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof WorktreeOperationError, String(error));
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
-
 describe('Undo Keep', () => {
   test('puts the target back byte for byte, and the next review shows the work again', async () => {
     const { repo, service, agent } = await setup();
@@ -86,7 +79,7 @@ describe('Undo Keep', () => {
     assert.match(git(repo, 'for-each-ref', 'refs/agent-worktrees/undone/'), /commit/);
     // The notification's Undo Keep, clicked after the panel undid it: said plainly, nothing changes.
     await assert.rejects(undoKeep(service, repo, kept.id), (error: unknown) => {
-      codeOf('invalid')(error);
+      refusal('invalid')(error);
       assert.equal((error as Error).message, 'That keep was undone already.');
       return true;
     });
@@ -115,7 +108,7 @@ describe('Undo Keep', () => {
     write(repo, 'notes.txt', 'the user edited the kept file\n');
     const after = exactState(repo);
     const [kept] = await listKeeps(service, repo);
-    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('blocked', /changed after the keep: notes\.txt\.$/));
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), refusal('blocked', /changed after the keep: notes\.txt\.$/));
     assert.deepEqual(exactState(repo), after);
     assert.equal((await listKeeps(service, repo)).length, 1, 'still undoable once the user puts it back');
   });
@@ -129,7 +122,7 @@ describe('Undo Keep', () => {
     await keep(service, agent.path);
     const [later, earlier] = await listKeeps(service, repo);
     assert.deepEqual(later?.paths, ['b.txt']);
-    await assert.rejects(undoKeep(service, repo, earlier?.id ?? ''), codeOf('blocked', /later keep/));
+    await assert.rejects(undoKeep(service, repo, earlier?.id ?? ''), refusal('blocked', /later keep/));
     await undoKeep(service, repo, later?.id ?? '');
     assert.deepEqual(
       (await getAgentChanges(service, agent.path)).files.map((file) => file.path),
@@ -150,7 +143,7 @@ describe('Undo Keep', () => {
     await executeRemoval(service, plan);
     const [kept] = await listKeeps(service, repo);
     const after = exactState(repo);
-    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('needs-confirmation', /last copy/));
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), refusal('needs-confirmation', /last copy/));
     assert.deepEqual(exactState(repo), after);
     await undoKeep(service, repo, kept?.id ?? '', { force: true });
     assert.deepEqual(exactState(repo), before);
@@ -209,7 +202,7 @@ describe('Undo Keep', () => {
   test('an id that is no keep record: invalid, nothing read from data as an option', async () => {
     const { repo, service } = await setup();
     for (const id of ['--output=/tmp/x', 'refs/heads/main', 'refs/agent-worktrees/keeps/main/000000000000001-1']) {
-      await assert.rejects(undoKeep(service, repo, id), codeOf('invalid'));
+      await assert.rejects(undoKeep(service, repo, id), refusal('invalid'));
     }
   });
 
@@ -222,7 +215,7 @@ describe('Undo Keep', () => {
     const refs = path.join(repo, '.git', 'refs', 'agent-worktrees', 'kept');
     mkdirSync(refs, { recursive: true });
     writeFileSync(path.join(refs, 'agent.lock'), '');
-    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('failed', /^Nothing was undone/));
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), refusal('failed', /^Nothing was undone/));
     assert.deepEqual(exactState(repo), after);
     assert.ok(existsSync(path.join(repo, 'a.txt')));
     assert.equal((await listKeeps(service, repo)).length, 1);
@@ -276,7 +269,7 @@ describe('Undo Keep', () => {
     const [kept] = await listKeeps(service, repo);
     // The metadata is written to a temporary file first: a folder in its place makes that fail.
     mkdirSync(path.join(repo, '.git', 'worktrees', 'agent', `${METADATA_FILE}.${process.pid}.tmp`));
-    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), codeOf('failed', /^Nothing was undone/));
+    await assert.rejects(undoKeep(service, repo, kept?.id ?? ''), refusal('failed', /^Nothing was undone/));
     assert.deepEqual(exactState(repo), after);
     assert.equal(git(repo, 'for-each-ref'), refs, 'the record and the kept-up-to ref where they were');
   });
@@ -308,7 +301,7 @@ describe('Undo Keep', () => {
       (await listKeeps(service, repo)).map((entry) => entry.id),
       [id],
     );
-    await assert.rejects(undoKeep(service, repo, id), codeOf('blocked', /earlier development version/));
+    await assert.rejects(undoKeep(service, repo, id), refusal('blocked', /earlier development version/));
     assert.deepEqual(exactState(repo), after);
   });
 

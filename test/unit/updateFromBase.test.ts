@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, getAgentChanges, keep, readAgentMetadata, WorktreeOperationError } from '../../src/agents';
+import { createAgentWorktree, getAgentChanges, keep, readAgentMetadata } from '../../src/agents';
 import { updateFromBase } from '../../src/agents/updateFromBase';
 import { commitFile, createRepo, git, recordingService, write } from './helpers/gitFixture';
+import { refusal } from './helpers/refusal';
 
 async function setup() {
   const repo = createRepo('update-base');
@@ -15,13 +16,6 @@ async function setup() {
     (await readAgentMetadata(path.join(repo, '.git', 'worktrees', 'agent'))) ?? assert.fail('no metadata');
   return { repo, service, agent, metadata };
 }
-
-const codeOf = (code: string, pattern?: RegExp) => (error: unknown) => {
-  assert.ok(error instanceof WorktreeOperationError, String(error));
-  assert.equal(error.code, code, error.message);
-  if (pattern) assert.match(error.message, pattern);
-  return true;
-};
 
 describe('Update from Base', () => {
   test('merges the base branch’s new commits; the review then shows only the agent’s own work', async () => {
@@ -64,7 +58,7 @@ describe('Update from Base', () => {
     const tip = commitFile(repo, 'main.txt', 'main moved\n');
     const head = git(agent.path, 'rev-parse', 'HEAD');
     const status = git(agent.path, 'status', '--porcelain=v2');
-    await assert.rejects(updateFromBase(service, agent.path), codeOf('blocked', /2 uncommitted files/));
+    await assert.rejects(updateFromBase(service, agent.path), refusal('blocked', /2 uncommitted files/));
     assert.equal(git(agent.path, 'rev-parse', 'HEAD'), head);
     assert.equal(git(agent.path, 'status', '--porcelain=v2'), status);
     const result = await updateFromBase(service, agent.path, { carryUncommitted: true });
@@ -107,11 +101,11 @@ describe('Update from Base', () => {
     write(agent.path, 'kept.txt', 'kept\n');
     await keep(service, agent.path);
     commitFile(repo, 'main.txt', 'main moved\n');
-    await assert.rejects(updateFromBase(service, agent.path), codeOf('blocked', /kept already/));
+    await assert.rejects(updateFromBase(service, agent.path), refusal('blocked', /kept already/));
 
     git(repo, 'checkout', '--quiet', '--detach');
     const detached = await createAgentWorktree(service, { repoPath: repo, name: 'from-detached' });
-    await assert.rejects(updateFromBase(service, detached.path), codeOf('invalid', /detached HEAD/));
+    await assert.rejects(updateFromBase(service, detached.path), refusal('invalid', /detached HEAD/));
 
     git(repo, 'checkout', '--quiet', 'main');
     git(repo, 'branch', 'side');
@@ -119,6 +113,6 @@ describe('Update from Base', () => {
     const fromSide = await createAgentWorktree(service, { repoPath: repo, name: 'from-side' });
     git(repo, 'checkout', '--quiet', 'main');
     git(repo, 'branch', '-D', 'side');
-    await assert.rejects(updateFromBase(service, fromSide.path), codeOf('invalid', /does not exist any more/));
+    await assert.rejects(updateFromBase(service, fromSide.path), refusal('invalid', /does not exist any more/));
   });
 });

@@ -7,16 +7,7 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import {
-  clickRowAction,
-  openWorktreesView,
-  row,
-  runCommand,
-  screenshotsDir,
-  setColorTheme,
-  themeKind,
-  waitUntil,
-} from './workbench';
+import { clickRowAction, openWorktreesView, row, runCommand, screenshotsDir, useTheme, waitUntil } from './workbench';
 
 /**
  * One fake agent for every worktree of the demo, behaving by its folder's name: printing on and
@@ -106,8 +97,7 @@ describe('What every agent is doing, in the view', () => {
       ['Light Modern', 'vs', 'agent-status-light.png'],
       ['Dark High Contrast', 'hc-black', 'agent-status-hc.png'],
     ] as const) {
-      await setColorTheme(session.page, theme);
-      await waitUntil(async () => (await themeKind(session.page)) === kind, `the ${theme} theme`);
+      await useTheme(session.page, theme, kind);
       sidebar = await openWorktreesView(session.page);
       // At the default width the whole title shows (text-overflow would cut it: compare widths).
       const title = sidebar.locator('.title-label h2').first();

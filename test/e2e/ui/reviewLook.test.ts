@@ -9,7 +9,7 @@ import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openReview as openReviewOf, screenshotsDir, setColorTheme, themeKind, waitUntil } from './workbench';
+import { openReview as openReviewOf, screenshotsDir, setColorTheme, useTheme, waitUntil } from './workbench';
 
 const CART = `import { price } from './price';
 
@@ -141,8 +141,7 @@ describe('Review panel: how it looks, viewed marks', () => {
       ['Light Modern', 'vs', 'review-panel-light.png'],
       ['Dark High Contrast', 'hc-black', 'review-panel-high-contrast.png'],
     ] as const) {
-      await setColorTheme(session.page, theme);
-      await waitUntil(async () => (await themeKind(session.page)) === kind, `the ${theme} theme`);
+      await useTheme(session.page, theme, kind);
       await frame.locator('section.file-diff[data-path="src/cart.ts"] .hljs-keyword').first().waitFor();
       await session.page.mouse.move(1200, 10); // no hover in the picture
       await sleep(800); // the workbench's fade animations; what is checked was waited for above

@@ -6,7 +6,7 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, screenshotsDir, setColorTheme, themeKind, waitUntil, widenSidebar } from './workbench';
+import { openWorktreesView, row, screenshotsDir, useTheme, waitUntil, widenSidebar } from './workbench';
 
 /** The README's pictures, taken on the `npm start` demo repository (every state the view knows). */
 describe('README screenshots of the demo repository', () => {
@@ -24,8 +24,7 @@ describe('README screenshots of the demo repository', () => {
       ['Dark Modern', 'vs-dark', 'worktrees-view-dark.png'],
       ['Light Modern', 'vs', 'worktrees-view-light.png'],
     ] as const) {
-      await setColorTheme(session.page, theme);
-      await waitUntil(async () => (await themeKind(session.page)) === kind, `the ${theme} theme`);
+      await useTheme(session.page, theme, kind);
       sidebar = await openWorktreesView(session.page);
       await session.page.mouse.move(1200, 780); // no hover highlight or tooltip in the picture
       await sleep(800); // fade animations
@@ -38,8 +37,7 @@ describe('README screenshots of the demo repository', () => {
   });
 
   test('the tooltip of a dirty agent worktree', async () => {
-    await setColorTheme(session.page, 'Dark Modern');
-    await waitUntil(async () => (await themeKind(session.page)) === 'vs-dark', 'the dark theme');
+    await useTheme(session.page, 'Dark Modern', 'vs-dark');
     const sidebar = await openWorktreesView(session.page);
     const dirty = row(sidebar, 'add-coupons');
     await dirty.hover();
@@ -90,8 +88,7 @@ describe('an expanded agent worktree row', () => {
       ['Light Modern', 'vs', 'worktrees-expanded-light.png'],
       ['Dark High Contrast', 'hc-black', 'worktrees-expanded-high-contrast.png'],
     ] as const) {
-      await setColorTheme(session.page, theme);
-      await waitUntil(async () => (await themeKind(session.page)) === kind, `the ${theme} theme`);
+      await useTheme(session.page, theme, kind);
       sidebar = await openWorktreesView(session.page);
       await note.waitFor({ timeout: 10_000 });
       await session.page.mouse.move(1200, 780); // no hover highlight or tooltip in the picture

@@ -143,6 +143,12 @@ export async function setColorTheme(page: Page, theme: string): Promise<void> {
   await exactly(theme).first().click();
 }
 
+/** Switches the colour theme as a user does, and waits until the workbench shows it (its kind). */
+export async function useTheme(page: Page, theme: string, kind: string): Promise<void> {
+  await setColorTheme(page, theme);
+  await waitUntil(async () => (await themeKind(page)) === kind, `the ${theme} theme`);
+}
+
 /** Runs a command from the palette the way a user does: F1, its exact title, Enter. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');

@@ -82,7 +82,7 @@ export async function writeAgentMetadata(adminDir: string, metadata: AgentMetada
   await rename(temporary, target);
 }
 
-function isAgentMetadata(value: unknown): value is AgentMetadata {
+export function isAgentMetadata(value: unknown): value is AgentMetadata {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return (

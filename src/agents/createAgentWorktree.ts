@@ -276,7 +276,7 @@ async function excludeInsideFolder(commonDir: string): Promise<void> {
   await writeFile(file, `${current}${separator}# agent worktrees (Agent Worktrees extension)\n${line}\n`);
 }
 
-async function adminDirOf(worktree: string): Promise<string> {
+export async function adminDirOf(worktree: string): Promise<string> {
   const pointer = await readFile(path.join(worktree, '.git'), 'utf8');
   const match = /^gitdir: (.+)$/m.exec(pointer);
   if (!match?.[1]) throw new Error(`${worktree}/.git does not point at an admin dir`);
@@ -284,7 +284,7 @@ async function adminDirOf(worktree: string): Promise<string> {
 }
 
 /** Undo what this call created, and only that. Returns what could not be undone. */
-async function rollback(
+export async function rollback(
   git: Git,
   created: {
     target: string;

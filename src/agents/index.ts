@@ -43,9 +43,22 @@ export {
   type RemovalTarget,
 } from './removalPlan';
 export { executeRemoval } from './removeWorktrees';
+export { type RestoredWorktree, type RestoreOptions, restoreFromTrash } from './restoreTrash';
 export { GitService, repositoryName } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';
 export { findStaleWorktrees, type StaleCandidate, type StaleOptions } from './staleSweep';
+export {
+  deleteTrash,
+  expiredTrash,
+  findTrashItem,
+  listTrash,
+  saveToTrash,
+  TRASH_REF_PREFIX,
+  type TrashItem,
+  type TrashSource,
+  type UnreadableTrashItem,
+} from './trash';
+export type { TrashRecord } from './trashRecord';
 export { type KeepSummary, listKeeps, type UndoResult, undoKeep } from './undoKeep';
 export { baseBranchGained, type UpdateFromBaseOptions, type UpdateFromBaseResult, updateFromBase } from './updateFromBase';
 export type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';

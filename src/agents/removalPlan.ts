@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { comparablePath, GitError, isInsideOrSame, parseStatusV2, realOrResolved, samePath } from '../git';
 import { snapshotTree } from './agentChanges';
 import type { AgentMetadata } from './agentMetadata';
+import { findLandedCommits } from './landedCommits';
 import type { GitService } from './service';
 import type { Worktree } from './worktrees';
 
@@ -44,8 +45,13 @@ export interface RemovalTarget {
    * uncommitted files: what the confirmation counted. Checked again just before git is forced.
    */
   readonly plannedState: string | undefined;
-  /** Commits reachable only from this worktree's branch (or its detached HEAD). */
+  /** Commits reachable only from this worktree's branch (or its detached HEAD), not landed elsewhere. */
   readonly uniqueCommits: number;
+  /** Commits reachable only from it whose change already landed (patch-equal) in `landedIn`: not lost. */
+  readonly landedCommits: number;
+  readonly landedIn: string | undefined;
+  /** Why landing could not be checked (its commits then all count as unique). */
+  readonly landedProblem: string | undefined;
   readonly branch: string | undefined;
   readonly branchTip: string | undefined;
   /** Why the branch is never deleted with this worktree (an agent worktree on a branch it was not given). */
@@ -58,7 +64,7 @@ export interface RemovalPlan {
   readonly blocked: boolean;
   /** Something would be lost: uncommitted files, or commits of a detached HEAD, or of a branch we would delete. */
   readonly losesWork: boolean;
-  readonly totals: { readonly uncommittedFiles: number; readonly uniqueCommits: number };
+  readonly totals: { readonly uncommittedFiles: number; readonly uniqueCommits: number; readonly landedCommits?: number };
 }
 
 export interface RemovalOutcome {
@@ -69,6 +75,8 @@ export interface RemovalOutcome {
   readonly branchKept: string | undefined;
   /** git's reason when it refused. */
   readonly error: string | undefined;
+  /** The trash item holding what it would have lost (Restore Discarded Agent Work brings it back). */
+  readonly trashId: string | undefined;
 }
 
 /**
@@ -101,7 +109,8 @@ export async function planRemoval(
     const worktree = listing.find((candidate) => samePath(candidate.path, resolvedPath));
     const removing = [...unique.values()].map((other) => other.path);
     const keptCopiesSurvive = worktree?.agent ? keptCopiesRemain(worktree.agent, listing, removing) : false;
-    targets.push(await classify(service, resolvedPath, commonDir, worktree, { ...options, keptCopiesSurvive }));
+    const landingTargets = worktree ? landingBranches(worktree, listing) : [];
+    targets.push(await classify(service, resolvedPath, commonDir, worktree, { ...options, keptCopiesSurvive, landingTargets }));
   }
   const deleteBranch = options.deleteBranch ?? true;
   // Commits are lost with a detached HEAD, or with a branch that goes too.
@@ -115,6 +124,7 @@ export async function planRemoval(
     totals: {
       uncommittedFiles: targets.reduce((sum, target) => sum + target.uncommittedFiles, 0),
       uniqueCommits: targets.reduce((sum, target) => sum + (losesCommits(target) ? target.uniqueCommits : 0), 0),
+      landedCommits: targets.reduce((sum, target) => sum + target.landedCommits, 0),
     },
   };
 }
@@ -154,6 +164,9 @@ function blockedTarget(targetPath: string, commonDir: string, reason: string, wo
     dirtyFiles: 0,
     plannedState: undefined,
     uniqueCommits: 0,
+    landedCommits: 0,
+    landedIn: undefined,
+    landedProblem: undefined,
     branch: worktree?.branch,
     branchTip: worktree?.head,
     branchNotOurs: undefined,
@@ -166,14 +179,17 @@ async function classify(
   targetPath: string,
   commonDir: string,
   worktree: Worktree | undefined,
-  options: RemovalOptions & { readonly keptCopiesSurvive: boolean },
+  options: RemovalOptions & { readonly keptCopiesSurvive: boolean; readonly landingTargets: readonly string[] },
 ): Promise<RemovalTarget> {
   if (!worktree) return blockedTarget(targetPath, commonDir, 'git does not list it as a worktree of this repository');
   const blocked = await whyNeverRemoved(targetPath, worktree, options);
   if (blocked) return blockedTarget(targetPath, commonDir, blocked, worktree);
   const tip = worktree.head && /^[0-9a-f]{40,64}$/.test(worktree.head) && !/^0+$/.test(worktree.head) ? worktree.head : undefined;
   const dirtyFiles = worktree.gone ? 0 : await countUncommittedFiles(service, targetPath);
-  let uniqueCommits = tip ? await countUniqueCommits(service, commonDir, tip, worktree.branch) : 0;
+  const unique = tip ? await listUniqueCommits(service, commonDir, tip, worktree.branch) : [];
+  const landed = tip ? await findLandedCommits(service, commonDir, tip, unique, options.landingTargets) : undefined;
+  let landedCommits = landed?.count ?? 0;
+  let uniqueCommits = unique.length - landedCommits;
   let uncommittedFiles = dirtyFiles;
   const gitDir = worktree.gone ? undefined : worktree.gitDir;
   const plannedState = dirtyFiles > 0 && gitDir ? await snapshotTree(service, targetPath, gitDir) : undefined;
@@ -187,6 +203,7 @@ async function classify(
     if (now === kept) {
       uncommittedFiles = 0;
       uniqueCommits = 0;
+      landedCommits = 0;
     }
   }
   return {
@@ -198,6 +215,9 @@ async function classify(
     dirtyFiles,
     plannedState,
     uniqueCommits,
+    landedCommits,
+    landedIn: landed?.into,
+    landedProblem: landed?.problem,
     branch: worktree.branch,
     branchTip: tip,
     branchNotOurs: branchNotOurs(worktree),
@@ -231,17 +251,31 @@ async function countUncommittedFiles(service: GitService, worktreePath: string):
 }
 
 /** Commits reachable from `tip` and from no other branch, remote-tracking branch or tag. */
-async function countUniqueCommits(service: GitService, commonDir: string, tip: string, branch: string | undefined) {
+async function listUniqueCommits(service: GitService, commonDir: string, tip: string, branch: string | undefined) {
   // An object id (never an option): `--not` and `--branches` follow it, so no --end-of-options here.
   // Fail closed: if git cannot answer, the error stops the plan (nothing is removed).
   const exclude = branch ? [`--exclude=${branch}`] : [];
-  const count = await service.runner.run(['rev-list', '--count', tip, '--not', ...exclude, '--branches', '--remotes', '--tags'], {
+  const listed = await service.runner.run(['rev-list', tip, '--not', ...exclude, '--branches', '--remotes', '--tags'], {
     cwd: commonDir,
     readOnly: true,
   });
-  const unique = Number(count.stdout.trim());
-  if (!Number.isInteger(unique)) throw new GitError('Unexpected rev-list output', { code: 'ParseError', args: count.args });
-  return unique;
+  const commits = listed.stdout.split('\n').filter(Boolean);
+  if (commits.some((commit) => !/^[0-9a-f]{40,64}$/.test(commit))) {
+    throw new GitError('Unexpected rev-list output', { code: 'ParseError', args: listed.args });
+  }
+  return commits;
+}
+
+/**
+ * The branches a worktree's commits are meant to land in: an agent's base branch and the branches
+ * of the worktrees its work was kept into; for any other worktree, the main worktree's branch.
+ */
+function landingBranches(worktree: Worktree, listing: readonly Worktree[]): string[] {
+  const branchAt = (folder: string) => listing.find((candidate) => samePath(candidate.path, folder))?.branch;
+  const candidates = worktree.agent
+    ? [worktree.agent.baseBranch, ...(worktree.agent.keptInto ?? [worktree.agent.createdFrom]).map(branchAt)]
+    : [listing.find((candidate) => candidate.isMain)?.branch];
+  return [...new Set(candidates)].filter((branch): branch is string => branch !== undefined && branch !== worktree.branch);
 }
 
 /**

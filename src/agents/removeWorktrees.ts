@@ -14,6 +14,7 @@ import {
   type RemovalTarget,
 } from './removalPlan';
 import type { GitService } from './service';
+import { deleteTrashRefs, saveToTrash, type TrashItem } from './trash';
 
 /**
  * Removes the planned worktrees with git, one repository mutation at a time. Force flags are
@@ -45,9 +46,9 @@ async function removeOne(
   options: RemovalOptions,
   deleteBranch: boolean,
 ): Promise<RemovalOutcome> {
-  const refused = await removeWorktreeFolder(service, target, options);
+  const { refused, trash } = await removeWorktreeFolder(service, target, options, deleteBranch);
   if (refused !== undefined)
-    return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: refused };
+    return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: refused, trashId: undefined };
   if (target.worktree?.agent?.keptUpTo && target.worktree.gitDir) {
     // The kept-up-to bookkeeping ref has no use without its worktree (what was kept is in the target).
     await service.runner
@@ -64,33 +65,78 @@ async function removeOne(
     branchDeleted: deleteBranch && target.branch !== undefined && branchKept === undefined,
     branchKept,
     error: undefined,
+    trashId: trash?.id,
   };
 }
 
 /**
+ * Whether removing loses anything that exists nowhere else: uncommitted files, or commits that go
+ * with the branch (or a detached HEAD) — landed ones too, as patch-equality is not byte-equality.
+ */
+function needsTrash(target: RemovalTarget, deleteBranch: boolean): boolean {
+  const commitsGo = !target.branch || (deleteBranch && target.branchNotOurs === undefined);
+  return target.uncommittedFiles > 0 || (commitsGo && target.uniqueCommits + target.landedCommits > 0);
+}
+
+/**
  * `git worktree remove`, with --force for what the plan accounted for (kept already, or a
- * confirmed loss) and for submodules, twice for a locked one the caller chose to remove. Returns
- * why it was not removed; undefined when it was.
+ * confirmed loss) and for submodules, twice for a locked one the caller chose to remove. What it
+ * would lose is saved to the trash first: no save, no removal. Returns why it was not removed, or
+ * the trash item (when one was needed).
  */
 async function removeWorktreeFolder(
   service: GitService,
   target: RemovalTarget,
   options: RemovalOptions,
-): Promise<string | undefined> {
+  deleteBranch: boolean,
+): Promise<{ refused?: string; trash?: TrashItem }> {
   const lockedAndForced = target.worktree?.locked === true && options.forceLocked === true;
   const accounted = target.uncommittedFiles === 0 || options.force === true;
   const unclean = (target.dirtyFiles > 0 && accounted) || target.hasSubmodules;
   const force = lockedAndForced ? ['--force', '--force'] : unclean ? ['--force'] : [];
   const claimed = await claimRemoval(target.worktree?.gitDir);
-  if (claimed !== true) return claimed;
+  if (claimed !== true) return { refused: claimed };
+  let trash: TrashItem | undefined;
   try {
     const changed = await changedSincePlanned(service, target);
     if (changed) throw new WorktreeOperationError('blocked', changed);
+    trash = await saveBeforeRemoval(service, target, deleteBranch);
     await service.runner.run(['worktree', 'remove', ...force, '--', target.path], { cwd: target.commonDir });
-    return undefined;
+    return { trash };
   } catch (error) {
     if (target.worktree?.gitDir) await rmdir(path.join(target.worktree.gitDir, REMOVAL_CLAIM)).catch(() => undefined);
-    return failureReason(error);
+    // The worktree stays, so its copy in the trash goes: the failed removal leaves everything as it was.
+    const leftover = trash
+      ? await deleteTrashRefs(service, target.commonDir, [trash]).then(
+          () => '',
+          (problem: Error) => ` (its copy stays in the trash: ${problem.message})`,
+        )
+      : '';
+    return { refused: `${failureReason(error)}${leftover}` };
+  }
+}
+
+/** The trash item of what the removal would lose (none when it loses nothing); a failed save is a refusal. */
+async function saveBeforeRemoval(
+  service: GitService,
+  target: RemovalTarget,
+  deleteBranch: boolean,
+): Promise<TrashItem | undefined> {
+  if (!target.worktree || !needsTrash(target, deleteBranch)) return undefined;
+  try {
+    return await saveToTrash(service, {
+      path: target.path,
+      commonDir: target.commonDir,
+      worktree: target.worktree,
+      head: target.branchTip,
+      plannedState: target.plannedState,
+      uncommittedFiles: target.uncommittedFiles,
+      uniqueCommits: target.uniqueCommits + target.landedCommits,
+    });
+  } catch (error) {
+    throw new WorktreeOperationError('failed', `Saving it to the trash failed, so it was not removed: ${failureReason(error)}`, {
+      cause: error,
+    });
   }
 }
 

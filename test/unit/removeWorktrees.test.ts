@@ -48,6 +48,7 @@ describe('removing worktrees', () => {
       branchDeleted: true,
       branchKept: undefined,
       error: undefined,
+      trashId: undefined,
     });
     assert.equal(existsSync(created[0]?.path as string), false);
     assert.equal(git(repo, 'branch', '--list', 'agent/done').trim(), '');

@@ -8,6 +8,8 @@ import type {
   KeepResult,
   KeepSummary,
   RemovalOutcome,
+  RestoredWorktree,
+  TrashItem,
   UndoResult,
   UpdateFromBaseResult,
   WorktreeSnapshot,
@@ -81,6 +83,19 @@ export interface AgentWorktreesApi {
   undoKeep(id: string, options?: { force?: boolean; repoPath?: string }): Promise<UndoResult>;
   /** Remove the agent worktree and its branch; refuses to lose work unless `force`. */
   discard(worktreePath: string, options?: { force?: boolean; repoPath?: string }): Promise<RemovalOutcome>;
+  /**
+   * What confirmed removals saved to the trash (each removal that would lose anything saves the
+   * worktree first: files, index, HEAD), in the workspace's repositories or the one of `repoPath`;
+   * newest first.
+   */
+  listTrash(repoPath?: string): Promise<TrashItem[]>;
+  /**
+   * Brings a trash item back as a worktree: at its old path (or `<path>-restored` when taken, or
+   * `path`), on its branch (re-created at its old tip when deleted), with its staged, unstaged and
+   * untracked files; the item leaves the trash. Refuses with `exists`, changing nothing, when the
+   * branch name now points elsewhere: pass `branch`, a new name.
+   */
+  restore(id: string, options?: { repoPath?: string; path?: string; branch?: string }): Promise<RestoredWorktree>;
   /** Fires after the view's data changed (any repository). */
   readonly onDidChangeWorktrees: vscode.Event<void>;
   /**

@@ -6,6 +6,7 @@ import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './comma
 import { cherryPickWithConsent, describePick, registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
 import { registerReviewCommands } from './commands/reviewCommands';
+import { registerTrashCommands } from './commands/trashCommands';
 import { registerUpdateBaseCommand } from './commands/updateBaseCommand';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger, samePath } from './git';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerWorktreeCommands({ model, logger, showLog }),
     ...registerAgentCommands(commandDeps),
     ...registerRemoveCommands(commandDeps),
+    ...registerTrashCommands(commandDeps),
     ...registerReviewCommands({ ...commandDeps, panels: () => panels }),
     ...registerKeepHistoryCommands(commandDeps),
     ...registerLandCommands(commandDeps),

@@ -17,6 +17,7 @@ import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
 import { createWithSettings } from './commands/agentCommands';
 import { openFolders, removalRequests } from './commands/removeCommands';
 import { runAgent } from './commands/runAgent';
+import { restoreById, trashOfWorkspace } from './commands/trashCommands';
 import { updateRefusingWhileWorking } from './commands/updateBaseCommand';
 import type { Logger } from './git';
 import { readSettings } from './settings';
@@ -100,6 +101,18 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       rejectRefusals([outcome]);
       return outcome;
     }),
+    listTrash: documented(async (repoPath?: string) => {
+      if (model.state === 'untrusted') return [];
+      if (repoPath === undefined) await model.refreshAll();
+      return trashOfWorkspace(deps, repoPath === undefined ? undefined : requireString(repoPath, 'repoPath'));
+    }),
+    restore: documented((id: string, options: { repoPath?: string; path?: string; branch?: string } = {}) =>
+      restoreById(deps, requireString(id, 'id'), {
+        repoPath: options.repoPath === undefined ? undefined : requireString(options.repoPath, 'repoPath'),
+        path: options.path === undefined ? undefined : requireString(options.path, 'path'),
+        branch: options.branch === undefined ? undefined : requireString(options.branch, 'branch'),
+      }),
+    ),
     runAgent: documented(
       async (worktreePath: string, options: { agentCommand?: string; setupCommand?: string; another?: boolean } = {}) =>
         runAgent(deps, requireString(worktreePath, 'worktreePath'), { ...options, noPrompt: true }),

@@ -9,6 +9,8 @@ export interface AgentWorktreesSettings {
   readonly setupCommand: string;
   readonly agentCommand: string;
   readonly staleAfterDays: number;
+  /** Days a discarded worktree stays in the trash before Clean Up Stale offers to delete it. */
+  readonly trashDays: number;
   readonly staleNotification: boolean;
   readonly keepStaged: boolean;
   /** How many keeps per target stay undoable. */
@@ -29,6 +31,7 @@ export function readSettings(): AgentWorktreesSettings {
     setupCommand: config.get<string>('setupCommand', '').trim(),
     agentCommand: config.get<string>('agentCommand', '').trim(),
     staleAfterDays: Math.max(1, config.get<number>('staleAfterDays', 14)),
+    trashDays: Math.max(1, config.get<number>('trashDays', 14)),
     staleNotification: config.get<boolean>('staleNotification', true),
     keepStaged: config.get<boolean>('keepStaged', false),
     undoKeeps: Math.min(100, Math.max(1, Math.round(config.get<number>('undoKeeps', DEFAULT_UNDO_LIMIT)))),

@@ -319,5 +319,5 @@ export function describeLossOf(totals: RemovalPlan['totals']): string {
 }
 
 export function describeLoss(plan: RemovalPlan): string {
-  return `Removing would permanently lose ${describeLossOf(plan.totals)}. Nothing was removed; confirm (force) to proceed.`;
+  return `Removing would lose ${describeLossOf(plan.totals)}. Nothing was removed; confirm (force) to proceed: it is saved to the trash first, and Restore Discarded Agent Work brings it back.`;
 }

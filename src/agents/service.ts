@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { GitClient, type RepositoryRef } from '../git';
 import { readAgentMetadata } from './agentMetadata';
+import { listTrash } from './trash';
 import type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';
 
 /**
@@ -40,9 +41,14 @@ export class GitService extends GitClient {
 
   /** A full read of one repository: exactly one `worktree list` and one `status` per present worktree. */
   async readRepository(repo: RepositoryRef, signal?: AbortSignal): Promise<RepositorySnapshot> {
-    const worktrees = await this.listWorktrees(repo, signal);
+    const [worktrees, trash] = await Promise.all([this.listWorktrees(repo, signal), listTrash(this, repo.commonDir)]);
     const snapshots = await Promise.all(worktrees.map((worktree) => this.readWorktree(worktree, signal)));
-    return { commonDir: repo.commonDir, name: repositoryName(repo.commonDir, worktrees), worktrees: snapshots };
+    return {
+      commonDir: repo.commonDir,
+      name: repositoryName(repo.commonDir, worktrees),
+      worktrees: snapshots,
+      trash: trash.items,
+    };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { TrashItem } from './trash';
 /** The product's picture of a worktree: git's facts plus what this extension recorded. Plain data. */
 
 import type { WorktreeEntry, WorktreeStatus } from '../git';
@@ -23,4 +24,6 @@ export interface RepositorySnapshot {
   /** Display name: the main worktree's folder name (or the bare repo's). */
   readonly name: string;
   readonly worktrees: readonly WorktreeSnapshot[];
+  /** What is in its trash (discarded work Restore Discarded Agent Work can bring back), newest first. */
+  readonly trash?: readonly TrashItem[];
 }

@@ -17,6 +17,7 @@ import {
 } from '../agents';
 import type { Logger } from '../git';
 import { readSettings } from '../settings';
+import { trashDescription, trashLabel } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
 import {
   type CommandArgument,
@@ -27,6 +28,7 @@ import {
   selectedRows,
 } from './commandArguments';
 import { registerCommand, UserError } from './commandRunner';
+import { confirmDeleteTrash, expiredTrashOfWorkspace } from './trashCommands';
 
 export interface RemoveCommandDeps {
   readonly service: GitService;
@@ -120,14 +122,10 @@ export async function confirmAndRemove(
   const count = plan.targets.length;
   const noun = agentWork ? 'Discard agent work' : `Remove ${count === 1 ? 'worktree' : `${count} worktrees`}`;
   const lines = plan.targets.map((target) => `• ${path.basename(target.path)}${describeTarget(target)}`);
-  const action = plan.losesWork
-    ? agentWork
-      ? 'Discard and Lose Work'
-      : 'Remove and Lose Work'
-    : agentWork
-      ? 'Discard'
-      : 'Remove';
-  const warning = plan.losesWork ? `\n\nThis permanently loses ${describeLossOf(plan.totals)}. This cannot be undone.` : '';
+  const action = plan.losesWork ? (agentWork ? 'Discard to Trash' : 'Remove to Trash') : agentWork ? 'Discard' : 'Remove';
+  const warning = plan.losesWork
+    ? `\n\n${describeLossOf(plan.totals)} will be saved to the trash first: Restore Discarded Agent Work brings ${plan.targets.length === 1 ? 'it' : 'them'} back for ${readSettings().trashDays} days. Ignored files (such as node_modules and build output) are not saved.`
+    : '';
   // When only commits are at stake, keeping the branches loses nothing: offer that too.
   const onlyCommits =
     plan.losesWork &&
@@ -161,6 +159,9 @@ function describeTarget(target: RemovalPlan['targets'][number]): string {
     parts.push(`${target.uncommittedFiles} uncommitted file${target.uncommittedFiles === 1 ? '' : 's'}`);
   if (target.uniqueCommits > 0)
     parts.push(`${target.uniqueCommits} commit${target.uniqueCommits === 1 ? '' : 's'} found nowhere else`);
+  if (target.landedCommits > 0)
+    parts.push(`${target.landedCommits} commit${target.landedCommits === 1 ? '' : 's'}, already landed in ${target.landedIn}`);
+  if (target.landedProblem) parts.push(`could not check whether its commits landed (${target.landedProblem})`);
   if (target.branch) parts.push(target.branchNotOurs ? `branch ${target.branch} kept` : `branch ${target.branch} deleted`);
   return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
 }
@@ -246,28 +247,50 @@ export function findStaleCandidates(
   });
 }
 
+/**
+ * Stale agent worktrees (nothing unkept, quiet for `staleAfterDays`) and trash items older than
+ * `trashDays`, offered in one list; nothing goes without the modal confirmation that follows.
+ */
 async function cleanUpStaleCommand(deps: RemoveCommandDeps): Promise<RemovalOutcome[] | undefined> {
-  const candidates = await findStaleCandidates(deps);
-  if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('No stale agent worktrees: nothing to clean up.');
+  const [candidates, expired] = await Promise.all([findStaleCandidates(deps), expiredTrashOfWorkspace(deps)]);
+  if (candidates.length === 0 && expired.length === 0) {
+    void vscode.window.showInformationMessage(
+      `Nothing to clean up: no stale agent worktrees, and nothing in the trash older than ${readSettings().trashDays} days.`,
+    );
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(
-    candidates.map(({ snapshot, reason }) => ({
+  type Choice = vscode.QuickPickItem & { readonly worktree?: string; readonly trash?: (typeof expired)[number] };
+  const choices: Choice[] = [
+    ...candidates.map(({ snapshot, reason }) => ({
       label: path.basename(snapshot.worktree.path),
       description: reason,
       detail: snapshot.worktree.path,
       picked: true,
-      snapshot,
+      worktree: snapshot.worktree.path,
     })),
-    { title: 'Clean Up Stale Agent Worktrees', canPickMany: true, placeHolder: 'Nothing is removed until you confirm' },
-  );
+    ...(expired.length > 0
+      ? [{ label: `In the trash for more than ${readSettings().trashDays} days`, kind: vscode.QuickPickItemKind.Separator }]
+      : []),
+    ...expired.map((item) => ({
+      label: `$(trash) ${trashLabel(item)}`,
+      description: trashDescription(item),
+      detail: item.path,
+      picked: true,
+      trash: item,
+    })),
+  ];
+  const picked = await vscode.window.showQuickPick(choices, {
+    title: 'Clean Up Stale Agent Worktrees',
+    canPickMany: true,
+    placeHolder: 'Nothing is removed or deleted until you confirm',
+  });
   if (!picked || picked.length === 0) return undefined;
-  return confirmAndRemove(
+  await confirmDeleteTrash(
     deps,
-    picked.map((item) => item.snapshot.worktree.path),
-    false,
+    picked.flatMap((choice) => (choice.trash ? [choice.trash] : [])),
   );
+  const worktrees = picked.flatMap((choice) => (choice.worktree ? [choice.worktree] : []));
+  return worktrees.length > 0 ? confirmAndRemove(deps, worktrees, false) : undefined;
 }
 
 /** At most once a day, and only when enabled: tell the user that stale worktrees exist. Never deletes. */

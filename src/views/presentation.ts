@@ -1,4 +1,5 @@
-import type { WorktreeSnapshot } from '../agents';
+import * as path from 'node:path';
+import type { TrashItem, WorktreeSnapshot } from '../agents';
 import type { AgentActivity, AgentState } from './agentActivity';
 
 /**
@@ -224,4 +225,17 @@ export function agentsSummary(states: Iterable<AgentState>): string | undefined 
   const order: AgentState[] = ['working', 'waiting', 'failed', 'done'];
   const parts = order.flatMap((state) => (counts.get(state) ? [`${counts.get(state)} ${state}`] : []));
   return parts.length > 0 ? parts.join(' · ') : undefined;
+}
+
+export function trashLabel(item: Pick<TrashItem, 'agent' | 'path'>): string {
+  return item.agent?.task ?? path.basename(item.path);
+}
+
+/** `3 files, 2 commits · agent/fix-login · 2 hours ago` */
+export function trashDescription(item: Pick<TrashItem, 'files' | 'commits' | 'branch' | 'savedAt'>, now = Date.now()): string {
+  const held = [
+    item.files > 0 ? `${item.files} uncommitted file${item.files === 1 ? '' : 's'}` : undefined,
+    item.commits > 0 ? `${item.commits} commit${item.commits === 1 ? '' : 's'}` : undefined,
+  ].filter(Boolean);
+  return [held.join(', ') || 'no changes', item.branch ?? 'detached', formatAgo(now - Date.parse(item.savedAt))].join(' · ');
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { baseBranchGained, type ChangedFile, type GitService, type WorktreeSnapshot } from '../agents';
+import { baseBranchGained, type ChangedFile, type GitService, type TrashItem, type WorktreeSnapshot } from '../agents';
 import type { AgentActivity } from './agentActivity';
 import { AgentFilesCache, agentChangeUri, changeName } from './agentFiles';
 import { BaseDriftCache } from './baseDrift';
@@ -11,6 +11,8 @@ import {
   changeSentence,
   formatAgo,
   shortSha,
+  trashDescription,
+  trashLabel,
   upstreamDistance,
   type WorktreeKind,
   worktreeContextValue,
@@ -31,6 +33,8 @@ export type WorktreesNode =
       readonly file: ChangedFile;
       readonly baseCommit: string;
     }
+  /** Last in a repository: discarded work in its trash (shown while there is any). */
+  | { readonly type: 'trash'; readonly repository: RepositoryEntry; readonly items: readonly TrashItem[] }
   /** Under an expanded agent worktree: its commits ahead of base, or why its changes could not be read. */
   | {
       readonly type: 'agentNote';
@@ -122,6 +126,8 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     const nodes: WorktreesNode[] = [];
     if (repository.error) nodes.push({ type: 'error', repository, error: repository.error });
     for (const snapshot of repository.snapshot?.worktrees ?? []) nodes.push({ type: 'worktree', repository, snapshot });
+    const trash = repository.snapshot?.trash ?? [];
+    if (trash.length > 0) nodes.push({ type: 'trash', repository, items: trash });
     return nodes;
   }
 
@@ -144,6 +150,8 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
         return agentChangeItem(node.snapshot, node.file, node.baseCommit);
       case 'agentNote':
         return agentNoteItem(node.snapshot, node.text, node.failed);
+      case 'trash':
+        return trashItem(node.repository, node.items);
     }
   }
 
@@ -308,5 +316,20 @@ function agentNoteItem(snapshot: WorktreeSnapshot, text: string, failed: boolean
     : new vscode.ThemeIcon('git-commit');
   if (failed) item.command = { title: 'Show Log', command: 'agentWorktrees.showLog' };
   item.contextValue = 'agentNote';
+  return item;
+}
+
+/** `Trash — 2 discarded`: click to restore one; the tooltip lists what is there. */
+function trashItem(repository: RepositoryEntry, items: readonly TrashItem[]): vscode.TreeItem {
+  const item = new vscode.TreeItem('Discarded agent work', vscode.TreeItemCollapsibleState.None);
+  item.id = `trash:${repository.commonDir}`;
+  item.description = `${items.length} in the trash`;
+  item.iconPath = new vscode.ThemeIcon('trash');
+  const tooltip = new vscode.MarkdownString().appendMarkdown('**Trash** — click to restore one\n\n');
+  for (const entry of items.slice(0, 10)) tooltip.appendText(`• ${trashLabel(entry)} — ${trashDescription(entry)}\n`);
+  if (items.length > 10) tooltip.appendText(`… and ${items.length - 10} more`);
+  item.tooltip = tooltip;
+  item.command = { title: 'Restore Discarded Agent Work…', command: 'agentWorktrees.restoreDiscarded' };
+  item.contextValue = 'trash';
   return item;
 }

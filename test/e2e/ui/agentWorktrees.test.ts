@@ -71,7 +71,7 @@ describe('Agent worktrees in the real workbench', () => {
     const text = await dialog.innerText();
     assert.match(text, /discard-a/);
     assert.match(text, /discard-b — 1 uncommitted file/);
-    assert.match(text, /permanently loses 1 uncommitted file/);
+    assert.match(text, /1 uncommitted file will be saved to the trash first/);
     await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     await waitUntil(
@@ -121,7 +121,7 @@ describe('Agent worktrees in the real workbench', () => {
     await actOnRows(session.page, sidebar, ['confirm-clean', 'confirm-dirty'], 'Discard Agent Work');
     const dialog = session.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
-    await dialog.locator('.monaco-button', { hasText: 'Discard and Lose Work' }).click();
+    await dialog.locator('.monaco-button', { hasText: 'Discard to Trash' }).click();
     await waitUntil(
       async () => (await row(sidebar, 'confirm-clean').count()) === 0 && (await row(sidebar, 'confirm-dirty').count()) === 0,
       'both rows to go',

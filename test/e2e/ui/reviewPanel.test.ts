@@ -215,7 +215,7 @@ describe('Review panel in the real workbench', () => {
     const dialog = session.page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 15_000 });
     assert.match(await dialog.innerText(), /uncommitted file/);
-    await dialog.locator('.monaco-button', { hasText: 'Discard and Lose Work' }).click();
+    await dialog.locator('.monaco-button', { hasText: 'Discard to Trash' }).click();
     await waitUntil(async () => !existsSync(discarded.path), 'the worktree folder to go', 20_000);
     await waitUntil(async () => git(repo, ['branch', '--list', 'agent/discard-from-panel']).trim() === '', 'the branch to go');
     await waitUntil(async () => (await session.page.locator('iframe.webview.ready').count()) === 0, 'the panel to close');

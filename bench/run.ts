@@ -2,7 +2,7 @@
 // warm-up. Absolute times depend on the machine; the ratio ours/floor is the result.
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
 // that run in the real VS Code: review panel paint and activation), --only <parts> (comma-separated
-// words of part names: runner, refresh, keep, dirty, scaling, status, vscode — e.g. `--only keep,dirty`),
+// words of part names: runner, refresh, keep, dirty, trash, scaling, status, vscode — e.g. `--only keep,dirty`),
 // --runner-only (the same as `--only runner`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { benchInVsCode } from './inVsCode';
 import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_FROM_RECORD_ROW, UNDO_ROW } from './keepDirty';
 import { compare, run, runnerVsDirectSpawn, time } from './measure';
 import { reasonOf } from './rounds';
+import { TRASH_SAVE_ROW, trashSaveRows } from './trashSave';
 import { missingRows, type Row, stats, tableLines } from './stats';
 import { PAINT_ROW, type VsCodeResult } from './vscodeResult';
 
@@ -193,6 +194,7 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   [DIRTY_KEEP_ROW, 'dirty keep and undo'],
   [UNDO_ROW, 'dirty keep and undo'],
   [UNDO_FROM_RECORD_ROW, 'dirty keep and undo'],
+  [TRASH_SAVE_ROW, 'trash save'],
   [PAINT_ROW, 'real VS Code'],
 ];
 
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
 /** Everything measured in this process: runner, refresh, capture and keep, scaling. */
 async function nodeParts(root: string, report: Report): Promise<void> {
   let fixture: RefreshFixture | undefined;
-  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo'];
+  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo', 'trash save'];
   if (onFixture.some(runs)) {
     console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
     await part(report, 'fixtures', async () => {
@@ -269,9 +271,12 @@ async function nodeParts(root: string, report: Report): Promise<void> {
       const size = { changes: SIZE.changes, dirty: SIZE.changes / 10, rounds: KEEP_ROUNDS };
       report.rows.push(...(await dirtyKeepRows(built.service, built.repo, scratch, size)));
     });
+    await part(report, 'trash save', async () =>
+      report.rows.push(...(await trashSaveRows(built.service, built.repo, { changes: SIZE.changes, rounds: KEEP_ROUNDS }))),
+    );
   } else {
     const reason = report.partErrors.get('fixtures') as string;
-    for (const name of ['runner', 'refresh', 'capture and keep', 'dirty keep and undo'])
+    for (const name of onFixture)
       report.partErrors.set(name, `${name}: not run (${reason})`);
   }
   await part(report, 'scaling', () => scalingRun(root, report));

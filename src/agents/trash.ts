@@ -59,12 +59,16 @@ export async function saveToTrash(service: GitService, source: TrashSource, now 
   const headTree = source.head ? `${source.head}^{tree}` : undefined;
   const emptyTree = async () =>
     (await git(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: Buffer.alloc(0) })).stdout.trim();
-  const files = readable
-    ? (source.plannedState ?? (await snapshotTree(service, source.path, worktree.gitDir as string)))
-    : await resolveTree(git, headTree, emptyTree);
-  const index = readable
-    ? await indexTree(service, source.path, worktree.gitDir as string)
-    : { tree: await resolveTree(git, headTree, emptyTree), conflicted: [] };
+  // The files and the index are read from copies of its index, in parallel (neither waits for the other).
+  const [files, index] = readable
+    ? await Promise.all([
+        source.plannedState ?? snapshotTree(service, source.path, worktree.gitDir as string),
+        indexTree(service, source.path, worktree.gitDir as string),
+      ])
+    : await Promise.all([
+        resolveTree(git, headTree, emptyTree),
+        resolveTree(git, headTree, emptyTree).then((tree) => ({ tree, conflicted: [] as string[] })),
+      ]);
   const env = { ...BOOKKEEPING_IDENTITY, GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() };
   const headParent = source.head ? ['-p', source.head] : [];
   const indexCommit = (

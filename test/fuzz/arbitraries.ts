@@ -20,6 +20,7 @@ import {
 } from './commands';
 import { EDIT_KINDS } from './edits';
 import { FAULT_KINDS } from './faults';
+import { PurgeTrash, Restore, ReuseBranchName } from './trashSteps';
 
 /** How the fuzzer draws its steps (fast-check arbitraries), kept apart from what the steps do. */
 const index = fc.nat({ max: 7 });
@@ -89,6 +90,9 @@ export const stepArbitraries: fc.WeightedArbitrary<Step>[] = [
   { weight: 1, arbitrary: index.map((worktree) => new DeleteFolder(worktree)) },
   { weight: 1, arbitrary: fc.tuple(index, fc.boolean()).map(([worktree, lock]) => new Lock(worktree, lock)) },
   { weight: 1, arbitrary: fc.constant(new Refresh()) },
+  { weight: 3, arbitrary: fc.tuple(index, fc.boolean()).map(([choice, rename]) => new Restore(choice, rename)) },
+  { weight: 1, arbitrary: index.map((choice) => new ReuseBranchName(choice)) },
+  { weight: 1, arbitrary: index.map((choice) => new PurgeTrash(choice)) },
   {
     // Mostly put in place: a fault matters only while it is there, and a later step may clear it.
     weight: 2,

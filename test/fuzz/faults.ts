@@ -75,3 +75,8 @@ export function faultsInTheWayOfKeep(world: World, agentPath: string): FaultKind
   if (adminId && existsSync(keptRefLock(world, adminId))) faults.push('ref-lock');
   return faults;
 }
+
+/** Whether a save to the trash (a ref under refs/agent-worktrees/) would be refused now. */
+export function trashSaveFaulted(world: World): boolean {
+  return existsSync(hookFile(world));
+}

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sy
 import * as path from 'node:path';
 import type { RemovalOutcome, RemovalRequest } from '../../src/agents';
 import { git } from '../unit/helpers/gitFixture';
-import { adminIdOf, type FaultKind, faultsInTheWayOfKeep } from './faults';
+import { adminIdOf, type FaultKind, faultsInTheWayOfKeep, trashSaveFaulted } from './faults';
 import { workingFiles } from './scan';
 import { Violation, type World } from './world';
 
@@ -133,6 +133,8 @@ export interface RemovalExpectation {
    * goes through, it must have been found, and then it must be removed).
    */
   readonly unnamed: readonly string[];
+  /** A fault refuses saves to the trash: a removal that would lose work must then be refused. */
+  readonly trashFaulted: boolean;
 }
 
 export function expectRemoval(
@@ -153,7 +155,12 @@ export function expectRemoval(
     else removable.add(resolved);
   }
   // Named once with its repository is enough: that request wins over its duplicates.
-  return { blocked, removable: [...removable], unnamed: [...unnamed].filter((worktree) => !removable.has(worktree)) };
+  return {
+    blocked,
+    removable: [...removable],
+    unnamed: [...unnamed].filter((worktree) => !removable.has(worktree)),
+    trashFaulted: trashSaveFaulted(world),
+  };
 }
 
 /**
@@ -179,6 +186,8 @@ export function checkRemoved(label: string, expected: RemovalExpectation, outcom
   }
   for (const worktree of [...expected.removable, ...expected.unnamed]) {
     const outcome = outcomes.find((candidate) => candidate.path === worktree);
+    // Under a fault, a removal whose save to the trash failed must not remove (and says so).
+    if (!outcome?.removed && expected.trashFaulted && /Saving it to the trash failed/.test(outcome?.error ?? '')) continue;
     if (!outcome?.removed) {
       throw new Violation(
         `${label}: nothing stood in the way of removing ${worktree}, but it was not removed: ${outcome ? outcome.error : 'no outcome'}`,

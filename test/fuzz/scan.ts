@@ -17,7 +17,8 @@ export type Source =
   | `index:${string}` // its staged blobs
   | `tree:${string}` // the tree of its HEAD commit
   | `head:${string}` // anything reachable from its HEAD (history)
-  | `ref:${string}`; // anything reachable from a ref (branches, tags, stash)
+  | `ref:${string}` // anything reachable from a ref (branches, tags, stash)
+  | `trash:${string}`; // anything reachable from a trash item (what a confirmed removal saved)
 
 export interface ListedWorktree {
   readonly path: string;
@@ -59,6 +60,8 @@ export class Scanner {
       .map((line) => line.split(' ') as [string, string, string]);
     for (const [sha, type, ref] of refs) {
       fingerprint.push(`ref ${ref} ${sha}`);
+      // The trash is where a confirmed removal saves what it would lose: recoverable, so present.
+      if (ref.startsWith('refs/agent-worktrees/trash/')) add(this.reachableTokens(sha), `trash:${ref}`);
       // The kept-up-to refs record what Keep applied elsewhere: work must not survive only there.
       if (ref.startsWith('refs/agent-worktrees/')) continue;
       if (type === 'commit' || type === 'tag') add(this.reachableTokens(sha), `ref:${ref}`);

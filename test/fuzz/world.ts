@@ -25,15 +25,23 @@ export interface ProductOutcome {
    * agreed, the agent worktree being gone) what it had delivered may go from the target for good.
    */
   readonly undone?: { readonly agent: string; readonly target: string; readonly forced: boolean };
+  /** A trash item restored as the worktree at `path`: what it brought back is that worktree's again. */
+  readonly restored?: { readonly path: string };
+  /** The user confirmed deleting trash items for good: what only the trash held may go. */
+  readonly purged?: boolean;
 }
+
+/** The custodian of tokens whose worktree was removed: the trash, until restored or purged. */
+export const TRASH = 'trash';
 
 /**
  * One repository under fuzzing, and the model of the work in it. Every token a user or an agent
  * writes is in the custody of the worktree it was written in; Keep hands custody of what it
  * delivered to the target. The invariant, checked after every step: every token still in someone's
- * custody exists somewhere — a worktree's files or index, or a commit reachable from a ref or HEAD
- * — unless a confirmed removal, whose plan said it would lose work, took its last copy. The user's
- * and agent's own edits end their custody of what they deleted; nothing else does.
+ * custody exists somewhere — a worktree's files or index, a commit reachable from a ref or HEAD,
+ * or the trash. A confirmed removal loses nothing: what it would lose is in the trash, in the
+ * trash's custody, until a restore gives it back or the user confirms deleting it for good. The
+ * user's and agent's own edits end their custody of what they deleted; nothing else does.
  */
 export class World {
   readonly main: string;
@@ -167,22 +175,32 @@ export class World {
         this.custody.delete(token); // the user agreed to undo a keep whose agent worktree was gone
         continue;
       }
-      if (!confirmedLoss(outcome?.confirmed, was)) {
-        throw new Violation(
-          `${label} lost ${token} (work of ${[...custodians].join(', ')}), which was in: ${[...was].join(', ') || 'nowhere'}`,
-        );
+      if (outcome?.purged && [...custodians].every((custodian) => custodian === TRASH)) {
+        this.custody.delete(token); // the user confirmed deleting it from the trash for good
+        continue;
       }
-      this.custody.delete(token); // the user confirmed losing it
+      throw new Violation(
+        `${label} lost ${token} (work of ${[...custodians].join(', ')}), which was in: ${[...was].join(', ') || 'nowhere'}`,
+      );
     }
     if (outcome?.kept) this.handOver(outcome.kept.agent, outcome.kept.target, before, after);
     if (outcome?.confirmed) this.passOnFromRemoved(outcome.confirmed.removed, after);
     if (outcome?.undone) this.handBack(outcome.undone.agent, outcome.undone.target, after);
+    if (outcome?.restored) this.takeBackFromTrash(outcome.restored.path, after);
+  }
+
+  /** After a restore: what the trash held and the restored worktree has now is that worktree's again. */
+  private takeBackFromTrash(restored: string, after: Scan): void {
+    for (const [token, custodians] of this.custody) {
+      if (custodians.has(TRASH) && isCurrentIn(after.tokens.get(token), restored)) this.custody.set(token, new Set([restored]));
+    }
   }
 
   /**
    * After a confirmed removal: a token whose custodians all went, but which lives on in another
    * worktree (a copy, e.g. brought along as uncommitted changes), is now that worktree's to answer
    * for — otherwise the user deleting that copy by hand would look like the product losing it.
+   * What lives on nowhere else is the trash's (the removal must have saved it there).
    */
   private passOnFromRemoved(removed: readonly string[], after: Scan): void {
     const locations = after.worktrees.filter((worktree) => !worktree.gone).map((worktree) => worktree.path);
@@ -190,6 +208,8 @@ export class World {
       if (![...custodians].every((custodian) => removed.includes(custodian))) continue;
       const holders = locations.filter((location) => isCurrentIn(after.tokens.get(token), location));
       if (holders.length > 0) this.custody.set(token, new Set(holders));
+      else if ([...(after.tokens.get(token) ?? [])].some((source) => source.startsWith('trash:')))
+        this.custody.set(token, new Set([TRASH]));
     }
   }
 
@@ -327,31 +347,6 @@ function isCurrentIn(sources: ReadonlySet<Source> | undefined, location: string)
   return (
     sources !== undefined &&
     (sources.has(`files:${location}`) || sources.has(`index:${location}`) || sources.has(`tree:${location}`))
-  );
-}
-
-/**
- * A token may vanish in a confirmed removal only if every copy was in what was removed, and a
- * target that held it had its loss announced by the plan (the confirmation said so).
- */
-function confirmedLoss(confirmed: ProductOutcome['confirmed'], was: ReadonlySet<Source>): boolean {
-  if (!confirmed || was.size === 0) return false;
-  const holders = new Set<string>();
-  for (const source of was) {
-    const [kind, ...rest] = source.split(':');
-    const where = rest.join(':');
-    if (kind === 'ref') {
-      const branch = where.replace(/^refs\/heads\//, '');
-      if (!where.startsWith('refs/heads/') || !confirmed.deletedBranches.includes(branch)) return false;
-      const target = confirmed.plan.targets.find((candidate) => candidate.branch === branch);
-      if (target) holders.add(target.path);
-    } else {
-      if (!confirmed.removed.includes(where)) return false;
-      holders.add(where);
-    }
-  }
-  return confirmed.plan.targets.some(
-    (target) => holders.has(target.path) && (target.uncommittedFiles > 0 || target.uniqueCommits > 0),
   );
 }
 

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, GitService } from '../../../src/agents';
 import { GitRunner } from '../../../src/git';
 import { createFixtureRepo, type FixtureRepo, git } from '../harness/fixtures';
+import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { actOnRows, openWorktreesView, row, waitUntil } from './workbench';
+import { actOnRows, openWorktreesView, row, screenshotsDir, useTheme, waitUntil } from './workbench';
 
 describe('Agent worktrees in the real workbench', () => {
   let fixture: FixtureRepo;
@@ -129,5 +130,37 @@ describe('Agent worktrees in the real workbench', () => {
     assert.equal(existsSync(clean), false);
     assert.equal(existsSync(dirty), false);
     assert.equal(git(fixture.repo, ['branch', '--list', 'agent/confirm-*']).trim(), '');
+  });
+
+  test('the discarded work is in the trash row; clicking it restores the worktree with its file', async () => {
+    const sidebar = await openWorktreesView(session.page);
+    const trashRow = row(sidebar, 'Discarded agent work');
+    await trashRow.waitFor({ timeout: 30_000 });
+    assert.match(await trashRow.innerText(), /1 in the trash/);
+    mkdirSync(screenshotsDir(ROOT), { recursive: true });
+    for (const [theme, kind, file] of [
+      ['Dark Modern', 'vs-dark', 'trash-row-dark.png'],
+      ['Light Modern', 'vs', 'trash-row-light.png'],
+      ['Default High Contrast', 'hc-black', 'trash-row-hc.png'],
+    ] as const) {
+      await useTheme(session.page, theme, kind);
+      await session.page.mouse.move(1200, 780);
+      const box = await sidebar.boundingBox();
+      assert.ok(box);
+      await session.page.screenshot({
+        path: path.join(screenshotsDir(ROOT), file),
+        clip: { x: box.x, y: box.y, width: box.width, height: 260 },
+      });
+    }
+    await useTheme(session.page, 'Dark Modern', 'vs-dark');
+    await trashRow.click();
+    const pick = session.page.locator('.quick-input-list .monaco-list-row', { hasText: 'confirm-dirty' });
+    await pick.waitFor({ timeout: 15_000 });
+    assert.match(await pick.innerText(), /1 uncommitted file · agent\/confirm-dirty/);
+    await pick.click();
+    await row(sidebar, 'confirm-dirty').waitFor({ timeout: 30_000 });
+    assert.equal(readFileSync(path.join(folderOf('confirm-dirty'), 'agent-output.txt'), 'utf8'), 'unsaved agent work');
+    assert.equal(git(folderOf('confirm-dirty'), ['symbolic-ref', '--short', 'HEAD']).trim(), 'agent/confirm-dirty');
+    await waitUntil(async () => (await trashRow.count()) === 0, 'the trash row to go (the trash is empty)');
   });
 });

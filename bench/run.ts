@@ -20,8 +20,8 @@ import { benchInVsCode } from './inVsCode';
 import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_FROM_RECORD_ROW, UNDO_ROW } from './keepDirty';
 import { compare, run, runnerVsDirectSpawn, time } from './measure';
 import { reasonOf } from './rounds';
-import { TRASH_SAVE_ROW, trashSaveRows } from './trashSave';
 import { missingRows, type Row, stats, tableLines } from './stats';
+import { TRASH_SAVE_ROW, trashSaveRows } from './trashSave';
 import { PAINT_ROW, type VsCodeResult } from './vscodeResult';
 
 const quick = process.argv.includes('--quick');
@@ -276,8 +276,7 @@ async function nodeParts(root: string, report: Report): Promise<void> {
     );
   } else {
     const reason = report.partErrors.get('fixtures') as string;
-    for (const name of onFixture)
-      report.partErrors.set(name, `${name}: not run (${reason})`);
+    for (const name of onFixture) report.partErrors.set(name, `${name}: not run (${reason})`);
   }
   await part(report, 'scaling', () => scalingRun(root, report));
   await part(report, 'agent status', async () => {

@@ -74,6 +74,13 @@ async function chooseBranch(git: Git, item: TrashItem, newName: string | undefin
     return { kind: 'create', name: newName };
   }
   if (!item.branch) return { kind: 'detached' };
+  // The record is data (anyone can write a ref): its branch name is checked like any other input.
+  if (item.branch.startsWith('-') || !(await branchNameValid(git, item.branch))) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `Trash item ${item.id} names no valid branch ("${item.branch}"): restore it under a new name.`,
+    );
+  }
   const tip = await branchTip(git, item.branch);
   if (tip === undefined) return { kind: 'create', name: item.branch };
   if (tip === item.head) return { kind: 'existing', name: item.branch };
@@ -105,6 +112,12 @@ async function chooseTarget(git: Git, item: TrashItem, given: string | undefined
       throw new WorktreeOperationError('exists', `${given} already exists (or is a worktree). A folder is never reused.`);
     }
     return path.resolve(given);
+  }
+  if (!path.isAbsolute(item.path)) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `Trash item ${item.id} names no absolute path ("${item.path}"): give a path to restore to.`,
+    );
   }
   for (let attempt = 1; attempt <= 100; attempt++) {
     const candidate = attempt === 1 ? item.path : `${item.path}-restored${attempt === 2 ? '' : `-${attempt - 1}`}`;

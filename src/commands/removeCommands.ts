@@ -189,7 +189,10 @@ async function finish(
     );
   }
   const summary = `Removed ${outcomes.length} worktree${outcomes.length === 1 ? '' : 's'}.`;
-  if (kept.length > 0) {
+  const trashed = outcomes.flatMap((outcome) => (outcome.trashId ? [outcome.trashId] : []));
+  if (trashed.length > 0) {
+    offerRestore(summary, trashed);
+  } else if (kept.length > 0) {
     void vscode.window.showInformationMessage(
       `${summary} Kept ${kept.length} branch${kept.length === 1 ? '' : 'es'}: ${kept[0]?.branchKept}.`,
     );
@@ -197,6 +200,15 @@ async function finish(
     vscode.window.setStatusBarMessage(summary, 4000);
   }
   return outcomes;
+}
+
+/** Right after a removal that saved work to the trash: one click brings it back (an undo). */
+function offerRestore(summary: string, trashIds: readonly string[]): void {
+  const what = trashIds.length === 1 ? 'What it held is' : 'What they held is';
+  void vscode.window.showInformationMessage(`${summary} ${what} in the trash.`, 'Restore').then(async (choice) => {
+    if (choice !== 'Restore') return;
+    for (const id of trashIds) await vscode.commands.executeCommand('agentWorktrees.restoreDiscarded', { id });
+  });
 }
 
 type PickedWorktree = { readonly snapshot: WorktreeSnapshot; readonly commonDir: string | undefined };

@@ -14,11 +14,11 @@ test(`lifecycle fuzzing: ${RUNS} fixed-seed sequences keep every byte of work`, 
   const report = await fuzzLifecycles({ seed: SEED, runs: RUNS, maxSteps: 24 });
   // The sequences must have exercised the product, not only passed through empty steps.
   assert.ok(report.steps >= RUNS * 4, `only ${report.steps} steps ran`);
-  for (const kind of ['Create', 'Keep', 'Remove', 'Discard', 'SweepStale', 'UndoKeep']) {
+  for (const kind of ['Create', 'Keep', 'Remove', 'Discard', 'SweepStale', 'UndoKeep', 'Restore']) {
     assert.ok((report.tally[kind]?.done ?? 0) > 0, `no ${kind} went through`);
   }
   // The liveness properties and the fault injection must have had something to say, too.
-  for (const check of ['keep had to succeed', 'removal had to remove', 'removal had to be blocked']) {
+  for (const check of ['keep had to succeed', 'removal had to remove', 'removal had to be blocked', 'restore had to succeed']) {
     assert.ok((report.checks[check] ?? 0) > 0, `the check "${check}" never applied`);
   }
   const refusedUnderFault = Object.keys(report.checks).filter((check) => check.startsWith('keep refused under a fault'));

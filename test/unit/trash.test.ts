@@ -86,6 +86,9 @@ describe('the trash: save before removal, restore byte for byte', () => {
     const { worktree } = setup;
     commitFile(worktree, 'committed.txt', 'an agent commit\n');
     commitFile(worktree, 'becomes-folder', 'a file first\n');
+    commitFile(worktree, 'becomes-file/inside.txt', 'a folder first\n');
+    commitFile(worktree, 'mode.sh', 'echo mode\n');
+    chmodSync(path.join(worktree, 'mode.sh'), 0o755); // a mode change, unstaged
     write(worktree, 'README.md', 'staged version\n');
     git(worktree, 'add', 'README.md');
     write(worktree, 'README.md', 'unstaged version on top\n'); // staged and unstaged of the same file
@@ -99,6 +102,8 @@ describe('the trash: save before removal, restore byte for byte', () => {
     rmSync(path.join(worktree, 'becomes-folder'));
     write(worktree, 'becomes-folder/inside.txt', 'now a folder\n');
     write(worktree, 'deep/untracked/new file with spaces ü.txt', 'untracked\n');
+    rmSync(path.join(worktree, 'becomes-file'), { recursive: true });
+    write(worktree, 'becomes-file', 'now a file\n');
     const restored = await roundTrip(setup);
     assert.equal(restored.branch, setup.branch);
     assert.equal(restored.branchCreated, true, 'the discard deleted the branch; the restore made it again');
@@ -274,6 +279,34 @@ describe('restoring: refusals and choices', () => {
     );
     assert.equal(git(setup.repo, 'for-each-ref', '--format=%(refname) %(objectname)'), before);
     assert.equal(existsSync(setup.worktree), false);
+  });
+
+  test('a forged record (a branch that is an option, a relative path) is refused, changing nothing', async () => {
+    const setup = await agentWorktree();
+    write(setup.worktree, 'work.txt', 'uncommitted\n');
+    const { outcome } = await discard(setup);
+    const { items } = await listTrash(setup.service, setup.commonDir);
+    const item = items[0] as (typeof items)[number];
+    const forge = (changes: object) => {
+      const record = {
+        ...JSON.parse(git(setup.repo, 'cat-file', 'commit', item.commit).split('\n\n').slice(2).join('\n\n')),
+        ...changes,
+      };
+      const message = `Agent Worktrees trash: forged\n\n${JSON.stringify(record)}\n`;
+      const forged = git(setup.repo, 'commit-tree', '-p', item.index, '-m', message, `${item.commit}^{tree}`).trim();
+      git(setup.repo, 'update-ref', `${TRASH_REF_PREFIX}${outcome?.trashId}`, forged);
+    };
+    forge({ branch: '--orphan=evil' });
+    await assert.rejects(
+      restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string),
+      refusal('invalid', /no valid branch/),
+    );
+    forge({ branch: item.branch, path: 'relative/place' });
+    await assert.rejects(
+      restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string),
+      refusal('invalid', /no absolute path/),
+    );
+    assert.equal(git(setup.repo, 'worktree', 'list', '--porcelain').match(/^worktree /gm)?.length, 1);
   });
 
   test('unknown and malformed ids are refused', async () => {

@@ -6,8 +6,9 @@ import { fuzzLifecycles } from '../fuzz/lifecycle';
 // failure here is reproducible with the seed and path fast-check prints. The seed is one whose 100
 // sequences reach every check below. Adding or changing a step's arbitrary reshuffles what a seed
 // draws: 20261121 stopped reaching an injected fault with issue 13's steps, 20261122 with
-// CherryPick's `resolve` flag (20261123 and 20261124 did not reach one either).
-const SEED = 20261125;
+// CherryPick's `resolve` flag (20261123 and 20261124 did not reach one either), 20261125 with
+// issue 15's trash steps; 20261130 reaches every check, a restore included.
+const SEED = 20261130;
 const RUNS = 100;
 
 test(`lifecycle fuzzing: ${RUNS} fixed-seed sequences keep every byte of work`, { timeout: 15 * 60_000 }, async () => {

@@ -319,11 +319,11 @@ function agentNoteItem(snapshot: WorktreeSnapshot, text: string, failed: boolean
   return item;
 }
 
-/** `Trash — 2 discarded`: click to restore one; the tooltip lists what is there. */
+/** The Trash row, `2 discarded worktrees`: click to restore one; the tooltip lists what is there. */
 function trashItem(repository: RepositoryEntry, items: readonly TrashItem[]): vscode.TreeItem {
-  const item = new vscode.TreeItem('Discarded agent work', vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem('Trash', vscode.TreeItemCollapsibleState.None);
   item.id = `trash:${repository.commonDir}`;
-  item.description = `${items.length} in the trash`;
+  item.description = `${items.length} discarded worktree${items.length === 1 ? '' : 's'}`;
   item.iconPath = new vscode.ThemeIcon('trash');
   const tooltip = new vscode.MarkdownString().appendMarkdown('**Trash** — click to restore one\n\n');
   for (const entry of items.slice(0, 10)) tooltip.appendText(`• ${trashLabel(entry)} — ${trashDescription(entry)}\n`);

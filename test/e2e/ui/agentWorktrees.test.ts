@@ -134,29 +134,32 @@ describe('Agent worktrees in the real workbench', () => {
 
   test('the discarded work is in the trash row; clicking it restores the worktree with its file', async () => {
     const sidebar = await openWorktreesView(session.page);
-    const trashRow = row(sidebar, 'Discarded agent work');
+    const trashRow = row(sidebar, 'Trash');
     await trashRow.waitFor({ timeout: 30_000 });
-    assert.match(await trashRow.innerText(), /1 in the trash/);
+    assert.match(await trashRow.innerText(), /1 discarded worktree/);
     mkdirSync(screenshotsDir(ROOT), { recursive: true });
     for (const [theme, kind, file] of [
       ['Dark Modern', 'vs-dark', 'trash-row-dark.png'],
       ['Light Modern', 'vs', 'trash-row-light.png'],
-      ['Default High Contrast', 'hc-black', 'trash-row-hc.png'],
+      ['Dark High Contrast', 'hc-black', 'trash-row-hc.png'],
     ] as const) {
       await useTheme(session.page, theme, kind);
       await session.page.mouse.move(1200, 780);
-      const box = await sidebar.boundingBox();
-      assert.ok(box);
-      await session.page.screenshot({
-        path: path.join(screenshotsDir(ROOT), file),
-        clip: { x: box.x, y: box.y, width: box.width, height: 260 },
-      });
+      const [box, rowBox] = [await sidebar.boundingBox(), await trashRow.boundingBox()];
+      assert.ok(box && rowBox);
+      // The last rows of the view, the trash row at the bottom (where it is in a real view).
+      const top = Math.max(box.y, rowBox.y - 130);
+      const clip = { x: box.x, y: top, width: box.width, height: rowBox.y + rowBox.height + 6 - top };
+      await session.page.screenshot({ path: path.join(screenshotsDir(ROOT), file), clip });
     }
     await useTheme(session.page, 'Dark Modern', 'vs-dark');
     await trashRow.click();
     const pick = session.page.locator('.quick-input-list .monaco-list-row', { hasText: 'confirm-dirty' });
     await pick.waitFor({ timeout: 15_000 });
     assert.match(await pick.innerText(), /1 uncommitted file · agent\/confirm-dirty/);
+    const picker = await session.page.locator('.quick-input-widget').boundingBox();
+    assert.ok(picker);
+    await session.page.screenshot({ path: path.join(screenshotsDir(ROOT), 'trash-restore-pick-dark.png'), clip: picker });
     await pick.click();
     await row(sidebar, 'confirm-dirty').waitFor({ timeout: 30_000 });
     assert.equal(readFileSync(path.join(folderOf('confirm-dirty'), 'agent-output.txt'), 'utf8'), 'unsaved agent work');

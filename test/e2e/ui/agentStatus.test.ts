@@ -7,7 +7,16 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { clickRowAction, openWorktreesView, row, runCommand, screenshotsDir, useTheme, waitUntil } from './workbench';
+import {
+  clickRowAction,
+  openWorktreesView,
+  row,
+  runCommand,
+  screenshotsDir,
+  threeThemes,
+  useTheme,
+  waitUntil,
+} from './workbench';
 
 /**
  * One fake agent for every worktree of the demo, behaving by its folder's name: printing on and
@@ -92,11 +101,7 @@ describe('What every agent is doing, in the view', () => {
 
     const shots = screenshotsDir(ROOT);
     mkdirSync(shots, { recursive: true });
-    for (const [theme, kind, file] of [
-      ['Dark Modern', 'vs-dark', 'agent-status-dark.png'],
-      ['Light Modern', 'vs', 'agent-status-light.png'],
-      ['Dark High Contrast', 'hc-black', 'agent-status-hc.png'],
-    ] as const) {
+    for (const [theme, kind, file] of threeThemes('agent-status')) {
       await useTheme(session.page, theme, kind);
       sidebar = await openWorktreesView(session.page);
       // At the default width the whole title shows (text-overflow would cut it: compare widths).

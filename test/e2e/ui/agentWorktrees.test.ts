@@ -7,7 +7,7 @@ import { GitRunner } from '../../../src/git';
 import { createFixtureRepo, type FixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { actOnRows, openWorktreesView, row, screenshotsDir, useTheme, waitUntil } from './workbench';
+import { actOnRows, openWorktreesView, row, screenshotsDir, threeThemes, useTheme, waitUntil } from './workbench';
 
 describe('Agent worktrees in the real workbench', () => {
   let fixture: FixtureRepo;
@@ -138,11 +138,7 @@ describe('Agent worktrees in the real workbench', () => {
     await trashRow.waitFor({ timeout: 30_000 });
     assert.match(await trashRow.innerText(), /1 discarded worktree/);
     mkdirSync(screenshotsDir(ROOT), { recursive: true });
-    for (const [theme, kind, file] of [
-      ['Dark Modern', 'vs-dark', 'trash-row-dark.png'],
-      ['Light Modern', 'vs', 'trash-row-light.png'],
-      ['Dark High Contrast', 'hc-black', 'trash-row-hc.png'],
-    ] as const) {
+    for (const [theme, kind, file] of threeThemes('trash-row')) {
       await useTheme(session.page, theme, kind);
       await session.page.mouse.move(1200, 780);
       const [box, rowBox] = [await sidebar.boundingBox(), await trashRow.boundingBox()];

@@ -9,7 +9,7 @@ import { sleep } from '../harness/codeServer';
 import { createFixtureRepo, git } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openReview as openReviewOf, screenshotsDir, setColorTheme, useTheme, waitUntil } from './workbench';
+import { openReview as openReviewOf, screenshotsDir, setColorTheme, threeThemes, useTheme, waitUntil } from './workbench';
 
 const CART = `import { price } from './price';
 
@@ -136,11 +136,7 @@ describe('Review panel: how it looks, viewed marks', () => {
     await frame.locator('#keep-selected', { hasText: 'Keep 3 files · 3 of 4 hunks' }).waitFor();
     const shots = screenshotsDir(ROOT);
     mkdirSync(shots, { recursive: true });
-    for (const [theme, kind, file] of [
-      ['Dark Modern', 'vs-dark', 'review-panel-dark.png'],
-      ['Light Modern', 'vs', 'review-panel-light.png'],
-      ['Dark High Contrast', 'hc-black', 'review-panel-high-contrast.png'],
-    ] as const) {
+    for (const [theme, kind, file] of threeThemes('review-panel', 'high-contrast')) {
       await useTheme(session.page, theme, kind);
       await frame.locator('section.file-diff[data-path="src/cart.ts"] .hljs-keyword').first().waitFor();
       await session.page.mouse.move(1200, 10); // no hover in the picture

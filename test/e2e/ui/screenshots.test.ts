@@ -6,7 +6,7 @@ import { sleep } from '../harness/codeServer';
 import { createDemoRepo } from '../harness/fixtures';
 import { ROOT } from '../harness/paths';
 import { useWorkbench } from './session';
-import { openWorktreesView, row, screenshotsDir, useTheme, waitUntil, widenSidebar } from './workbench';
+import { openWorktreesView, row, screenshotsDir, threeThemes, useTheme, waitUntil, widenSidebar } from './workbench';
 
 /** The README's pictures, taken on the `npm start` demo repository (every state the view knows). */
 describe('README screenshots of the demo repository', () => {
@@ -83,11 +83,7 @@ describe('an expanded agent worktree row', () => {
     }
     const shots = screenshotsDir(ROOT);
     mkdirSync(shots, { recursive: true });
-    for (const [theme, kind, file] of [
-      ['Dark Modern', 'vs-dark', 'worktrees-expanded-dark.png'],
-      ['Light Modern', 'vs', 'worktrees-expanded-light.png'],
-      ['Dark High Contrast', 'hc-black', 'worktrees-expanded-high-contrast.png'],
-    ] as const) {
+    for (const [theme, kind, file] of threeThemes('worktrees-expanded', 'high-contrast')) {
       await useTheme(session.page, theme, kind);
       sidebar = await openWorktreesView(session.page);
       await note.waitFor({ timeout: 10_000 });

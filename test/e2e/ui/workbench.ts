@@ -149,6 +149,18 @@ export async function useTheme(page: Page, theme: string, kind: string): Promise
   await waitUntil(async () => (await themeKind(page)) === kind, `the ${theme} theme`);
 }
 
+/**
+ * The three themes every picture is taken in, each with its kind and its file name:
+ * `<name>-dark.png`, `<name>-light.png`, `<name>-<highContrast>.png`.
+ */
+export function threeThemes(name: string, highContrast = 'hc'): ReadonlyArray<readonly [string, string, string]> {
+  return [
+    ['Dark Modern', 'vs-dark', `${name}-dark.png`],
+    ['Light Modern', 'vs', `${name}-light.png`],
+    ['Dark High Contrast', 'hc-black', `${name}-${highContrast}.png`],
+  ];
+}
+
 /** Runs a command from the palette the way a user does: F1, its exact title, Enter. */
 export async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('F1');

@@ -161,14 +161,15 @@ describe('reading a repository', () => {
     return { repo, paths };
   }
 
-  test('a refresh of N worktrees spawns exactly 1 + N git processes', async () => {
+  test('a refresh of N worktrees spawns exactly 2 + N git processes (the list, the trash, a status each)', async () => {
     const { repo } = repoWithWorktrees(5);
     const recording = recordingService();
     const snapshot = await recording.service.readRepository(commonDirOf(repo));
     assert.equal(snapshot.worktrees.length, 6);
     const calls = recording.gitCalls();
-    assert.equal(calls.length, 1 + 6, calls.join('\n'));
+    assert.equal(calls.length, 2 + 6, calls.join('\n'));
     assert.equal(calls.filter((line) => line.startsWith('> git worktree list')).length, 1);
+    assert.equal(calls.filter((line) => line.startsWith('> git for-each-ref')).length, 1);
     assert.equal(calls.filter((line) => line.startsWith('> git status')).length, 6);
     assert.equal(snapshot.name, path.basename(repo));
     assert.equal(snapshot.worktrees.filter((entry) => entry.status?.dirty).length, 1);
@@ -195,7 +196,7 @@ describe('reading a repository', () => {
     const gone = snapshot.worktrees.find((entry) => entry.worktree.path === paths[1]);
     assert.equal(gone?.worktree.gone, true);
     assert.equal(gone?.status, undefined);
-    assert.equal(recording.gitCalls().length, 1 + 2);
+    assert.equal(recording.gitCalls().length, 2 + 2); // the list, the trash, the two present worktrees' status
   });
 
   test('parallel status reads never exceed the configured parallelism', async () => {

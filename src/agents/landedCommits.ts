@@ -12,15 +12,17 @@ export interface Landed {
   readonly problem: string | undefined;
 }
 
-/** The target-side history searched for a squash of the whole branch. */
-const SQUASH_SEARCH_DEPTH = 1000;
+/** How much of the target's history since the merge base is searched (newest first). */
+const SEARCH_DEPTH = 1000;
 
 const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--binary', '--full-index'];
 
 /**
  * How many of `unique` (commits reachable from `tip` only) landed in one of the `targets` branches:
- * each by patch-id (`git cherry`), or all of them when the branch's whole change since the
- * merge base is one commit's patch there (a squash merge). Errors count nothing as landed.
+ * each by its patch-id (whitespace included), or all of them when the branch's whole change since
+ * the merge base is one commit's change there (a squash merge). A commit that changes nothing never
+ * counts as landed. Plumbing only (no `git log`/`cherry`: the user's log format cannot leak into
+ * the patches). Errors count nothing as landed.
  */
 export async function findLandedCommits(
   service: GitService,
@@ -48,43 +50,52 @@ async function landedIn(service: GitService, commonDir: string, tip: string, uni
     service.runner.run(args, { cwd: commonDir, readOnly: true, acceptExitCodes, input });
   const exists = await git(['rev-parse', '--verify', '--quiet', target], [0, 1]);
   if (exists.exitCode !== 0) return 0;
-  const cherry = await git(['cherry', '--end-of-options', target, tip]);
-  const equivalent = new Set(
-    cherry.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('- '))
-      .map((line) => line.slice(2).trim()),
-  );
-  const picked = unique.filter((commit) => equivalent.has(commit)).length;
-  if (picked === unique.length) return picked;
   const base = await git(['merge-base', '--end-of-options', target, tip], [0, 1]);
-  if (base.exitCode !== 0) return picked;
+  if (base.exitCode !== 0) return 0;
   const mergeBase = base.stdout.trim();
-  const whole = await git(['diff-tree', '-p', ...DIFF_FLAGS, '--end-of-options', mergeBase, tip]);
-  if (whole.stdoutBytes.length === 0) return picked;
-  const [squash] = await patchIds(git, whole.stdoutBytes);
-  const history = await git([
-    'log',
-    '-p',
-    ...DIFF_FLAGS,
+  const sinceBase = await git([
+    'rev-list',
     '--no-merges',
-    `--max-count=${SQUASH_SEARCH_DEPTH}`,
+    `--max-count=${SEARCH_DEPTH}`,
     '--end-of-options',
     `${mergeBase}..${target}`,
   ]);
-  const landed = await patchIds(git, history.stdoutBytes);
-  return squash !== undefined && landed.includes(squash) ? unique.length : picked;
+  const [theirs, ours] = await Promise.all([
+    commitPatchIds(git, sinceBase.stdout.split('\n').filter(Boolean)),
+    commitPatchIds(git, unique),
+  ]);
+  const landed = new Set(theirs.values());
+  const picked = unique.filter((commit) => landed.has(ours.get(commit) ?? '')).length;
+  if (picked === unique.length) return picked;
+  // A squash merge: the branch's whole change since the merge base is one commit's change there.
+  const whole = await git(['diff-tree', '-p', ...DIFF_FLAGS, '--end-of-options', mergeBase, tip]);
+  const [squash] = (await patchIds(git, whole.stdoutBytes)).values();
+  return squash !== undefined && landed.has(squash) ? unique.length : picked;
 }
 
-/** `git patch-id --stable` of a diff or a log with patches: one id per commit (or one for a bare diff). */
-async function patchIds(
-  git: (args: string[], accept?: number[], input?: Buffer) => Promise<{ stdout: string }>,
-  patches: Buffer,
-): Promise<string[]> {
-  if (patches.length === 0) return [];
-  const ids = await git(['patch-id', '--stable'], [0], patches);
-  return ids.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' ')[0] as string);
+/** Each commit's patch-id (a commit that changes nothing, or a merge, has none): one diff-tree, one patch-id. */
+async function commitPatchIds(git: Git, commits: readonly string[]): Promise<Map<string, string>> {
+  if (commits.length === 0) return new Map();
+  const patches = await git(['diff-tree', '--stdin', '-p', ...DIFF_FLAGS], [0], Buffer.from(`${commits.join('\n')}\n`));
+  return patchIds(git, patches.stdoutBytes);
 }
+
+/**
+ * `git patch-id --verbatim` (whitespace counts: a re-indented line is another change) of
+ * `diff-tree` output: commit id → patch-id; a bare diff's id is under the all-zero commit id.
+ */
+async function patchIds(git: Git, patches: Buffer): Promise<Map<string, string>> {
+  if (patches.length === 0) return new Map();
+  const ids = await git(['patch-id', '--verbatim'], [0], patches);
+  return new Map(
+    ids.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [patchId = '', commit = ''] = line.split(' ');
+        return [commit, patchId] as const;
+      }),
+  );
+}
+
+type Git = (args: string[], accept?: number[], input?: Buffer) => Promise<{ stdout: string; stdoutBytes: Buffer }>;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, rmdir, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { failureReason } from '../git';
@@ -48,7 +49,7 @@ async function removeOne(
 ): Promise<RemovalOutcome> {
   const { refused, trash } = await removeWorktreeFolder(service, target, options, deleteBranch);
   if (refused !== undefined)
-    return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: refused, trashId: undefined };
+    return { path: target.path, removed: false, branchDeleted: false, branchKept: undefined, error: refused, trashId: trash?.id };
   if (target.worktree?.agent?.keptUpTo && target.worktree.gitDir) {
     // The kept-up-to bookkeeping ref has no use without its worktree (what was kept is in the target).
     await service.runner
@@ -97,22 +98,43 @@ async function removeWorktreeFolder(
   const claimed = await claimRemoval(target.worktree?.gitDir);
   if (claimed !== true) return { refused: claimed };
   let trash: TrashItem | undefined;
+  let removeRan = false;
   try {
     const changed = await changedSincePlanned(service, target);
     if (changed) throw new WorktreeOperationError('blocked', changed);
     trash = await saveBeforeRemoval(service, target, deleteBranch);
+    removeRan = true;
     await service.runner.run(['worktree', 'remove', ...force, '--', target.path], { cwd: target.commonDir });
     return { trash };
   } catch (error) {
     if (target.worktree?.gitDir) await rmdir(path.join(target.worktree.gitDir, REMOVAL_CLAIM)).catch(() => undefined);
-    // The worktree stays, so its copy in the trash goes: the failed removal leaves everything as it was.
-    const leftover = trash
-      ? await deleteTrashRefs(service, target.commonDir, [trash]).then(
-          () => '',
-          (problem: Error) => ` (its copy stays in the trash: ${problem.message})`,
-        )
-      : '';
-    return { refused: `${failureReason(error)}${leftover}` };
+    const reason = failureReason(error);
+    if (!trash) return { refused: reason };
+    // git deletes files until one cannot go, then gives up: only a worktree that is still whole
+    // may lose its copy in the trash (then the failed removal left everything as it was).
+    if (removeRan && !(await stillWhole(service, target, trash))) {
+      return { refused: `${reason} (it was partly removed; what it held is in the trash: ${trash.id})`, trash };
+    }
+    const leftover = await deleteTrashRefs(service, target.commonDir, [trash]).then(
+      () => '',
+      (problem: Error) => ` (its copy stays in the trash: ${problem.message})`,
+    );
+    return { refused: `${reason}${leftover}` };
+  }
+}
+
+/** Whether a worktree git failed to remove is still registered and holds exactly what was saved. */
+async function stillWhole(service: GitService, target: RemovalTarget, trash: TrashItem): Promise<boolean> {
+  const gitDir = target.worktree?.gitDir;
+  if (!gitDir || !existsSync(gitDir) || !existsSync(target.path)) return false;
+  try {
+    const [now, saved] = await Promise.all([
+      snapshotTree(service, target.path, gitDir),
+      service.runner.run(['rev-parse', '--verify', '--end-of-options', `${trash.commit}^{tree}`], { cwd: target.commonDir }),
+    ]);
+    return now === saved.stdout.trim();
+  } catch {
+    return false; // cannot tell: the copy stays
   }
 }
 
@@ -170,7 +192,17 @@ async function deleteOwnBranch(
  * Checked under the repository's mutation lock, just before git runs.
  */
 async function changedSincePlanned(service: GitService, target: RemovalTarget): Promise<string | undefined> {
-  if (!target.plannedState || !target.worktree?.gitDir) return undefined;
+  if (!target.worktree?.gitDir || target.worktree.gone) return undefined;
+  // A commit made since (an agent still running) is work nobody counted: its HEAD must not have moved.
+  const head = await service.runner.run(['rev-parse', '--verify', '--quiet', 'HEAD'], {
+    cwd: target.path,
+    readOnly: true,
+    acceptExitCodes: [0, 1],
+  });
+  if ((head.stdout.trim() || undefined) !== target.branchTip) {
+    return 'Its HEAD moved since the removal was planned (a new commit would be lost without being counted): review it and try again.';
+  }
+  if (!target.plannedState) return undefined;
   const now = await snapshotTree(service, target.path, target.worktree.gitDir);
   return now === target.plannedState
     ? undefined

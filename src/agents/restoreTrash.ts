@@ -10,6 +10,7 @@ import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 import type { Git } from './startingState';
 import { findTrashItem, TRASH_REF_PREFIX, type TrashItem } from './trash';
+import { writeRawBytes } from './trashBytes';
 
 export interface RestoreOptions {
   /** Where to recreate it (absolute, must not exist). Default: where it was, or `<that>-restored` when taken. */
@@ -32,7 +33,9 @@ export interface RestoredWorktree {
 type BranchPlan =
   | { readonly kind: 'detached' }
   | { readonly kind: 'existing'; readonly name: string }
-  | { readonly kind: 'create'; readonly name: string };
+  | { readonly kind: 'create'; readonly name: string }
+  /** A branch with no commit yet (an orphan branch when it was saved): HEAD names it, unborn. */
+  | { readonly kind: 'unborn'; readonly name: string };
 
 /**
  * Recreates the saved worktree and takes the item out of the trash. Every check runs before
@@ -48,8 +51,6 @@ export async function restoreFromTrash(
     const item = await findTrashItem(service, commonDir, id);
     const git: Git = (args, extra = {}) =>
       service.runner.run(args, { cwd: extra.cwd ?? commonDir, acceptExitCodes: extra.accept ?? [0], env: extra.env });
-    if (!item.head)
-      throw new WorktreeOperationError('invalid', `Trash item ${id} has no commit to check out (its HEAD was unborn).`);
     const branch = await chooseBranch(git, item, options.branch);
     const target = await chooseTarget(git, item, options.path);
     await recreate(service, git, item, branch, target);
@@ -66,23 +67,26 @@ export async function restoreFromTrash(
 /** The saved branch, again where it was; refused (offer a new name) when the name now points elsewhere. */
 async function chooseBranch(git: Git, item: TrashItem, newName: string | undefined): Promise<BranchPlan> {
   if (newName !== undefined) {
-    const valid = newName.trim() === newName && !newName.startsWith('-') && (await branchNameValid(git, newName));
+    const valid = newName.trim() === newName && (await branchNameValid(git, newName));
     if (!valid) throw new WorktreeOperationError('invalid', `"${newName}" is not a valid branch name.`);
     if ((await branchTip(git, newName)) !== undefined) {
       throw new WorktreeOperationError('exists', `Branch "${newName}" already exists. Choose a name no branch has.`);
     }
-    return { kind: 'create', name: newName };
+    return { kind: item.head ? 'create' : 'unborn', name: newName };
   }
-  if (!item.branch) return { kind: 'detached' };
+  if (!item.branch) {
+    if (!item.head) throw new WorktreeOperationError('invalid', `Trash item ${item.id} has neither a commit nor a branch.`);
+    return { kind: 'detached' };
+  }
   // The record is data (anyone can write a ref): its branch name is checked like any other input.
-  if (item.branch.startsWith('-') || !(await branchNameValid(git, item.branch))) {
+  if (!(await branchNameValid(git, item.branch))) {
     throw new WorktreeOperationError(
       'invalid',
       `Trash item ${item.id} names no valid branch ("${item.branch}"): restore it under a new name.`,
     );
   }
   const tip = await branchTip(git, item.branch);
-  if (tip === undefined) return { kind: 'create', name: item.branch };
+  if (tip === undefined) return { kind: item.head ? 'create' : 'unborn', name: item.branch };
   if (tip === item.head) return { kind: 'existing', name: item.branch };
   throw new WorktreeOperationError(
     'exists',
@@ -91,8 +95,10 @@ async function chooseBranch(git: Git, item: TrashItem, newName: string | undefin
   );
 }
 
+/** A plain branch name: no `@{-1}` (which `--branch` would expand to another branch), no option. */
 async function branchNameValid(git: Git, name: string): Promise<boolean> {
-  return (await git(['check-ref-format', '--branch', name], { accept: [0, 1, 128] })).exitCode === 0;
+  if (name.startsWith('-') || name.includes('@{')) return false;
+  return (await git(['check-ref-format', `refs/heads/${name}`], { accept: [0, 1, 128] })).exitCode === 0;
 }
 
 async function branchTip(git: Git, name: string): Promise<string | undefined> {
@@ -128,28 +134,33 @@ async function chooseTarget(git: Git, item: TrashItem, given: string | undefined
 
 /** Creates the worktree, writes its files and index, its metadata; then takes the item out of the trash. */
 async function recreate(service: GitService, git: Git, item: TrashItem, branch: BranchPlan, target: string): Promise<void> {
-  const createdFolder = await mkdir(path.dirname(target), { recursive: true });
   const made = {
     target,
     branch: branch.kind === 'create' ? branch.name : '',
     branchCreated: false,
     worktreeAdded: false,
-    createdFolder,
+    createdFolder: undefined as string | undefined,
   };
+  let keptRef: string | undefined;
   try {
+    made.createdFolder = await mkdir(path.dirname(target), { recursive: true });
     if (branch.kind === 'create') {
       await git(['branch', '--no-track', '--end-of-options', branch.name, item.head as string]);
       made.branchCreated = true;
     }
-    const checkout = branch.kind === 'detached' ? ['--detach', '--', target, item.head as string] : ['--', target, branch.name];
-    await git(['worktree', 'add', '--quiet', '--no-checkout', ...checkout]);
+    await git(['worktree', 'add', '--quiet', '--no-checkout', ...checkoutArguments(item, branch, target)]);
     made.worktreeAdded = true;
+    // An unborn branch: the worktree was added detached at any commit; HEAD now names the branch.
+    if (branch.kind === 'unborn') await git(['symbolic-ref', 'HEAD', `refs/heads/${branch.name}`], { cwd: target });
     await writeFilesAndIndex(service, git, item, target);
     const adminDir = await adminDirOf(target);
     if (item.agent) {
-      const agentBranch = branch.kind === 'create' && branch.name !== item.branch ? branch.name : item.agent.branch;
+      const agentBranch = branch.kind !== 'detached' && branch.name !== item.branch ? branch.name : item.agent.branch;
       await writeAgentMetadata(adminDir, { ...item.agent, branch: agentBranch });
-      if (item.keptUpTo) await git(['update-ref', keptRefName(adminDir), item.keptUpTo]);
+      if (item.keptUpTo) {
+        await git(['update-ref', keptRefName(adminDir), item.keptUpTo, '']);
+        keptRef = keptRefName(adminDir);
+      }
     }
     if (item.locked !== undefined)
       await git(['worktree', 'lock', ...(item.locked ? ['--reason', item.locked] : []), '--', target]);
@@ -157,10 +168,18 @@ async function recreate(service: GitService, git: Git, item: TrashItem, branch: 
     await git(['update-ref', '-d', `${TRASH_REF_PREFIX}${item.id}`, item.commit]);
   } catch (error) {
     const leftovers = await rollback(git, made);
+    if (keptRef) await git(['update-ref', '-d', keptRef]).catch(() => leftovers.push(`ref ${keptRef}`));
     const tail =
       leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was changed; it is still in the trash.';
     throw new WorktreeOperationError('failed', `Restoring failed: ${failureReason(error)}.${tail}`, { cause: error });
   }
+}
+
+/** `git worktree add --no-checkout` arguments: on the branch, detached at the saved HEAD, or (unborn) at any commit. */
+function checkoutArguments(item: TrashItem, branch: BranchPlan, target: string): string[] {
+  if (branch.kind === 'detached') return ['--detach', '--', target, item.head as string];
+  if (branch.kind === 'unborn') return ['--detach', '--', target, item.index];
+  return ['--', target, branch.name];
 }
 
 /**
@@ -173,6 +192,8 @@ async function writeFilesAndIndex(service: GitService, git: Git, item: TrashItem
     const env = { GIT_INDEX_FILE: path.join(scratch, 'index') };
     await git(['read-tree', '--end-of-options', `${item.commit}^{tree}`], { cwd: target, env });
     await git(['checkout-index', '--all', '--force'], { cwd: target, env });
+    // What git's smudge filters or line-ending conversion changed goes back to the saved bytes.
+    await writeRawBytes(service, target, item.head, `${item.commit}^{tree}`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import type { AgentMetadata } from './agentMetadata';
 import { BOOKKEEPING_IDENTITY } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
+import { withRawBytes } from './trashBytes';
 import { readTrashMessage, type TrashRecord, trashMessage } from './trashRecord';
 import type { Worktree } from './worktrees';
 
@@ -69,6 +70,12 @@ export async function saveToTrash(service: GitService, source: TrashSource, now 
         resolveTree(git, headTree, emptyTree),
         resolveTree(git, headTree, emptyTree).then((tree) => ({ tree, conflicted: [] as string[] })),
       ]);
+  if (!worktree.gone && !worktree.gitDir) {
+    throw new WorktreeOperationError('failed', `git did not say where ${source.path}'s index is, so it cannot be saved.`);
+  }
+  if (readable) await refuseNestedRepositories(git, files, headTree);
+  // The bytes on disk, not what a clean filter or line-ending conversion made of them.
+  const savedFiles = readable ? await withRawBytes(service, source.path, source.head, files) : files;
   const env = { ...BOOKKEEPING_IDENTITY, GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() };
   const headParent = source.head ? ['-p', source.head] : [];
   const indexCommit = (
@@ -91,7 +98,7 @@ export async function saveToTrash(service: GitService, source: TrashSource, now 
   };
   const parents = [...headParent, '-p', indexCommit, ...(keptUpTo ? ['-p', keptUpTo] : [])];
   const commit = (
-    await git(['commit-tree', ...parents, '-F', '-', '--end-of-options', files], {
+    await git(['commit-tree', ...parents, '-F', '-', '--end-of-options', savedFiles], {
       env,
       input: Buffer.from(trashMessage(record)),
     })
@@ -113,14 +120,40 @@ async function resolveTree(git: TrashGit, revision: string | undefined, fallback
 }
 
 /**
+ * A nested repository (a submodule, or a repository an agent cloned or initialised inside) is a
+ * gitlink in the saved tree: its own history and files would go with the folder, unsaved. Such a
+ * worktree is not removed at a loss: the user moves that work out first.
+ */
+async function refuseNestedRepositories(git: TrashGit, files: string, headTree: string | undefined): Promise<void> {
+  const submodules = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${files}:.gitmodules`], {
+    acceptExitCodes: [0, 1, 128],
+  });
+  const changed = headTree
+    ? await git(['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=AMT', '--end-of-options', headTree, files])
+    : undefined;
+  const nested = (changed?.stdout.split('\0') ?? [])
+    .map((field, index, fields) => (/^:\d{6} 160000 /.test(field) ? fields[index + 1] : undefined))
+    .filter((entry): entry is string => entry !== undefined);
+  if (submodules.exitCode !== 0 && nested.length === 0) return;
+  const what = nested.length > 0 ? `nested repositories (${nested.slice(0, 3).join(', ')})` : 'submodules';
+  throw new WorktreeOperationError(
+    'blocked',
+    `it holds ${what}, whose own commits and files cannot be saved to the trash: move that work out (or commit and push it) first.`,
+  );
+}
+
+/**
  * A tree of the worktree's index (staged state), written from a copy so its own index is only read.
- * Conflicted paths have no single staged version: they are taken as they are in the files (where
- * the conflict markers are) and listed, so a restore can say which files were in conflict.
+ * Conflicted paths have no single staged version: they are staged as HEAD has them (their files,
+ * with the markers, are in the files tree) and listed, so a restore can say which were in conflict.
  */
 async function indexTree(service: GitService, cwd: string, gitDir: string): Promise<{ tree: string; conflicted: string[] }> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-trash-'));
   try {
     const env = { GIT_INDEX_FILE: await temporaryIndex(service, cwd, gitDir, scratch) };
+    const written = await service.runner.run(['write-tree'], { cwd, env, acceptExitCodes: [0, 128] });
+    if (written.exitCode === 0) return { tree: written.stdout.trim(), conflicted: [] };
+    // write-tree refuses an index with unmerged entries (and only then fails here): list them.
     const unmerged = await service.runner.run(['ls-files', '--unmerged', '-z'], { cwd, env, readOnly: true });
     const conflicted = [
       ...new Set(
@@ -130,9 +163,12 @@ async function indexTree(service: GitService, cwd: string, gitDir: string): Prom
           .map((entry) => entry.slice(entry.indexOf('\t') + 1)),
       ),
     ];
-    if (conflicted.length > 0) await service.runner.run(['add', '--all', '--', ...conflicted], { cwd, env });
-    const tree = (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim();
-    return { tree, conflicted };
+    if (conflicted.length === 0) throw new Error(`git write-tree failed: ${written.stderr.trim()}`);
+    // Staged as they were before the conflict (HEAD's version): the markers come back unstaged.
+    const head = await service.runner.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd, acceptExitCodes: [0, 1] });
+    const unstage = head.exitCode === 0 ? ['reset', '-q', 'HEAD', '--'] : ['update-index', '--force-remove', '--'];
+    await service.runner.run([...unstage, ...conflicted], { cwd, env });
+    return { tree: (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim(), conflicted };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -61,7 +61,7 @@ describe('landed work is not counted as lost', () => {
   test('fails closed: when git cannot compare, every commit counts as unique, and the plan says why', async () => {
     const setup = await agentWithCommits();
     git(setup.repo, 'cherry-pick', setup.first, setup.second);
-    failGitSubcommand(setup.runner, 'cherry', 'fatal: simulated failure');
+    failGitSubcommand(setup.runner, 'patch-id', 'fatal: simulated failure');
     const plan = await setup.plan();
     assert.equal(plan.targets[0]?.uniqueCommits, 2);
     assert.equal(plan.targets[0]?.landedCommits, 0);
@@ -78,5 +78,27 @@ describe('landed work is not counted as lost', () => {
     const { items } = await listTrash(setup.service, setup.commonDir);
     assert.equal(items[0]?.id, outcome?.trashId);
     assert.equal(items[0]?.head, setup.second);
+  });
+
+  test('a change that differs only in whitespace has not landed (indentation matters, in Python for one)', async () => {
+    const repo = createRepo('project');
+    const { service } = recordingService();
+    const created = await createAgentWorktree(service, { repoPath: repo, name: 'indent' });
+    commitFile(created.path, 'a.py', 'if ready:\n    run()\ndone()\n');
+    commitFile(repo, 'a.py', 'if ready:\n    run()\n    done()\n');
+    const plan = await planRemoval(service, [{ path: created.path, commonDir: path.join(repo, '.git') }]);
+    assert.equal(plan.targets[0]?.uniqueCommits, 1);
+    assert.equal(plan.targets[0]?.landedCommits, 0);
+  });
+
+  test('a commit that changes nothing never counts as landed (not even against an empty commit there)', async () => {
+    const repo = createRepo('project');
+    const { service } = recordingService();
+    const created = await createAgentWorktree(service, { repoPath: repo, name: 'empty' });
+    git(created.path, 'commit', '--quiet', '--allow-empty', '-m', 'the agent’s notes, in the message only');
+    git(repo, 'commit', '--quiet', '--allow-empty', '-m', 'an empty commit on main');
+    const plan = await planRemoval(service, [{ path: created.path, commonDir: path.join(repo, '.git') }]);
+    assert.equal(plan.targets[0]?.uniqueCommits, 1);
+    assert.equal(plan.targets[0]?.landedCommits, 0);
   });
 });

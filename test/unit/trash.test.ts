@@ -18,6 +18,7 @@ import {
   deleteTrash,
   executeRemoval,
   expiredTrash,
+  keep,
   listTrash,
   planRemoval,
   restoreFromTrash,
@@ -107,6 +108,21 @@ describe('the trash: save before removal, restore byte for byte', () => {
     const restored = await roundTrip(setup);
     assert.equal(restored.branch, setup.branch);
     assert.equal(restored.branchCreated, true, 'the discard deleted the branch; the restore made it again');
+  });
+
+  test('bytes, not what filters make of them: a lossy clean filter and core.autocrlf change nothing saved', async () => {
+    const setup = await agentWorktree();
+    git(setup.repo, 'config', 'filter.strip.clean', 'grep -v outputs');
+    git(setup.repo, 'config', 'filter.strip.smudge', 'cat');
+    write(setup.worktree, '.gitattributes', '*.ipynb filter=strip\n');
+    write(setup.worktree, 'notebook.ipynb', '{\n"cells": [],\n"outputs": ["a result that took an hour"]\n}\n');
+    write(setup.worktree, 'lf.txt', 'a\nb\n');
+    write(setup.worktree, 'crlf.txt', 'a\r\nb\r\n');
+    git(setup.worktree, 'config', 'core.autocrlf', 'true');
+    // Unchanged files are as a checkout with that setting writes them (and restored the same way).
+    rmSync(path.join(setup.worktree, 'README.md'));
+    git(setup.worktree, 'checkout', '--', 'README.md');
+    await roundTrip(setup);
   });
 
   test('ignored files are not saved (and the plan says the work is saved, not lost)', async () => {
@@ -221,6 +237,78 @@ describe('the trash: failures change nothing', () => {
   });
 });
 
+describe('the trash: what must not be lost on the way', () => {
+  test('git removing part of the files before it fails: the trash item stays, and the outcome names it', async () => {
+    const setup = await agentWorktree();
+    for (let i = 0; i < 5; i++) write(setup.worktree, `work-${i}.txt`, `work ${i}\n`);
+    const plan = await planRemoval(setup.service, [{ path: setup.worktree, commonDir: setup.commonDir }]);
+    const run = setup.runner.run.bind(setup.runner);
+    setup.runner.run = async (args, options) => {
+      if (args[0] !== 'worktree' || args[1] !== 'remove') return run(args, options);
+      rmSync(path.join(setup.worktree, 'work-0.txt')); // what git deleted before a file it could not
+      throw new Error('error: failed to delete work-1.txt: Device or resource busy');
+    };
+    const [outcome] = await executeRemoval(setup.service, plan, { force: true });
+    assert.equal(outcome?.removed, false);
+    assert.match(outcome?.error ?? '', /partly removed; what it held is in the trash/);
+    const { items } = await listTrash(setup.service, setup.commonDir);
+    assert.equal(items[0]?.id, outcome?.trashId);
+    assert.equal(git(setup.repo, 'show', `${items[0]?.commit}:work-0.txt`), 'work 0\n');
+  });
+
+  test('a nested repository (its own history) is not silently saved as a pointer: the removal is refused', async () => {
+    const setup = await agentWorktree();
+    const nested = path.join(setup.worktree, 'vendor', 'lib');
+    mkdirSync(nested, { recursive: true });
+    git(nested, 'init', '--quiet');
+    commitFile(nested, 'inner.txt', 'only in the nested repository\n');
+    const { outcome } = await discard(setup);
+    assert.equal(outcome?.removed, false);
+    assert.match(outcome?.error ?? '', /nested repositories \(vendor\/lib\)/);
+    assert.ok(existsSync(path.join(nested, 'inner.txt')));
+    assert.equal((await listTrash(setup.service, setup.commonDir)).items.length, 0);
+  });
+
+  test('a commit made after the plan stops the removal (its HEAD moved)', async () => {
+    const setup = await agentWorktree();
+    git(setup.worktree, 'switch', '--quiet', '--detach');
+    const plan = await planRemoval(setup.service, [{ path: setup.worktree, commonDir: setup.commonDir }]);
+    assert.equal(plan.losesWork, false, 'clean, nothing unique when planned');
+    const late = commitFile(setup.worktree, 'late.txt', 'an agent commit after the plan\n');
+    const [outcome] = await executeRemoval(setup.service, plan, {});
+    assert.equal(outcome?.removed, false);
+    assert.match(outcome?.error ?? '', /HEAD moved since the removal was planned/);
+    assert.equal(git(setup.worktree, 'rev-parse', 'HEAD').trim(), late);
+  });
+
+  test('work on an orphan branch (no commit yet) comes back on that unborn branch', async () => {
+    const setup = await agentWorktree();
+    git(setup.worktree, 'checkout', '--quiet', '--orphan', 'fresh');
+    write(setup.worktree, 'new.txt', 'the first file of a new history\n');
+    const { outcome } = await discard(setup);
+    assert.equal(outcome?.removed, true, outcome?.error);
+    const restored = await restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string);
+    assert.equal(git(restored.path, 'symbolic-ref', 'HEAD').trim(), 'refs/heads/fresh');
+    assert.equal(readFileSync(path.join(restored.path, 'new.txt'), 'utf8'), 'the first file of a new history\n');
+  });
+
+  test('a failed restore also takes back the kept-up-to ref it made', async () => {
+    const setup = await agentWorktree();
+    write(setup.worktree, 'kept.txt', 'kept\n');
+    await keep(setup.service, setup.worktree);
+    write(setup.worktree, 'more.txt', 'not kept yet\n');
+    const { outcome } = await discard(setup);
+    const refsBefore = git(setup.repo, 'for-each-ref', '--format=%(refname)');
+    const run = setup.runner.run.bind(setup.runner);
+    setup.runner.run = (args, options) =>
+      args[0] === 'update-ref' && args[1] === '-d' && String(args[2]).startsWith(TRASH_REF_PREFIX)
+        ? Promise.reject(new Error('fatal: simulated'))
+        : run(args, options);
+    await assert.rejects(restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string), refusal('failed'));
+    assert.equal(git(setup.repo, 'for-each-ref', '--format=%(refname)'), refsBefore);
+  });
+});
+
 describe('restoring: refusals and choices', () => {
   test('a branch name the user re-used is refused, changing nothing; a new name restores it', async () => {
     const setup = await agentWorktree();
@@ -236,10 +324,12 @@ describe('restoring: refusals and choices', () => {
     );
     assert.equal(git(setup.repo, 'for-each-ref', '--format=%(refname) %(objectname)'), before);
     assert.equal(existsSync(setup.worktree), false);
-    await assert.rejects(
-      restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string, { branch: '--bad' }),
-      refusal('invalid'),
-    );
+    for (const bad of ['--bad', '@{-1}', 'a..b']) {
+      await assert.rejects(
+        restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string, { branch: bad }),
+        refusal('invalid'),
+      );
+    }
     const restored = await restoreFromTrash(setup.service, setup.commonDir, outcome?.trashId as string, {
       branch: 'agent/task-2',
     });

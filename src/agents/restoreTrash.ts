@@ -193,7 +193,7 @@ async function writeFilesAndIndex(service: GitService, git: Git, item: TrashItem
     await git(['read-tree', '--end-of-options', `${item.commit}^{tree}`], { cwd: target, env });
     await git(['checkout-index', '--all', '--force'], { cwd: target, env });
     // What git's smudge filters or line-ending conversion changed goes back to the saved bytes.
-    await writeRawBytes(service, target, item.head, `${item.commit}^{tree}`);
+    await writeRawBytes(service, { cwd: target, commonDir: item.commonDir, head: item.head }, `${item.commit}^{tree}`);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

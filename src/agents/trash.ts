@@ -2,16 +2,16 @@
 // even a confirmed discard can be taken back for a while (issue 15). Saving, listing and deleting
 // items are here; bringing one back is in restoreTrash.ts.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { failureReason, GitError } from '../git';
-import { snapshotTree, temporaryIndex } from './agentChanges';
+import { temporaryIndex } from './agentChanges';
 import type { AgentMetadata } from './agentMetadata';
 import { BOOKKEEPING_IDENTITY } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
-import { withRawBytes } from './trashBytes';
+import { conversionSettings, savedFilesTree } from './trashBytes';
 import { readTrashMessage, type TrashRecord, trashMessage } from './trashRecord';
 import type { Worktree } from './worktrees';
 
@@ -55,58 +55,69 @@ export interface TrashSource {
  */
 export async function saveToTrash(service: GitService, source: TrashSource, now = new Date()): Promise<TrashItem> {
   const { worktree } = source;
-  const readable = !worktree.gone && worktree.gitDir !== undefined;
-  const git: TrashGit = (args, extra = {}) => service.runner.run(args, { cwd: source.commonDir, ...extra });
-  const headTree = source.head ? `${source.head}^{tree}` : undefined;
-  const emptyTree = async () =>
-    (await git(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: Buffer.alloc(0) })).stdout.trim();
-  // The files and the index are read from copies of its index, in parallel (neither waits for the other).
-  const [files, index] = readable
-    ? await Promise.all([
-        source.plannedState ?? snapshotTree(service, source.path, worktree.gitDir as string),
-        indexTree(service, source.path, worktree.gitDir as string),
-      ])
-    : await Promise.all([
-        resolveTree(git, headTree, emptyTree),
-        resolveTree(git, headTree, emptyTree).then((tree) => ({ tree, conflicted: [] as string[] })),
-      ]);
   if (!worktree.gone && !worktree.gitDir) {
     throw new WorktreeOperationError('failed', `git did not say where ${source.path}'s index is, so it cannot be saved.`);
   }
-  if (readable) await refuseNestedRepositories(git, files, headTree);
-  // The bytes on disk, not what a clean filter or line-ending conversion made of them.
-  const savedFiles = readable ? await withRawBytes(service, source.path, source.head, files) : files;
+  const readable = !worktree.gone;
+  const git: TrashGit = (args, extra = {}) => service.runner.run(args, { cwd: source.commonDir, ...extra });
+  const headTree = source.head ? `${source.head}^{tree}` : undefined;
+  // What makes git convert bytes is asked while git reads the files (it depends on nothing).
+  const settings = readable ? conversionSettings(service, source.path) : undefined;
+  settings?.catch(() => undefined); // awaited below
   const env = { ...BOOKKEEPING_IDENTITY, GIT_AUTHOR_DATE: now.toISOString(), GIT_COMMITTER_DATE: now.toISOString() };
   const headParent = source.head ? ['-p', source.head] : [];
-  const indexCommit = (
-    await git(['commit-tree', ...headParent, '-m', 'index', '--end-of-options', index.tree], { env })
-  ).stdout.trim();
-  const keptUpTo = await existingCommit(git, worktree.agent?.keptUpTo);
-  const record: TrashRecord = {
-    version: 1,
-    path: source.path,
-    branch: worktree.branch,
-    head: source.head,
-    index: indexCommit,
-    keptUpTo,
-    savedAt: now.toISOString(),
-    files: source.uncommittedFiles,
-    commits: source.uniqueCommits,
-    conflicted: index.conflicted,
-    locked: worktree.locked ? (worktree.lockReason ?? '') : undefined,
-    agent: worktree.agent ? withoutHousekeeping(worktree.agent) : undefined,
-  };
+  const commitIndex = async (tree: string) =>
+    (await git(['commit-tree', ...headParent, '-m', 'index', '--end-of-options', tree], { env })).stdout.trim();
+  const keptCommit = existingCommit(git, worktree.agent?.keptUpTo);
+  keptCommit.catch(() => undefined); // awaited below
+  // The index's commit is made while git reads the files.
+  const { files, index, indexCommit } = readable
+    ? await readTrees(service, { cwd: source.path, gitDir: worktree.gitDir as string, planned: source.plannedState }, commitIndex)
+    : await headTrees(git, headTree, commitIndex);
+  // The saved files' tree (raw bytes; refused for nested repositories) is worked out while the
+  // trash commit is made; it is made again in the rare case raw bytes replace some.
+  const inspected = settings
+    ? savedFilesTree(service, { cwd: source.path, commonDir: source.commonDir, head: source.head }, files, await settings)
+    : Promise.resolve(files);
+  inspected.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+  const keptUpTo = await keptCommit;
+  const record = trashRecord(source, { index: indexCommit, conflicted: index.conflicted, keptUpTo }, now);
   const parents = [...headParent, '-p', indexCommit, ...(keptUpTo ? ['-p', keptUpTo] : [])];
-  const commit = (
-    await git(['commit-tree', ...parents, '-F', '-', '--end-of-options', savedFiles], {
-      env,
-      input: Buffer.from(trashMessage(record)),
-    })
-  ).stdout.trim();
+  const commitOf = async (tree: string) =>
+    (
+      await git(['commit-tree', ...parents, '-F', '-', '--end-of-options', tree], {
+        env,
+        input: Buffer.from(trashMessage(record)),
+      })
+    ).stdout.trim();
+  const [savedFiles, optimistic] = await Promise.all([inspected, commitOf(files)]);
+  const commit = savedFiles === files ? optimistic : await commitOf(savedFiles);
   const id = trashId(source.path, now);
   // The empty old value: the ref must not exist yet (git refuses, atomically, if it does).
   await git(['update-ref', '-m', 'agent-worktrees: save to trash', '--end-of-options', `${TRASH_REF_PREFIX}${id}`, commit, '']);
   return { ...record, id, commonDir: source.commonDir, commit };
+}
+
+function trashRecord(
+  source: TrashSource,
+  saved: { readonly index: string; readonly conflicted: string[]; readonly keptUpTo: string | undefined },
+  now: Date,
+): TrashRecord {
+  const { worktree } = source;
+  return {
+    version: 1,
+    path: source.path,
+    branch: worktree.branch,
+    head: source.head,
+    index: saved.index,
+    keptUpTo: saved.keptUpTo,
+    savedAt: now.toISOString(),
+    files: source.uncommittedFiles,
+    commits: source.uniqueCommits,
+    conflicted: saved.conflicted,
+    locked: worktree.locked ? (worktree.lockReason ?? '') : undefined,
+    agent: worktree.agent ? withoutHousekeeping(worktree.agent) : undefined,
+  };
 }
 
 type TrashGit = (
@@ -114,64 +125,70 @@ type TrashGit = (
   extra?: { env?: Record<string, string>; input?: Buffer; acceptExitCodes?: number[] },
 ) => Promise<{ stdout: string; exitCode: number }>;
 
-async function resolveTree(git: TrashGit, revision: string | undefined, fallback: () => Promise<string>): Promise<string> {
-  if (!revision) return fallback();
-  return (await git(['rev-parse', '--verify', '--end-of-options', revision])).stdout.trim();
+/** A gone worktree's files and index, as far as they can be known: its HEAD's tree (or the empty tree). */
+async function headTrees(git: TrashGit, headTree: string | undefined, commitIndex: (tree: string) => Promise<string>) {
+  const tree = headTree
+    ? (await git(['rev-parse', '--verify', '--end-of-options', headTree])).stdout.trim()
+    : (await git(['hash-object', '-t', 'tree', '-w', '--stdin'], { input: Buffer.alloc(0) })).stdout.trim();
+  return { files: tree, index: { tree, conflicted: [] as string[] }, indexCommit: await commitIndex(tree) };
 }
 
 /**
- * A nested repository (a submodule, or a repository an agent cloned or initialised inside) is a
- * gitlink in the saved tree: its own history and files would go with the folder, unsaved. Such a
- * worktree is not removed at a loss: the user moves that work out first.
- */
-async function refuseNestedRepositories(git: TrashGit, files: string, headTree: string | undefined): Promise<void> {
-  const submodules = await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${files}:.gitmodules`], {
-    acceptExitCodes: [0, 1, 128],
-  });
-  const changed = headTree
-    ? await git(['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=AMT', '--end-of-options', headTree, files])
-    : undefined;
-  const nested = (changed?.stdout.split('\0') ?? [])
-    .map((field, index, fields) => (/^:\d{6} 160000 /.test(field) ? fields[index + 1] : undefined))
-    .filter((entry): entry is string => entry !== undefined);
-  if (submodules.exitCode !== 0 && nested.length === 0) return;
-  const what = nested.length > 0 ? `nested repositories (${nested.slice(0, 3).join(', ')})` : 'submodules';
-  throw new WorktreeOperationError(
-    'blocked',
-    `it holds ${what}, whose own commits and files cannot be saved to the trash: move that work out (or commit and push it) first.`,
-  );
-}
-
-/**
- * A tree of the worktree's index (staged state), written from a copy so its own index is only read.
+ * The worktree's index and files as trees, from one copy of its index (its own is only read): the
+ * index as it is, then everything (`add --all`) on top. `files` when the removal's plan read them.
  * Conflicted paths have no single staged version: they are staged as HEAD has them (their files,
  * with the markers, are in the files tree) and listed, so a restore can say which were in conflict.
  */
-async function indexTree(service: GitService, cwd: string, gitDir: string): Promise<{ tree: string; conflicted: string[] }> {
+async function readTrees(
+  service: GitService,
+  worktree: { readonly cwd: string; readonly gitDir: string; readonly planned: string | undefined },
+  commitIndex: (tree: string) => Promise<string>,
+): Promise<{ files: string; index: { tree: string; conflicted: string[] }; indexCommit: string }> {
+  const { cwd } = worktree;
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-trash-'));
   try {
-    const env = { GIT_INDEX_FILE: await temporaryIndex(service, cwd, gitDir, scratch) };
-    const written = await service.runner.run(['write-tree'], { cwd, env, acceptExitCodes: [0, 128] });
-    if (written.exitCode === 0) return { tree: written.stdout.trim(), conflicted: [] };
-    // write-tree refuses an index with unmerged entries (and only then fails here): list them.
-    const unmerged = await service.runner.run(['ls-files', '--unmerged', '-z'], { cwd, env, readOnly: true });
-    const conflicted = [
-      ...new Set(
-        unmerged.stdout
-          .split('\0')
-          .filter(Boolean)
-          .map((entry) => entry.slice(entry.indexOf('\t') + 1)),
-      ),
-    ];
-    if (conflicted.length === 0) throw new Error(`git write-tree failed: ${written.stderr.trim()}`);
-    // Staged as they were before the conflict (HEAD's version): the markers come back unstaged.
-    const head = await service.runner.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd, acceptExitCodes: [0, 1] });
-    const unstage = head.exitCode === 0 ? ['reset', '-q', 'HEAD', '--'] : ['update-index', '--force-remove', '--'];
-    await service.runner.run([...unstage, ...conflicted], { cwd, env });
-    return { tree: (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim(), conflicted };
+    // Two copies of its index: the staged state and everything are read at the same time.
+    await Promise.all([mkdir(path.join(scratch, 'files')), mkdir(path.join(scratch, 'index'))]);
+    const [filesIndex, stagedIndex] = await Promise.all([
+      worktree.planned ? '' : temporaryIndex(service, cwd, worktree.gitDir, path.join(scratch, 'files')),
+      temporaryIndex(service, cwd, worktree.gitDir, path.join(scratch, 'index')),
+    ]);
+    const readFiles = async () => {
+      if (worktree.planned) return worktree.planned;
+      const env = { GIT_INDEX_FILE: filesIndex };
+      await service.runner.run(['add', '--all', '--', '.'], { cwd, env });
+      return (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim();
+    };
+    const readIndex = async () => {
+      const index = await indexTree(service, cwd, { GIT_INDEX_FILE: stagedIndex });
+      return { index, indexCommit: await commitIndex(index.tree) };
+    };
+    const [files, { index, indexCommit }] = await Promise.all([readFiles(), readIndex()]);
+    return { files, index, indexCommit };
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    // In the background: the caller need not wait for the scratch copies to go.
+    void rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+async function indexTree(service: GitService, cwd: string, env: { GIT_INDEX_FILE: string }) {
+  const written = await service.runner.run(['write-tree'], { cwd, env, acceptExitCodes: [0, 128] });
+  if (written.exitCode === 0) return { tree: written.stdout.trim(), conflicted: [] };
+  // write-tree refuses an index with unmerged entries (and only then fails here): list them.
+  const unmerged = await service.runner.run(['ls-files', '--unmerged', '-z'], { cwd, env, readOnly: true });
+  const conflicted = [
+    ...new Set(
+      unmerged.stdout
+        .split('\0')
+        .filter(Boolean)
+        .map((entry) => entry.slice(entry.indexOf('\t') + 1)),
+    ),
+  ];
+  if (conflicted.length === 0) throw new Error(`git write-tree failed: ${written.stderr.trim()}`);
+  const head = await service.runner.run(['rev-parse', '--verify', '--quiet', 'HEAD'], { cwd, acceptExitCodes: [0, 1] });
+  const unstage = head.exitCode === 0 ? ['reset', '-q', 'HEAD', '--'] : ['update-index', '--force-remove', '--'];
+  await service.runner.run([...unstage, ...conflicted], { cwd, env });
+  return { tree: (await service.runner.run(['write-tree'], { cwd, env })).stdout.trim(), conflicted };
 }
 
 /** The commit, when it still exists (a kept-up-to commit whose ref was deleted may be gone). */

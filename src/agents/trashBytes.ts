@@ -1,12 +1,15 @@
 // The trash keeps bytes, not what git's filters make of them: `git add` runs clean filters and
 // line-ending conversion (an nbstripout-style filter drops a notebook's outputs; core.autocrlf turns
-// CRLF into LF), and `git checkout-index` runs the other way. Where either may apply, the changed
-// files are saved and written back raw.
-import { readFileSync } from 'node:fs';
+// CRLF into LF), and `git checkout-index` runs the other way. Where git may convert anything (a
+// filter or autocrlf configured, or an attributes file that applies), each changed file's bytes on
+// disk are hashed and compared with the blob git stored: where they differ, the bytes themselves
+// are saved, and written back raw on restore.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { inChunks, type PathEntry, readBlobs, restorePaths, writeBlobs, writeTree } from '../git';
+import { blobId, inChunks, objectFormat, type PathEntry, readBlobs, restorePaths, writeBlobs, writeTree } from '../git';
+import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
 /** A file (not a link, not a gitlink) that differs between two trees: its path, mode and blob. */
@@ -16,15 +19,56 @@ interface ChangedBlob {
   readonly oid: string;
 }
 
-const CONVERTING_ATTRIBUTES = ['text', 'eol', 'filter', 'ident', 'working-tree-encoding'];
+/** The settings that make git convert bytes: asked once per save, while git reads the files. */
+export interface ConversionSettings {
+  /** core.autocrlf is on, or a filter driver is configured (at any level). */
+  readonly converts: boolean;
+  /** core.attributesFile, or git's default global attributes file. */
+  readonly attributesFile: string;
+}
 
-/** The regular files added or changed from `from` (a tree-ish; the empty tree when none) to `files`. */
+export async function conversionSettings(service: GitService, cwd: string): Promise<ConversionSettings> {
+  const found = await service.runner.run(
+    ['config', '-z', '--get-regexp', '^(core\\.(autocrlf|attributesfile)|filter\\..*\\.(clean|smudge|process))$'],
+    { cwd, readOnly: true, acceptExitCodes: [0, 1] },
+  );
+  const entries = found.stdout
+    .split('\0')
+    .filter(Boolean)
+    .map((entry) => [entry.slice(0, entry.indexOf('\n')).toLowerCase(), entry.slice(entry.indexOf('\n') + 1)] as const);
+  const value = (key: string) => entries.filter(([name]) => name === key).at(-1)?.[1];
+  const converts = /^(true|input)$/i.test(value('core.autocrlf') ?? '') || entries.some(([name]) => name.startsWith('filter.'));
+  const configured = value('core.attributesfile');
+  const xdg = process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
+  const attributesFile = configured ? configured.replace(/^~(?=\/|$)/, homedir()) : path.join(xdg, 'git', 'attributes');
+  return { converts, attributesFile };
+}
+
+/**
+ * Whether git may convert the bytes of any of these paths: a conversion setting, or an attributes
+ * file that applies to them (in their folders or above, the repository's, the global or system one).
+ */
+function conversionPossible(settings: ConversionSettings, cwd: string, commonDir: string, paths: readonly string[]): boolean {
+  if (settings.converts) return true;
+  const folders = new Set<string>();
+  for (const relative of paths) {
+    // Each folder once, with its parents: most changed files share a few folders.
+    for (let folder = path.posix.dirname(relative); !folders.has(folder); folder = path.posix.dirname(folder)) {
+      folders.add(folder);
+      if (folder === '.') break;
+    }
+  }
+  const files = [settings.attributesFile, path.join(commonDir, 'info', 'attributes'), '/etc/gitattributes'];
+  return [...files, ...[...folders].map((folder) => path.join(cwd, folder, '.gitattributes'))].some((file) => existsSync(file));
+}
+
+/** What differs from `from` (a tree-ish; the empty tree when none) to `files`: regular files, and gitlinks. */
 export async function changedFiles(
   service: GitService,
   cwd: string,
   from: string | undefined,
   files: string,
-): Promise<ChangedBlob[]> {
+): Promise<{ regular: ChangedBlob[]; gitlinks: string[] }> {
   const base = from ?? (await emptyTree(service, cwd));
   const listed = await service.runner.run(
     ['diff-tree', '-r', '-z', '--no-renames', '--diff-filter=AMT', '--end-of-options', base, files],
@@ -34,12 +78,14 @@ export async function changedFiles(
     },
   );
   const fields = listed.stdout.split('\0');
-  const changed: ChangedBlob[] = [];
+  const regular: ChangedBlob[] = [];
+  const gitlinks: string[] = [];
   for (let at = 0; at + 1 < fields.length; at += 2) {
     const [, mode = '', , oid = ''] = (fields[at] as string).slice(1).split(' ');
-    if (mode === '100644' || mode === '100755') changed.push({ path: fields[at + 1] as string, mode, oid });
+    if (mode === '100644' || mode === '100755') regular.push({ path: fields[at + 1] as string, mode, oid });
+    if (mode === '160000') gitlinks.push(fields[at + 1] as string);
   }
-  return changed;
+  return { regular, gitlinks };
 }
 
 async function emptyTree(service: GitService, cwd: string): Promise<string> {
@@ -48,46 +94,56 @@ async function emptyTree(service: GitService, cwd: string): Promise<string> {
   ).stdout.trim();
 }
 
-/** Which of `paths` git may convert in `cwd`: all with core.autocrlf on, else those an attribute names. */
-export async function convertedPaths(service: GitService, cwd: string, paths: readonly string[]): Promise<Set<string>> {
-  if (paths.length === 0 || paths.some((relative) => relative.includes('\0'))) return new Set();
-  const [autocrlf, attributes] = await Promise.all([
-    service.runner.run(['config', '--get', 'core.autocrlf'], { cwd, readOnly: true, acceptExitCodes: [0, 1] }),
-    service.runner.run(['check-attr', '-z', '--stdin', ...CONVERTING_ATTRIBUTES], {
-      cwd,
-      readOnly: true,
-      input: Buffer.from(`${paths.join('\0')}\0`),
-    }),
-  ]);
-  if (/^(true|input)$/i.test(autocrlf.stdout.trim())) return new Set(paths);
-  const converted = new Set<string>();
-  const fields = attributes.stdout.split('\0');
-  for (let at = 0; at + 2 < fields.length; at += 3) {
-    const [relative = '', attribute, value] = [fields[at], fields[at + 1], fields[at + 2]];
-    if (value === 'unspecified' || (attribute === 'text' && value === 'unset')) continue;
-    converted.add(relative);
+/**
+ * The tree the trash saves of a worktree's files: `files`, with the bytes of every changed file git
+ * may convert stored as they are on disk (the trash holds what the user had, not a cleaned copy).
+ * Refused for nested repositories (submodules, or a repository cloned inside): a gitlink would
+ * stand for their own commits and files, which go with the folder unsaved.
+ */
+export async function savedFilesTree(
+  service: GitService,
+  where: { readonly cwd: string; readonly commonDir: string; readonly head: string | undefined },
+  files: string,
+  settings: ConversionSettings,
+): Promise<string> {
+  const { cwd } = where;
+  const changed = await changedFiles(service, cwd, where.head, files);
+  // A registered submodule's folder is a gitlink even when unchanged: `.gitmodules` tells (no process).
+  if (existsSync(path.join(cwd, '.gitmodules')) || changed.gitlinks.length > 0) {
+    const what = changed.gitlinks.length > 0 ? `nested repositories (${changed.gitlinks.slice(0, 3).join(', ')})` : 'submodules';
+    throw new WorktreeOperationError(
+      'blocked',
+      `it holds ${what}, whose own commits and files cannot be saved to the trash: move that work out (or commit and push it) first.`,
+    );
   }
-  return converted;
+  const paths = changed.regular.map((file) => file.path);
+  if (!conversionPossible(settings, cwd, where.commonDir, paths)) return files;
+  const format = await objectFormat(service, cwd);
+  const raw: Array<ChangedBlob & { readonly bytes: Buffer; readonly rawId: string }> = [];
+  await inChunks(changed.regular, (file) => {
+    const bytes = readFileSync(path.join(cwd, file.path));
+    const rawId = blobId(bytes, format);
+    if (rawId !== file.oid) raw.push({ ...file, bytes, rawId });
+  });
+  return raw.length === 0 ? files : rawTree(service, cwd, files, raw);
 }
 
-/**
- * The files tree with the bytes of every changed file git may convert stored as they are on disk
- * (`files` itself when there is none): the trash then holds what the user had, not a cleaned copy.
- */
-export async function withRawBytes(service: GitService, cwd: string, head: string | undefined, files: string): Promise<string> {
-  const changed = await changedFiles(service, cwd, head, files);
-  const converted = await convertedPaths(
-    service,
-    cwd,
-    changed.map((file) => file.path),
-  );
-  if (converted.size === 0) return files;
-  const raw = changed.filter((file) => converted.has(file.path));
+/** `files` with these files' entries pointing at blobs of their bytes on disk. */
+async function rawTree(
+  service: GitService,
+  cwd: string,
+  files: string,
+  raw: ReadonlyArray<ChangedBlob & { readonly bytes: Buffer; readonly rawId: string }>,
+): Promise<string> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'agent-worktrees-raw-'));
   try {
-    const contents: Buffer[] = [];
-    await inChunks(raw, (file) => contents.push(readFileSync(path.join(cwd, file.path))));
-    const ids = await writeBlobs(service, cwd, scratch, contents);
+    const ids = await writeBlobs(
+      service,
+      cwd,
+      scratch,
+      raw.map((file) => file.bytes),
+      { ids: raw.map((file) => file.rawId) },
+    );
     const index = path.join(scratch, 'index');
     await service.runner.run(['read-tree', '--end-of-options', files], { cwd, env: { GIT_INDEX_FILE: index } });
     return await writeTree(
@@ -101,23 +157,39 @@ export async function withRawBytes(service: GitService, cwd: string, head: strin
   }
 }
 
-/** After git wrote the restored files: those git may have converted get their saved bytes back. */
-export async function writeRawBytes(service: GitService, target: string, head: string | undefined, files: string): Promise<void> {
-  const changed = await changedFiles(service, target, head, files);
-  const converted = await convertedPaths(
-    service,
-    target,
-    changed.map((file) => file.path),
-  );
-  const raw = changed.filter((file) => converted.has(file.path));
-  if (raw.length === 0) return;
+/** After git wrote the restored files: those whose bytes are not the saved blob (a smudge filter, line endings) get it back. */
+export async function writeRawBytes(
+  service: GitService,
+  where: { readonly cwd: string; readonly commonDir: string; readonly head: string | undefined },
+  files: string,
+): Promise<void> {
+  const target = where.cwd;
+  const [changed, settings, format] = await Promise.all([
+    changedFiles(service, target, where.head, files),
+    conversionSettings(service, target),
+    objectFormat(service, target),
+  ]);
+  if (
+    !conversionPossible(
+      settings,
+      target,
+      where.commonDir,
+      changed.regular.map((file) => file.path),
+    )
+  )
+    return;
+  const differing: ChangedBlob[] = [];
+  await inChunks(changed.regular, (file) => {
+    if (blobId(readFileSync(path.join(target, file.path)), format) !== file.oid) differing.push(file);
+  });
+  if (differing.length === 0) return;
   const blobs = await readBlobs(
     service,
     target,
-    raw.map((file) => file.oid),
+    differing.map((file) => file.oid),
   );
   const entries = new Map<string, PathEntry>(
-    raw.map((file) => [
+    differing.map((file) => [
       file.path,
       { kind: 'file', bytes: blobs.get(file.oid) as Buffer, mode: file.mode === '100755' ? 0o755 : 0o644 },
     ]),

@@ -125,6 +125,13 @@ describe('the trash: save before removal, restore byte for byte', () => {
     await roundTrip(setup);
   });
 
+  test('an attributes file alone (text, eol) in a subfolder: CRLF bytes under it are saved as they are', async () => {
+    const setup = await agentWorktree();
+    write(setup.worktree, 'docs/.gitattributes', '*.txt text eol=lf\n');
+    write(setup.worktree, 'docs/windows.txt', 'written\r\non Windows\r\n');
+    await roundTrip(setup);
+  });
+
   test('ignored files are not saved (and the plan says the work is saved, not lost)', async () => {
     const setup = await agentWorktree();
     write(setup.worktree, '.gitignore', 'node_modules/\n');

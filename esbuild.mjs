@@ -27,6 +27,16 @@ const contexts = await Promise.all([
     target: 'node20',
     external: ['vscode'],
   }),
+  // The `agent-worktrees` command line (and MCP server): plain Node, no VS Code.
+  esbuild.context({
+    ...common,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
   // An ES module with code splitting: each highlight.js grammar is a chunk of its own, fetched
   // only when a file in that language is drawn (media/dist/chunks/).
   esbuild.context({

@@ -14,6 +14,8 @@ import {
 import { removeConfirmed, withContext } from './context';
 import type { CliIo } from './io';
 import { listing, listingLines } from './listing';
+import { serveMcp } from './mcp';
+import { VERSION } from './version';
 
 type Define = (program: Command, io: CliIo, fail: (code: number) => void) => Command;
 
@@ -187,7 +189,14 @@ const restore: Define = (program, io, fail) =>
       }),
     );
 
-export const cliCommands: readonly Define[] = [list, create, diff, keepCommand, discard, remove, sweep, trash, restore];
+const mcp: Define = (program, io) =>
+  program
+    .command('mcp')
+    .description('serve these operations as an MCP server over stdio (for VS Code’s agent mode and other MCP clients)')
+    // Needs no repository where it starts: each tool call names one (or uses the start folder).
+    .action(() => serveMcp(io.cwd, VERSION));
+
+export const cliCommands: readonly Define[] = [list, create, diff, keepCommand, discard, remove, sweep, trash, restore, mcp];
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createRepo, write } from './helpers/gitFixture';
+
+const root = path.resolve(__dirname, '../..');
+
+/** The text of a tool result, parsed; and whether the server marked it an error. */
+function parsed(result: Awaited<ReturnType<Client['callTool']>>) {
+  const [first] = result.content as Array<{ type: string; text: string }>;
+  return { isError: result.isError === true, value: JSON.parse(first?.text ?? 'null') };
+}
+
+describe('the MCP server (agent-worktrees mcp), through the SDK’s own client over stdio', () => {
+  let client: Client;
+  let repo: string;
+
+  before(async () => {
+    repo = createRepo('project');
+    client = new Client({ name: 'test', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'mcp'],
+        cwd: root, // where tsx is found; every call names the repository
+        env: process.env as Record<string, string>,
+        stderr: 'pipe',
+      }),
+    );
+  });
+  after(() => client.close());
+
+  test('lists its tools, the destructive one marked so, every one with an input schema', async () => {
+    const { tools } = await client.listTools();
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    assert.deepEqual([...byName.keys()].sort(), [
+      'create_agent_worktree',
+      'discard_agent_worktree',
+      'get_agent_changes',
+      'keep_agent_work',
+      'list_trash',
+      'list_worktrees',
+      'restore_from_trash',
+    ]);
+    assert.equal(byName.get('discard_agent_worktree')?.annotations?.destructiveHint, true);
+    assert.equal(byName.get('list_worktrees')?.annotations?.readOnlyHint, true);
+    for (const tool of tools) assert.equal(tool.inputSchema.type, 'object', tool.name);
+    assert.deepEqual(byName.get('discard_agent_worktree')?.inputSchema.required, ['worktreePath']);
+  });
+
+  test('create → diff → keep → discard; a discard that would lose work is refused without force', async () => {
+    const created = parsed(
+      await client.callTool({ name: 'create_agent_worktree', arguments: { repoPath: repo, task: 'Add a rate' } }),
+    );
+    assert.equal(created.isError, false, JSON.stringify(created.value));
+    const agent: string = created.value.path;
+    write(agent, 'rate.ts', 'export const rate = 0.2;\n');
+    const changes = parsed(await client.callTool({ name: 'get_agent_changes', arguments: { worktreePath: agent } }));
+    assert.deepEqual(
+      changes.value.files.map((file: { path: string }) => file.path),
+      ['rate.ts'],
+    );
+    assert.match(changes.value.patch, /\+export const rate = 0\.2;/);
+
+    write(agent, 'unkept.ts', 'not kept\n');
+    const refused = parsed(await client.callTool({ name: 'discard_agent_worktree', arguments: { worktreePath: agent } }));
+    assert.equal(refused.isError, true);
+    assert.equal(refused.value.error.code, 'needs-confirmation');
+    assert.ok(existsSync(path.join(agent, 'unkept.ts')), 'nothing was removed');
+
+    const kept = parsed(
+      await client.callTool({ name: 'keep_agent_work', arguments: { worktreePath: agent, files: ['rate.ts'] } }),
+    );
+    assert.deepEqual(kept.value.keptFiles, ['rate.ts']);
+    assert.ok(existsSync(path.join(repo, 'rate.ts')));
+
+    const discarded = parsed(
+      await client.callTool({ name: 'discard_agent_worktree', arguments: { worktreePath: agent, force: true } }),
+    );
+    assert.equal(discarded.isError, false, JSON.stringify(discarded.value));
+    assert.ok(discarded.value.trashId, 'the unkept file went to the trash');
+    const trash = parsed(await client.callTool({ name: 'list_trash', arguments: { repoPath: repo } }));
+    assert.equal(trash.value.items[0].id, discarded.value.trashId);
+    const restored = parsed(
+      await client.callTool({ name: 'restore_from_trash', arguments: { repoPath: repo, id: discarded.value.trashId } }),
+    );
+    assert.ok(existsSync(path.join(restored.value.path, 'unkept.ts')));
+  });
+
+  test('bad input is an error result, never a crash: the main worktree, a bad name', async () => {
+    const main = parsed(
+      await client.callTool({ name: 'discard_agent_worktree', arguments: { worktreePath: repo, force: true } }),
+    );
+    assert.equal(main.value.error.code, 'blocked');
+    const badName = parsed(
+      await client.callTool({ name: 'create_agent_worktree', arguments: { repoPath: repo, task: 'x', name: '--evil' } }),
+    );
+    assert.equal(badName.value.error.code, 'invalid');
+    const listed = parsed(await client.callTool({ name: 'list_worktrees', arguments: { repoPath: repo } }));
+    assert.equal(listed.value.worktrees.length, 2, 'the main worktree and the restored one');
+  });
+});

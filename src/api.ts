@@ -133,5 +133,7 @@ export interface AgentWorktreesApi {
     readonly panels: ReviewPanels;
     /** The agent notifications shown so far (their messages), newest last. */
     readonly agentNotices: readonly string[];
+    /** Whether `agent-worktrees mcp` was offered to VS Code's agent mode (the MCP API exists from VS Code 1.101). */
+    readonly mcpServer: 'registered' | 'unavailable' | 'untrusted';
   };
 }

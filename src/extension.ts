@@ -10,6 +10,7 @@ import { registerTrashCommands } from './commands/trashCommands';
 import { registerUpdateBaseCommand } from './commands/updateBaseCommand';
 import { registerWorktreeCommands } from './commands/worktreeCommands';
 import { GitRunner, type Logger, samePath } from './git';
+import { registerMcpServer } from './mcpDefinition';
 import { createApi } from './publicApi';
 import { AgentChangeDecorationProvider } from './views/agentFiles';
 import { showAgentNotices } from './views/agentNotices';
@@ -60,14 +61,18 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     ...registerLandCommands(commandDeps),
     registerUpdateBaseCommand(commandDeps),
   );
-  // Restricted Mode: no git at all until the user trusts the folder.
-  const start = () => startGit(context, { runner, model, logger, commandDeps });
+  // Restricted Mode: no git at all until the user trusts the folder (the MCP server runs git too).
+  let mcp: 'registered' | 'unavailable' | 'untrusted' = 'untrusted';
+  const start = () => {
+    startGit(context, { runner, model, logger, commandDeps });
+    mcp = registerMcpServer(context);
+  };
   if (vscode.workspace.isTrusted) start();
   else {
     model.setUntrusted();
     context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
   }
-  return createApi({ ...commandDeps, agentNotices, treeDataProvider, panels });
+  return createApi({ ...commandDeps, agentNotices, treeDataProvider, panels, mcpServer: () => mcp });
 }
 
 /** The Worktrees view, its badge (agent worktrees with work not yet kept) and its file decorations. */

@@ -37,6 +37,8 @@ export interface ApiDeps {
   readonly agentNotices: readonly string[];
   readonly treeDataProvider: WorktreesTreeProvider;
   readonly panels: ReviewPanels;
+  /** Whether the MCP server definition was offered to VS Code (for the extension's own tests). */
+  readonly mcpServer: () => 'registered' | 'unavailable' | 'untrusted';
 }
 
 /**
@@ -128,7 +130,16 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       disposables?.push(subscription);
       return subscription;
     },
-    testing: { service, model, treeDataProvider: deps.treeDataProvider, panels, agentNotices: deps.agentNotices },
+    testing: {
+      service,
+      model,
+      treeDataProvider: deps.treeDataProvider,
+      panels,
+      agentNotices: deps.agentNotices,
+      get mcpServer() {
+        return deps.mcpServer();
+      },
+    },
   };
 }
 

@@ -17,6 +17,7 @@ describe('Agent Worktrees in Restricted Mode', () => {
     assert.equal(api.testing.model.state, 'untrusted');
     assert.equal(api.testing.service.runner.spawnCount, 0);
     assert.deepEqual(api.testing.treeDataProvider.getChildren(), []);
+    assert.equal(api.testing.mcpServer, 'untrusted', 'the MCP server (which runs git) is not offered');
     // The last line of defence is really up: the runner refuses any call without starting git.
     await assert.rejects(api.testing.service.runner.run(['version'], { cwd: repo }), { code: 'Disabled' });
     assert.equal(api.testing.service.runner.spawnCount, 0);

@@ -2,7 +2,7 @@
 // warm-up. Absolute times depend on the machine; the ratio ours/floor is the result.
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
 // that run in the real VS Code: review panel paint and activation), --only <parts> (comma-separated
-// words of part names: runner, refresh, keep, dirty, trash, scaling, status, vscode — e.g. `--only keep,dirty`),
+// words of part names: runner, refresh, keep, dirty, trash, cli, scaling, status, vscode — e.g. `--only keep,dirty`),
 // --runner-only (the same as `--only runner`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { keep } from '../src/agents/keep';
 import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
 import { type AgentStatusLoad, agentStatusLoad } from './agentStatus';
+import { CLI_LIST_ROW, CLI_START_ROW, cliListRows } from './cliList';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
 import { benchInVsCode } from './inVsCode';
 import { DIRTY_KEEP_ROW, dirtyKeepRows, UNDO_FROM_RECORD_ROW, UNDO_ROW } from './keepDirty';
@@ -74,12 +75,17 @@ function buildRefreshFixture(root: string): RefreshFixture {
 
 const READ_ONLY = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
 
-async function refreshRows({ worktrees, commonDir, service }: RefreshFixture, report: Report): Promise<void> {
-  const floorRefresh = [
+/** The least a full refresh does, in bash: list the worktrees, `git status` of each, in parallel. */
+function refreshFloor(): string {
+  return [
     'set -e',
     `git worktree list --porcelain -z | tr '\\0' '\\n' | sed -n 's/^worktree //p' | tr '\\n' '\\0' |`,
     `  xargs -0 -P ${CORES} -I{} git -C {} status --porcelain=v2 -z --branch > /dev/null`,
   ].join('\n');
+}
+
+async function refreshRows({ worktrees, commonDir, service }: RefreshFixture, report: Report): Promise<void> {
+  const floorRefresh = refreshFloor();
   report.rows.push(
     await compare(
       'full refresh',
@@ -195,6 +201,8 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   [UNDO_ROW, 'dirty keep and undo'],
   [UNDO_FROM_RECORD_ROW, 'dirty keep and undo'],
   [TRASH_SAVE_ROW, 'trash save'],
+  [CLI_LIST_ROW, 'cli list'],
+  [CLI_START_ROW, 'cli list'],
   [PAINT_ROW, 'real VS Code'],
 ];
 
@@ -251,7 +259,7 @@ async function main(): Promise<void> {
 /** Everything measured in this process: runner, refresh, capture and keep, scaling. */
 async function nodeParts(root: string, report: Report): Promise<void> {
   let fixture: RefreshFixture | undefined;
-  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo', 'trash save'];
+  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo', 'trash save', 'cli list'];
   if (onFixture.some(runs)) {
     console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
     await part(report, 'fixtures', async () => {
@@ -271,6 +279,11 @@ async function nodeParts(root: string, report: Report): Promise<void> {
       const size = { changes: SIZE.changes, dirty: SIZE.changes / 10, rounds: KEEP_ROUNDS };
       report.rows.push(...(await dirtyKeepRows(built.service, built.repo, scratch, size)));
     });
+    await part(report, 'cli list', async () =>
+      report.rows.push(
+        ...(await cliListRows(built.repo, refreshFloor(), { worktrees: SIZE.worktrees, files: SIZE.files, rounds: ROUNDS })),
+      ),
+    );
     await part(report, 'trash save', async () =>
       report.rows.push(...(await trashSaveRows(built.service, built.repo, { changes: SIZE.changes, rounds: KEEP_ROUNDS }))),
     );

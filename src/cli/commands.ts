@@ -14,7 +14,6 @@ import {
 import { removeConfirmed, withContext } from './context';
 import type { CliIo } from './io';
 import { listing, listingLines } from './listing';
-import { serveMcp } from './mcp';
 import { VERSION } from './version';
 
 type Define = (program: Command, io: CliIo, fail: (code: number) => void) => Command;
@@ -194,7 +193,8 @@ const mcp: Define = (program, io) =>
     .command('mcp')
     .description('serve these operations as an MCP server over stdio (for VS Code’s agent mode and other MCP clients)')
     // Needs no repository where it starts: each tool call names one (or uses the start folder).
-    .action(() => serveMcp(io.cwd, VERSION));
+    // Loaded only here: the MCP SDK (and its schema validators) would slow every other command's start.
+    .action(async () => (await import('./mcp')).serveMcp(io.cwd, VERSION));
 
 export const cliCommands: readonly Define[] = [list, create, diff, keepCommand, discard, remove, sweep, trash, restore, mcp];
 

@@ -10,6 +10,7 @@ import {
   planRemoval,
   type RemovalOutcome,
   type RemovalRequest,
+  requireRepository,
   undoKeep,
   WorktreeOperationError,
 } from './agents';
@@ -170,10 +171,7 @@ async function remove(
 /** With `repoPath`, every path is looked for in that repository (a missing folder cannot say which). */
 async function requestsFor(deps: ApiDeps, paths: readonly string[], repoPath: string | undefined): Promise<RemovalRequest[]> {
   if (repoPath === undefined) return removalRequests(deps.model, paths);
-  const found = await deps.service.discover(requireString(repoPath, 'repoPath'));
-  if (found.kind !== 'worktree' && found.kind !== 'bare') {
-    throw new WorktreeOperationError('invalid', `${repoPath} is not in a git repository.`);
-  }
+  const found = await requireRepository(deps.service, requireString(repoPath, 'repoPath'));
   return paths.map((worktreePath) => ({ path: worktreePath, commonDir: found.commonDir }));
 }
 

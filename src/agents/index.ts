@@ -44,7 +44,7 @@ export {
 } from './removalPlan';
 export { executeRemoval } from './removeWorktrees';
 export { type RestoredWorktree, type RestoreOptions, restoreFromTrash } from './restoreTrash';
-export { GitService, repositoryName } from './service';
+export { GitService, repositoryName, requireRepository } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';
 export { findStaleWorktrees, type StaleCandidate, type StaleOptions } from './staleSweep';
 export {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { GitClient, type RepositoryRef } from '../git';
 import { readAgentMetadata } from './agentMetadata';
+import { WorktreeOperationError } from './operationErrors';
 import { listTrash } from './trash';
 import type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';
 
@@ -59,4 +60,12 @@ export function repositoryName(commonDir: string, worktrees: readonly Worktree[]
   const base = path.basename(commonDir);
   if (base === '.git') return path.basename(path.dirname(commonDir));
   return base.replace(/\.git$/, '') || base;
+}
+
+/** The repository a folder is in (a worktree or a bare repository), or an `invalid` refusal. */
+export async function requireRepository(service: GitService, folder: string) {
+  const found = await service.discover(folder);
+  if (found.kind !== 'worktree' && found.kind !== 'bare')
+    throw new WorktreeOperationError('invalid', `${folder} is not in a git repository.`);
+  return found;
 }

@@ -25,7 +25,7 @@ import {
   UNDONE_REF_PREFIX,
 } from './keepRecord';
 import { WorktreeOperationError } from './operationErrors';
-import type { GitService } from './service';
+import { type GitService, requireRepository } from './service';
 
 /** A keep as the user sees it in "Undo Keep…", newest first. */
 export interface KeepSummary {
@@ -69,7 +69,7 @@ export async function undoKeep(
   options: { readonly force?: boolean } = {},
 ): Promise<UndoResult> {
   if (typeof id !== 'string' || !RECORD_ID.test(id)) throw new WorktreeOperationError('invalid', `Not a keep to undo: ${id}`);
-  const repository = await discoverRepository(service, repoPath);
+  const repository = await requireRepository(service, repoPath);
   const commonDir = repository.commonDir;
   return service.mutate(commonDir, async () => {
     const { record, commit, entries } = await readUndoRecord(service, commonDir, id).catch(async (error: unknown) => {
@@ -120,14 +120,7 @@ export async function undoKeep(
 }
 
 async function commonDirOf(service: GitService, repoPath: string): Promise<string> {
-  return (await discoverRepository(service, repoPath)).commonDir;
-}
-
-async function discoverRepository(service: GitService, repoPath: string) {
-  const found = await service.discover(repoPath);
-  if (found.kind !== 'worktree' && found.kind !== 'bare')
-    throw new WorktreeOperationError('invalid', `${repoPath} is not in a git repository.`);
-  return found;
+  return (await requireRepository(service, repoPath)).commonDir;
 }
 
 /** The target must still be a worktree of this repository (`known`: its discovery, when the caller has it). */
@@ -135,7 +128,7 @@ async function requireTarget(
   service: GitService,
   record: KeepRecord,
   commonDir: string,
-  known: Awaited<ReturnType<typeof discoverRepository>>,
+  known: Awaited<ReturnType<typeof requireRepository>>,
 ): Promise<void> {
   const found =
     known.kind === 'worktree' && samePath(known.topLevel, record.target) ? known : await service.discover(record.target);

@@ -16,6 +16,7 @@ import {
   keep,
   listTrash,
   planRemoval,
+  requireRepository,
   restoreFromTrash,
   WorktreeOperationError,
 } from '../agents';
@@ -42,13 +43,7 @@ export function createMcpServer(cwd: string, version: string): McpServer {
   const service = new GitService(new GitRunner());
   const server = new McpServer({ name: 'agent-worktrees', version });
   const resolve = (folder: string | undefined) => path.resolve(cwd, folder ?? '.');
-  const commonDirOf = async (folder: string | undefined) => {
-    const found = await service.discover(resolve(folder));
-    if (found.kind !== 'worktree' && found.kind !== 'bare') {
-      throw new WorktreeOperationError('invalid', `${resolve(folder)} is not in a git repository.`);
-    }
-    return found.commonDir;
-  };
+  const commonDirOf = async (folder: string | undefined) => (await requireRepository(service, resolve(folder))).commonDir;
 
   server.registerTool(
     'list_worktrees',

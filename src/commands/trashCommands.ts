@@ -7,6 +7,7 @@ import {
   type GitService,
   listTrash,
   type RestoredWorktree,
+  requireRepository,
   restoreFromTrash,
   type TrashItem,
   WorktreeOperationError,
@@ -55,11 +56,7 @@ function workspaceCommonDirs(model: WorktreesModel): string[] {
 }
 
 async function commonDirOf(service: GitService, repoPath: string): Promise<string> {
-  const found = await service.discover(repoPath);
-  if (found.kind !== 'worktree' && found.kind !== 'bare') {
-    throw new WorktreeOperationError('invalid', `${repoPath} is not in a git repository.`);
-  }
-  return found.commonDir;
+  return (await requireRepository(service, repoPath)).commonDir;
 }
 
 /**

@@ -1,17 +1,17 @@
 // `npm run test:desktop`: the same integration suite in desktop VS Code via @vscode/test-electron.
 // It downloads VS Code, so it needs internet (not available on the CI machines, which use
-// code-server instead: see test/e2e). Trusted and Restricted Mode windows, like the CI run.
+// code-server instead: see test/e2e). Trusted, Restricted Mode and bare-layout windows, like the CI run.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runTests } from '@vscode/test-electron';
-import { createFixtureRepo } from '../e2e/harness/fixtures';
+import { createBareLayoutRepo, createFixtureRepo } from '../e2e/harness/fixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 async function main(): Promise<void> {
   let failed = false;
-  for (const scenario of ['trusted', 'untrusted'] as const) {
+  for (const scenario of ['trusted', 'untrusted', 'bare'] as const) {
     const parent = mkdtempSync(path.join(tmpdir(), `agent-worktrees-desktop-${scenario}-`));
     const userData = path.join(parent, 'user-data');
     mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
       JSON.stringify({ 'security.workspace.trust.startupPrompt': 'never' }),
     );
     try {
-      const fixture = createFixtureRepo(parent);
+      const fixture = scenario === 'bare' ? createBareLayoutRepo(parent) : createFixtureRepo(parent);
       await runTests({
         extensionDevelopmentPath: ROOT,
         extensionTestsPath: path.join(ROOT, 'out', 'test', 'integration', 'index.js'),
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
           fixture.repo,
           '--disable-extensions',
           `--user-data-dir=${userData}`,
-          ...(scenario === 'trusted' ? ['--disable-workspace-trust'] : []),
+          ...(scenario === 'untrusted' ? [] : ['--disable-workspace-trust']),
         ],
       });
     } catch (error) {

@@ -1,11 +1,12 @@
-// Runs the mocha integration suite (test/integration) inside a real extension host, twice:
-// a trusted window on a fixture repository, and a Restricted Mode window on the same kind of repo.
+// Runs the mocha integration suite (test/integration) inside a real extension host, three times:
+// a trusted window on a fixture repository, a Restricted Mode window on the same kind of repo, and
+// a trusted window on a bare repository's worktree (git's admin dir outside every worktree).
 // Writes the counts for scripts/test.mjs to out/test-results/integration.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runExtensionTests } from './harness/extensionTests';
-import { createFixtureRepo } from './harness/fixtures';
+import { createBareLayoutRepo, createFixtureRepo } from './harness/fixtures';
 import { say } from './harness/log';
 import { OUT_DIR } from './harness/paths';
 import { loadPrepared } from './harness/prepared';
@@ -16,12 +17,13 @@ async function main(): Promise<void> {
   const prepared = loadPrepared();
   const totals = { passed: 0, failed: 0 };
   for (const scenario of [
-    { label: 'trusted', trusted: true },
-    { label: 'untrusted', trusted: false },
+    { label: 'trusted', trusted: true, fixture: createFixtureRepo },
+    { label: 'untrusted', trusted: false, fixture: createFixtureRepo },
+    { label: 'bare', trusted: true, fixture: createBareLayoutRepo },
   ]) {
     const parent = mkdtempSync(path.join(tmpdir(), `agent-worktrees-integration-${scenario.label}-`));
     try {
-      const fixture = createFixtureRepo(parent);
+      const fixture = scenario.fixture(parent);
       say(`integration suite, ${scenario.label} window, on ${fixture.repo}`);
       const run = await runExtensionTests({
         install: prepared.install,

@@ -8,8 +8,9 @@ import Mocha from 'mocha';
  */
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: 'spec' });
-  // The harness starts code-server with this set: `untrusted` runs in a Restricted Mode window.
-  const scenario = process.env.AGENT_WORKTREES_SCENARIO === 'untrusted' ? '.untrusted.test.js' : '.trusted.test.js';
+  // The harness starts code-server with this set: `untrusted` runs in a Restricted Mode window,
+  // `bare` on a bare repository's worktree; each runs the files named for it.
+  const scenario = `.${process.env.AGENT_WORKTREES_SCENARIO ?? 'trusted'}.test.js`;
   for (const file of readdirSync(__dirname).filter((name) => name.endsWith(scenario))) {
     mocha.addFile(path.join(__dirname, file));
   }

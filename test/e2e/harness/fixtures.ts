@@ -58,6 +58,28 @@ export function createFixtureRepo(parent: string): FixtureRepo {
 }
 
 /**
+ * The layout many agent users set up by hand: a bare `project.git` and its worktrees beside it,
+ * so git's admin dir is inside no worktree (only a watcher on the common dir sees its changes).
+ */
+export function createBareLayoutRepo(parent: string): FixtureRepo {
+  const seed = path.join(parent, 'seed');
+  mkdirSync(seed, { recursive: true });
+  git(seed, ['init', '--quiet', '--initial-branch=main']);
+  commit(seed, { 'README.md': '# project\n' }, 'Initial commit', hoursAgo(5));
+  const bare = path.join(parent, 'project.git');
+  git(parent, ['clone', '--quiet', '--bare', seed, bare]);
+  rmSync(seed, { recursive: true, force: true });
+  const repo = path.join(parent, 'project');
+  const clean = path.join(parent, 'project-fix-tax');
+  const dirty = path.join(parent, 'project-add-coupons');
+  git(bare, ['worktree', 'add', '--quiet', repo, 'main']);
+  git(bare, ['worktree', 'add', '--quiet', '-b', 'agent/fix-tax', clean, 'main']);
+  git(bare, ['worktree', 'add', '--quiet', '-b', 'agent/add-coupons', dirty, 'main']);
+  write(dirty, 'src/coupons.ts', 'export function apply() {}\n');
+  return { repo, clean, dirty };
+}
+
+/**
  * The `npm start` demo: a small project with history and agent worktrees in every state the view
  * knows — clean, dirty (staged, unstaged, untracked), locked, gone, detached, ahead of upstream.
  */

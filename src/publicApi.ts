@@ -10,6 +10,7 @@ import {
   planRemoval,
   type RemovalOutcome,
   type RemovalRequest,
+  refuseNonAgentTargets,
   requireRepository,
   undoKeep,
   WorktreeOperationError,
@@ -158,10 +159,7 @@ async function remove(
     protectedPaths: openFolders(),
   };
   const plan = await planRemoval(deps.service, await requestsFor(deps, paths, request.repoPath), options);
-  // Discard is for agent worktrees: a plain worktree (and its branch, maybe the user's) is not one.
-  const plain = agentOnly ? plan.targets.find((target) => !target.blocked && !target.worktree?.agent) : undefined;
-  if (plain)
-    throw new WorktreeOperationError('invalid', `${plain.path} is not an agent worktree: remove it with removeWorktrees.`);
+  if (agentOnly) refuseNonAgentTargets(plan);
   // The view has re-read the repositories when this settles: on that, panels and diff tabs close.
   const outcomes = await executeRemoval(deps.service, plan, options);
   for (const outcome of outcomes) if (outcome.removed) deps.panels.get(outcome.path)?.dispose();

@@ -41,6 +41,7 @@ export {
   type RemovalPlan,
   type RemovalRequest,
   type RemovalTarget,
+  refuseNonAgentTargets,
 } from './removalPlan';
 export { executeRemoval } from './removeWorktrees';
 export { type RestoredWorktree, type RestoreOptions, restoreFromTrash } from './restoreTrash';

@@ -6,6 +6,7 @@ import { comparablePath, GitError, isInsideOrSame, parseStatusV2, realOrResolved
 import { snapshotTree } from './agentChanges';
 import type { AgentMetadata } from './agentMetadata';
 import { findLandedCommits } from './landedCommits';
+import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 import type { Worktree } from './worktrees';
 
@@ -307,6 +308,20 @@ async function keptTreeOf(service: GitService, commonDir: string, keptUpTo: stri
 export function describeBlocked(plan: RemovalPlan): string {
   const lines = plan.targets.filter((target) => target.blocked).map((target) => `${target.path}: ${target.blocked}`);
   return `Nothing was removed. ${lines.length === 1 ? 'One worktree cannot' : `${lines.length} worktrees cannot`} be removed:\n${lines.join('\n')}`;
+}
+
+/**
+ * Discard is for agent worktrees: a plain worktree (and its branch, perhaps the user's own) is
+ * removed only by asking for a removal. Throws `invalid` naming the first one that is not.
+ */
+export function refuseNonAgentTargets(plan: RemovalPlan): void {
+  const plain = plan.targets.find((target) => !target.blocked && !target.worktree?.agent);
+  if (plain) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `${plain.path} is not an agent worktree, so it is not discarded; remove it as a worktree instead.`,
+    );
+  }
 }
 
 /** What a plan would lose, e.g. `3 uncommitted files and 2 commits found nowhere else`. */

@@ -9,6 +9,7 @@ import {
   GitService,
   planRemoval,
   type RemovalOutcome,
+  refuseNonAgentTargets,
   WorktreeOperationError,
 } from '../agents';
 import { GitError, GitRunner } from '../git';
@@ -102,8 +103,7 @@ export async function removeConfirmed(
     request,
   );
   if (plan.blocked) throw new WorktreeOperationError('blocked', describeBlocked(plan));
-  const plain = options.agentOnly ? plan.targets.find((target) => !target.worktree?.agent) : undefined;
-  if (plain) throw new WorktreeOperationError('invalid', `${plain.path} is not an agent worktree: use \`remove\`.`);
+  if (options.agentOnly) refuseNonAgentTargets(plan);
   let force = context.confirmed;
   if (plan.losesWork && !force) {
     const question = `Removing would lose ${describeLossOf(plan.totals)}; it is saved to the trash first. Remove?`;

@@ -16,6 +16,7 @@ import {
   keep,
   listTrash,
   planRemoval,
+  refuseNonAgentTargets,
   requireRepository,
   restoreFromTrash,
   WorktreeOperationError,
@@ -152,7 +153,7 @@ function registerRemovalTools(
         const target = resolve(folder);
         const plan = await planRemoval(service, [{ path: target, commonDir: await commonDirOf(target) }], { deleteBranch: true });
         if (plan.blocked) throw new WorktreeOperationError('blocked', describeBlocked(plan));
-        if (!plan.targets[0]?.worktree?.agent) throw new WorktreeOperationError('invalid', `${target} is not an agent worktree.`);
+        refuseNonAgentTargets(plan);
         if (plan.losesWork && force !== true) throw new WorktreeOperationError('needs-confirmation', describeLoss(plan));
         const [outcome] = await executeRemoval(service, plan, { deleteBranch: true, force: force === true });
         if (!outcome?.removed) throw new WorktreeOperationError('failed', `git refused: ${outcome?.error}`);

@@ -112,6 +112,21 @@ describe('the agent-worktrees command line', () => {
     assert.equal(worktreeCount(repo), 1);
   });
 
+  test('discard refuses a worktree no agent was given (exit 2, even with --yes); remove takes it', async () => {
+    const repo = createRepo('project');
+    const plain = path.join(path.dirname(repo), 'by-hand');
+    git(repo, 'worktree', 'add', '--quiet', '-b', 'mine', plain);
+    const refused = await cli(repo, ['discard', plain, '--yes', '--json']);
+    assert.equal(refused.code, 2);
+    assert.equal(refused.json().error.code, 'invalid');
+    assert.match(refused.json().error.message, /not an agent worktree/);
+    assert.equal(worktreeCount(repo), 2);
+    assert.match(git(repo, 'branch', '--list', 'mine'), /mine/);
+    const removed = await cli(repo, ['remove', plain, '--json']);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(worktreeCount(repo), 1);
+  });
+
   test('hostile names and bad flags exit 2 and create nothing', async () => {
     const repo = createRepo('project');
     const before = readdirSync(path.dirname(repo));

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { createRepo, write } from './helpers/gitFixture';
+import { createRepo, git, write } from './helpers/gitFixture';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -99,6 +99,15 @@ describe('the MCP server (agent-worktrees mcp), through the SDK’s own client o
       await client.callTool({ name: 'create_agent_worktree', arguments: { repoPath: repo, task: 'x', name: '--evil' } }),
     );
     assert.equal(badName.value.error.code, 'invalid');
+    const plain = path.join(path.dirname(repo), 'by-hand');
+    git(repo, 'worktree', 'add', '--quiet', '--detach', plain);
+    const notAgent = parsed(
+      await client.callTool({ name: 'discard_agent_worktree', arguments: { worktreePath: plain, force: true } }),
+    );
+    assert.equal(notAgent.isError, true);
+    assert.equal(notAgent.value.error.code, 'invalid');
+    assert.ok(existsSync(plain), 'a worktree no agent was given is not discarded');
+    git(repo, 'worktree', 'remove', plain);
     const listed = parsed(await client.callTool({ name: 'list_worktrees', arguments: { repoPath: repo } }));
     assert.equal(listed.value.worktrees.length, 2, 'the main worktree and the restored one');
   });

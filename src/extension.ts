@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { GitService } from './agents';
+import { GitService, hasUnkeptWork } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
 import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './commands/keepHistoryCommands';
@@ -17,7 +17,6 @@ import { showAgentNotices } from './views/agentNotices';
 import { AgentSessions } from './views/agentSessions';
 import { AutoRefresh } from './views/autoRefresh';
 import { WorktreeDecorationProvider } from './views/decorations';
-import { hasUnkeptWork } from './views/presentation';
 import { WorktreesModel } from './views/worktreesModel';
 import { WorktreesTreeProvider } from './views/worktreesTree';
 import { GIT_CONTENT_SCHEME, GitContentProvider } from './webview/gitContentProvider';

@@ -62,4 +62,4 @@ export {
 export type { TrashRecord } from './trashRecord';
 export { type KeepSummary, listKeeps, type UndoResult, undoKeep } from './undoKeep';
 export { baseBranchGained, type UpdateFromBaseOptions, type UpdateFromBaseResult, updateFromBase } from './updateFromBase';
-export type { RepositorySnapshot, Worktree, WorktreeSnapshot } from './worktrees';
+export { hasUnkeptWork, type RepositorySnapshot, type Worktree, type WorktreeSnapshot } from './worktrees';

@@ -27,3 +27,18 @@ export interface RepositorySnapshot {
   /** What is in its trash (discarded work Restore Discarded Agent Work can bring back), newest first. */
   readonly trash?: readonly TrashItem[];
 }
+
+/**
+ * Whether an agent worktree likely has work not yet kept, from the snapshot alone (no git): HEAD
+ * moved since the base or the last Keep, or files changed after the last Keep. The review panel
+ * shows the exact answer.
+ */
+export function hasUnkeptWork({ worktree, status }: WorktreeSnapshot): boolean {
+  const agent = worktree.agent;
+  if (!agent || !status || worktree.gone) return false;
+  const head = status.headOid ?? worktree.head;
+  if (head !== (agent.keptAtHead ?? agent.baseCommit)) return true;
+  if (!status.dirty) return false;
+  const keptAt = agent.keptAt ? Date.parse(agent.keptAt) : undefined;
+  return keptAt === undefined || (status.newestChangeAt ?? Number.POSITIVE_INFINITY) > keptAt;
+}

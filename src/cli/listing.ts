@@ -1,5 +1,5 @@
 // What `agent-worktrees list --json` prints: stable field names, documented in the README.
-import { baseBranchGained, type GitService, type RepositorySnapshot, type WorktreeSnapshot } from '../agents';
+import { baseBranchGained, type GitService, hasUnkeptWork, type RepositorySnapshot, type WorktreeSnapshot } from '../agents';
 
 export interface ListedWorktree {
   readonly path: string;
@@ -29,6 +29,8 @@ export interface ListedWorktree {
     readonly baseGained: number | null;
     /** The kept-up-to commit after a Keep; null when nothing was kept. */
     readonly keptUpTo: string | null;
+    /** It has work not kept yet (what the view's badge counts; `diff` says exactly what). */
+    readonly unkeptWork: boolean;
   } | null;
 }
 
@@ -47,7 +49,8 @@ export async function listing(service: GitService, snapshot: RepositorySnapshot)
   };
 }
 
-async function listed(service: GitService, { worktree, status, statusError }: WorktreeSnapshot): Promise<ListedWorktree> {
+async function listed(service: GitService, snapshot: WorktreeSnapshot): Promise<ListedWorktree> {
+  const { worktree, status, statusError } = snapshot;
   const agent = worktree.agent;
   const head = status?.headOid ?? worktree.head;
   const reachable = agent && !worktree.gone && head !== undefined;
@@ -81,6 +84,7 @@ async function listed(service: GitService, { worktree, status, statusError }: Wo
           commitsSinceBase: commitsSinceBase ?? null,
           baseGained: baseGained ?? null,
           keptUpTo: agent.keptUpTo ?? null,
+          unkeptWork: hasUnkeptWork(snapshot),
         }
       : null,
   };
@@ -101,7 +105,7 @@ export function listingLines(list: Listing): string[] {
       .filter(Boolean)
       .join(', ');
     const agent = entry.agent
-      ? `agent${entry.agent.task ? `: ${entry.agent.task}` : ''}${entry.agent.baseGained ? ` (base ↓${entry.agent.baseGained})` : ''}`
+      ? `agent${entry.agent.task ? `: ${entry.agent.task}` : ''}${entry.agent.baseGained ? ` (base ↓${entry.agent.baseGained})` : ''}${entry.agent.unkeptWork ? ' · to review' : ''}`
       : '';
     return [entry.path, entry.branch ?? '(detached)', counts || 'clean', state, agent].filter(Boolean).join('  ');
   });

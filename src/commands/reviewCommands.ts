@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import * as v from 'valibot';
 import * as vscode from 'vscode';
-import type { GitService } from '../agents';
+import { type GitService, hasUnkeptWork } from '../agents';
 import { type Logger, relativeInside } from '../git';
-import { hasUnkeptWork } from '../views/presentation';
 import type { WorktreesModel } from '../views/worktreesModel';
 import { gitContentUri } from '../webview/gitContentProvider';
 import type { ReviewPanel, ReviewPanels } from '../webview/reviewPanel';

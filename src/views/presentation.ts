@@ -160,21 +160,6 @@ export function changeSentence(counts: { staged: number; unstaged: number; untra
   return parts.length > 0 ? parts.join(', ') : 'No changes';
 }
 
-/**
- * Whether an agent worktree likely has work not yet kept, from the snapshot alone (no git): HEAD
- * moved since the base or the last Keep, or files changed after the last Keep. The review panel
- * shows the exact answer.
- */
-export function hasUnkeptWork({ worktree, status }: WorktreeSnapshot): boolean {
-  const agent = worktree.agent;
-  if (!agent || !status || worktree.gone) return false;
-  const head = status.headOid ?? worktree.head;
-  if (head !== (agent.keptAtHead ?? agent.baseCommit)) return true;
-  if (!status.dirty) return false;
-  const keptAt = agent.keptAt ? Date.parse(agent.keptAt) : undefined;
-  return keptAt === undefined || (status.newestChangeAt ?? Number.POSITIVE_INFINITY) > keptAt;
-}
-
 /** How an agent's state reads in its row: a short word, a codicon and its colour; nothing when no agent runs. */
 export function agentStatusLook(
   activity: AgentActivity,

@@ -40,6 +40,10 @@ describe('the agent-worktrees command line', () => {
     assert.equal(created.code, 0, created.stderr);
     const { path: agent, branch } = created.json();
     assert.equal(branch, 'agent/fix-the-tax-rounding');
+    const unkept = async () =>
+      (await cli(repo, ['list', '--json'])).json().worktrees.find((worktree: { path: string }) => worktree.path === agent).agent
+        .unkeptWork;
+    assert.equal(await unkept(), false, 'nothing done yet');
     write(agent, 'src/tax.ts', 'export const rate = 0.2;\n');
 
     const listed = await cli(repo, ['list', '--json']);
@@ -49,6 +53,8 @@ describe('the agent-worktrees command line', () => {
     assert.equal(entry.agent.task, 'Fix the tax rounding');
     assert.equal(entry.agent.commitsSinceBase, 0);
     assert.equal(entry.agent.baseGained, 0);
+    assert.equal(entry.agent.unkeptWork, true);
+    assert.match((await cli(repo, ['list'])).stdout, /fix-the-tax-rounding .*to review/);
 
     const patch = await cli(repo, ['diff', agent]);
     assert.match(patch.stdout, /^diff --git a\/src\/tax\.ts b\/src\/tax\.ts/m);
@@ -62,6 +68,7 @@ describe('the agent-worktrees command line', () => {
     assert.equal(kept.code, 0, kept.stderr);
     assert.deepEqual(kept.json().keptFiles, ['src/tax.ts']);
     assert.ok(existsSync(path.join(repo, 'src/tax.ts')));
+    assert.equal(await unkept(), false, 'all of it was kept');
 
     const discarded = await cli(repo, ['discard', agent, '--json']);
     assert.equal(discarded.code, 0, discarded.stderr);

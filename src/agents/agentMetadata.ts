@@ -40,7 +40,20 @@ export interface AgentMetadata {
   /** The agent's HEAD and the time of the last Keep: cheap hints for "has unkept work" in the view. */
   readonly keptAtHead?: string;
   readonly keptAt?: string;
+  /** One of several attempts at the same task from the same base (New Agent Attempts). */
+  readonly attempt?: AttemptOf;
 }
+
+/** Which attempt group an agent worktree belongs to, and its place in it (1-based). */
+export interface AttemptOf {
+  readonly group: string;
+  readonly index: number;
+  readonly count: number;
+}
+
+/** Attempts one call creates at most (each is a worktree and, usually, a running agent). */
+export const MAX_ATTEMPTS = 16;
+const ATTEMPT_GROUP_PATTERN = /^[0-9a-f]{8,32}$/;
 
 export const METADATA_FILE = 'agent-worktrees.json';
 
@@ -98,7 +111,22 @@ export function isAgentMetadata(value: unknown): value is AgentMetadata {
     (record.keptInto === undefined ||
       (Array.isArray(record.keptInto) && record.keptInto.every((entry) => typeof entry === 'string'))) &&
     (record.keptUpTo === undefined || (typeof record.keptUpTo === 'string' && /^[0-9a-f]{40,64}$/.test(record.keptUpTo))) &&
-    (record.ports === undefined || isPortBlock(record.ports))
+    (record.ports === undefined || isPortBlock(record.ports)) &&
+    (record.attempt === undefined || isAttemptOf(record.attempt))
+  );
+}
+
+function isAttemptOf(value: unknown): boolean {
+  const { group, index, count } = (value ?? {}) as { group?: unknown; index?: unknown; count?: unknown };
+  return (
+    typeof group === 'string' &&
+    ATTEMPT_GROUP_PATTERN.test(group) &&
+    Number.isInteger(count) &&
+    Number.isInteger(index) &&
+    (count as number) >= 2 &&
+    (count as number) <= MAX_ATTEMPTS &&
+    (index as number) >= 1 &&
+    (index as number) <= (count as number)
   );
 }
 

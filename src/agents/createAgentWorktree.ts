@@ -59,32 +59,74 @@ export async function createAgentWorktree(
   service: GitService,
   options: CreateAgentWorktreeOptions,
 ): Promise<CreatedAgentWorktree> {
-  const discovery = await service.discover(options.repoPath);
-  if (discovery.kind === 'missing') throw new WorktreeOperationError('invalid', `Folder does not exist: ${options.repoPath}`);
-  if (discovery.kind === 'not-a-repository') {
-    throw new WorktreeOperationError('invalid', `Not in a git repository: ${options.repoPath} (${discovery.reason})`);
-  }
-  if (discovery.kind === 'bare') {
-    throw new WorktreeOperationError('invalid', `${options.repoPath} is a bare repository: run this from one of its worktrees.`);
-  }
-  const { topLevel: invoking, commonDir, gitDir } = discovery;
-  return service.mutate(commonDir, () => createLocked(service, options, invoking, commonDir, gitDir));
+  const repository = await invokingWorktree(service, options.repoPath);
+  return service.mutate(repository.commonDir, async () => {
+    const git = gitIn(service, repository.invoking);
+    const planned = await planAgentWorktree(git, options, repository.commonDir, chooseSlug(options));
+    const base = await chooseBase(git, options);
+    // Read before anything is written: a refusal here leaves nothing to undo.
+    const uncommitted = options.includeUncommitted
+      ? await readUncommittedState(service, git, repository.invoking, repository.gitDir)
+      : undefined;
+    return makeAgentWorktree(git, options, repository, { ...planned, base, uncommitted });
+  });
 }
 
-async function createLocked(
+/** The worktree a create is invoked from; a missing folder, no repository or a bare one is refused. */
+export async function invokingWorktree(
   service: GitService,
+  repoPath: string,
+): Promise<{ readonly invoking: string; readonly commonDir: string; readonly gitDir: string }> {
+  const discovery = await service.discover(repoPath);
+  if (discovery.kind === 'missing') throw new WorktreeOperationError('invalid', `Folder does not exist: ${repoPath}`);
+  if (discovery.kind === 'not-a-repository') {
+    throw new WorktreeOperationError('invalid', `Not in a git repository: ${repoPath} (${discovery.reason})`);
+  }
+  if (discovery.kind === 'bare') {
+    throw new WorktreeOperationError('invalid', `${repoPath} is a bare repository: run this from one of its worktrees.`);
+  }
+  return { invoking: discovery.topLevel, commonDir: discovery.commonDir, gitDir: discovery.gitDir };
+}
+
+export function gitIn(service: GitService, cwd: string): Git {
+  return (args, extra = {}) =>
+    service.runner.run(args, { cwd: extra.cwd ?? cwd, acceptExitCodes: extra.accept ?? [0], env: extra.env });
+}
+
+/** What one agent worktree will be: its slug, branch and folder, all checked free (nothing written). */
+export interface PlannedAgentWorktree {
+  readonly slug: string;
+  readonly branch: string;
+  readonly target: string;
+}
+
+export async function planAgentWorktree(
+  git: Git,
   options: CreateAgentWorktreeOptions,
-  invoking: string,
   commonDir: string,
-  invokingGitDir: string,
-): Promise<CreatedAgentWorktree> {
-  const git: Git = (args, extra = {}) =>
-    service.runner.run(args, { cwd: extra.cwd ?? invoking, acceptExitCodes: extra.accept ?? [0], env: extra.env });
-  const { slug, branch } = await chooseBranch(git, options);
-  const base = await chooseBase(git, options);
+  slug: string,
+): Promise<PlannedAgentWorktree> {
+  const branch = await chooseBranch(git, options, slug);
   const target = await chooseTarget(git, options, commonDir, slug);
-  // Read before anything is written: a refusal here leaves nothing to undo.
-  const uncommitted = options.includeUncommitted ? await readUncommittedState(service, git, invoking, invokingGitDir) : undefined;
+  return { slug, branch, target };
+}
+
+/**
+ * Creates one planned agent worktree (under the repository's mutation lock). `extra` is added to
+ * its metadata (an attempt group). On failure it has removed what it made, and says so.
+ */
+export async function makeAgentWorktree(
+  git: Git,
+  options: CreateAgentWorktreeOptions,
+  repository: { readonly invoking: string; readonly commonDir: string },
+  planned: PlannedAgentWorktree & {
+    readonly base: { readonly commit: string; readonly branch: string | undefined };
+    readonly uncommitted: UncommittedState | undefined;
+    readonly extra?: Partial<AgentMetadata>;
+  },
+): Promise<CreatedAgentWorktree> {
+  const { slug, branch, target, base } = planned;
+  const { invoking, commonDir } = repository;
   if (options.location === 'inside') await excludeInsideFolder(commonDir);
   const metadata: AgentMetadata = {
     version: 1,
@@ -95,6 +137,7 @@ async function createLocked(
     task: options.task?.trim() || undefined,
     createdFrom: invoking,
     agentCommand: options.agentCommand,
+    ...planned.extra,
   };
   const ports = options.ports ? await portBlockFor(options.ports, target) : undefined;
   const withPorts: AgentMetadata = ports ? { ...metadata, ports } : metadata;
@@ -103,7 +146,7 @@ async function createLocked(
       target,
       branch,
       metadata: withPorts,
-      uncommitted,
+      uncommitted: planned.uncommitted,
       invoking,
       copyIncludes: options.copyIncludes,
     });
@@ -127,8 +170,7 @@ async function portBlockFor(settings: PortBlockSettings, target: string): Promis
 }
 
 /** 1. Name and branch, validated before anything else; an existing branch is never reused. */
-async function chooseBranch(git: Git, options: CreateAgentWorktreeOptions): Promise<{ slug: string; branch: string }> {
-  const slug = chooseSlug(options);
+async function chooseBranch(git: Git, options: CreateAgentWorktreeOptions, slug: string): Promise<string> {
   const prefix = options.branchPrefix ?? 'agent/';
   if (!BRANCH_PREFIX_PATTERN.test(prefix)) {
     throw new WorktreeOperationError(
@@ -146,11 +188,11 @@ async function chooseBranch(git: Git, options: CreateAgentWorktreeOptions): Prom
       `Branch "${branch}" already exists. Choose another name; an existing branch is never reused.`,
     );
   }
-  return { slug, branch };
+  return branch;
 }
 
 /** 2. Base: the invoking worktree's HEAD unless a ref was given. */
-async function chooseBase(
+export async function chooseBase(
   git: Git,
   options: CreateAgentWorktreeOptions,
 ): Promise<{ commit: string; branch: string | undefined }> {
@@ -225,7 +267,7 @@ async function addWorktree(
   }
 }
 
-function chooseSlug(options: CreateAgentWorktreeOptions): string {
+export function chooseSlug(options: Pick<CreateAgentWorktreeOptions, 'name' | 'task'>): string {
   if (options.name !== undefined) {
     const problem = slugProblem(options.name);
     if (problem) throw new WorktreeOperationError('invalid', `Invalid worktree name "${options.name}": ${problem}`);
@@ -304,14 +346,17 @@ export async function rollback(
   if (created.branchCreated) {
     await git(['branch', '-D', '--', created.branch]).catch(() => leftovers.push(`branch ${created.branch}`));
   }
-  if (created.createdFolder) {
-    // Only the folders mkdir made, innermost first, and only while empty.
-    let folder = path.dirname(created.target);
-    while (folder.length >= created.createdFolder.length) {
-      await rmdir(folder).catch(() => undefined);
-      if (folder === created.createdFolder) break;
-      folder = path.dirname(folder);
-    }
-  }
+  await removeMadeFolders(path.dirname(created.target), created.createdFolder);
   return leftovers;
+}
+
+/** The folders `mkdir -p` of `innermost` made (it returned `outermost`), innermost first, only while empty. */
+export async function removeMadeFolders(innermost: string, outermost: string | undefined): Promise<void> {
+  if (!outermost) return;
+  let folder = innermost;
+  while (folder.length >= outermost.length) {
+    await rmdir(folder).catch(() => undefined);
+    if (folder === outermost) break;
+    folder = path.dirname(folder);
+  }
 }

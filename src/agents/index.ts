@@ -16,7 +16,16 @@ export {
   snapshotTree,
   temporaryIndex,
 } from './agentChanges';
-export { type AgentMetadata, keptRefName, METADATA_FILE, readAgentMetadata, writeAgentMetadata } from './agentMetadata';
+export {
+  type AgentMetadata,
+  type AttemptOf,
+  keptRefName,
+  MAX_ATTEMPTS,
+  METADATA_FILE,
+  readAgentMetadata,
+  writeAgentMetadata,
+} from './agentMetadata';
+export { type AttemptSpec, type CreateAttemptsOptions, type CreatedAttempts, createAttempts } from './attempts';
 export { type CherryPickResult, cherryPickAgentCommits } from './cherryPick';
 export {
   type CreateAgentWorktreeOptions,

@@ -2,11 +2,14 @@
 import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import {
+  type AttemptSpec,
   createAgentWorktree,
+  createAttempts,
   findStaleWorktrees,
   getAgentChanges,
   keep,
   listTrash,
+  MAX_ATTEMPTS,
   restoreFromTrash,
   type WorktreeLocation,
   WorktreeOperationError,
@@ -38,19 +41,47 @@ const create: Define = (program, io, fail) =>
     .option('--base <ref>', 'the commit to start from (default: HEAD)')
     .option('--include-uncommitted', 'bring the current staged, unstaged and untracked changes along')
     .option('--location <where>', '"sibling" (default), "inside", or an absolute folder')
+    .option('--agent <command>', 'the agent command to record (repeat it: one attempt per agent)', collect, [])
+    .option('--attempts <n>', `several attempts at the task from the same base (2–${MAX_ATTEMPTS}): <name>-1…<name>-n`)
     .action((task: string, options) =>
       withContext(io, fail, options, async (context) => {
-        const created = await createAgentWorktree(context.service, {
+        const common = {
           repoPath: context.repoPath,
           task,
           name: options.name,
           baseRef: options.base,
           includeUncommitted: options.includeUncommitted === true,
           location: location(options.location),
-        });
-        context.print(created, `${created.path} (branch ${created.branch})`);
+        };
+        const agents: string[] = options.agent;
+        const attempts = attemptSpecs(options.attempts, agents);
+        if (!attempts) {
+          const created = await createAgentWorktree(context.service, { ...common, agentCommand: agents[0] });
+          return context.print(created, `${created.path} (branch ${created.branch})`);
+        }
+        const group = await createAttempts(context.service, { ...common, attempts });
+        context.print(group, group.attempts.map((created) => `${created.path} (branch ${created.branch})`).join('\n'));
       }),
     );
+
+/**
+ * `--attempts 3` (each with the one `--agent`, if given), or one attempt per `--agent` when there
+ * are several; undefined for a single agent worktree.
+ */
+function attemptSpecs(count: string | undefined, agents: readonly string[]): AttemptSpec[] | undefined {
+  if (count === undefined) return agents.length > 1 ? agents.map((agentCommand) => ({ agentCommand })) : undefined;
+  const attempts = Number(count);
+  if (!Number.isInteger(attempts) || attempts < 2 || attempts > MAX_ATTEMPTS) {
+    throw new WorktreeOperationError('invalid', `--attempts takes a whole number from 2 to ${MAX_ATTEMPTS}, not "${count}".`);
+  }
+  if (agents.length > 1 && agents.length !== attempts) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `${agents.length} --agent for ${attempts} attempts: give one, or one per attempt.`,
+    );
+  }
+  return Array.from({ length: attempts }, (_, index) => ({ agentCommand: agents.length > 1 ? agents[index] : agents[0] }));
+}
 
 const diff: Define = (program, io, fail) =>
   program

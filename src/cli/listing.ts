@@ -31,6 +31,8 @@ export interface ListedWorktree {
     readonly keptUpTo: string | null;
     /** It has work not kept yet (what the view's badge counts; `diff` says exactly what). */
     readonly unkeptWork: boolean;
+    /** One of several attempts at the same task (`new --attempts`): its group and place in it. */
+    readonly attempt: { readonly group: string; readonly index: number; readonly count: number } | null;
   } | null;
 }
 
@@ -85,6 +87,7 @@ async function listed(service: GitService, snapshot: WorktreeSnapshot): Promise<
           baseGained: baseGained ?? null,
           keptUpTo: agent.keptUpTo ?? null,
           unkeptWork: hasUnkeptWork(snapshot),
+          attempt: agent.attempt ?? null,
         }
       : null,
   };
@@ -105,7 +108,7 @@ export function listingLines(list: Listing): string[] {
       .filter(Boolean)
       .join(', ');
     const agent = entry.agent
-      ? `agent${entry.agent.task ? `: ${entry.agent.task}` : ''}${entry.agent.baseGained ? ` (base ↓${entry.agent.baseGained})` : ''}${entry.agent.unkeptWork ? ' · to review' : ''}`
+      ? `agent${entry.agent.task ? `: ${entry.agent.task}` : ''}${entry.agent.baseGained ? ` (base ↓${entry.agent.baseGained})` : ''}${entry.agent.attempt ? ` · attempt ${entry.agent.attempt.index}/${entry.agent.attempt.count}` : ''}${entry.agent.unkeptWork ? ' · to review' : ''}`
       : '';
     return [entry.path, entry.branch ?? '(detached)', counts || 'clean', state, agent].filter(Boolean).join('  ');
   });

@@ -134,6 +134,52 @@ describe('the agent-worktrees command line', () => {
     assert.equal(worktreeCount(repo), 1);
   });
 
+  test('new --attempts: one task, several agent worktrees from one base, grouped in list --json', async () => {
+    const repo = createRepo('project');
+    const made = await cli(repo, ['new', 'Speed up search', '--attempts', '3', '--agent', 'claude', '--json']);
+    assert.equal(made.code, 0, made.stderr);
+    const { group, baseCommit, attempts } = made.json();
+    assert.equal(baseCommit, git(repo, 'rev-parse', 'HEAD').trim());
+    assert.deepEqual(
+      attempts.map((attempt: { branch: string; metadata: { agentCommand: string } }) => [
+        attempt.branch,
+        attempt.metadata.agentCommand,
+      ]),
+      [
+        ['agent/speed-up-search-1', 'claude'],
+        ['agent/speed-up-search-2', 'claude'],
+        ['agent/speed-up-search-3', 'claude'],
+      ],
+    );
+    const listed = (await cli(repo, ['list', '--json']))
+      .json()
+      .worktrees.filter((worktree: { agent: unknown }) => worktree.agent);
+    assert.deepEqual(
+      listed.map((worktree: { agent: { attempt: unknown } }) => worktree.agent.attempt),
+      [1, 2, 3].map((index) => ({ group, index, count: 3 })),
+    );
+    assert.match((await cli(repo, ['list'])).stdout, /speed-up-search-2 .*attempt 2\/3/);
+
+    const perAgent = await cli(repo, ['new', 'Fix tax', '--agent', 'claude', '--agent', 'codex', '--json']);
+    assert.equal(perAgent.code, 0, perAgent.stderr);
+    assert.deepEqual(
+      perAgent.json().attempts.map((attempt: { metadata: { agentCommand: string } }) => attempt.metadata.agentCommand),
+      ['claude', 'codex'],
+    );
+
+    const before = worktreeCount(repo);
+    for (const argv of [
+      ['new', 'x', '--attempts', '1'],
+      ['new', 'x', '--attempts', '17'],
+      ['new', 'x', '--attempts', 'two'],
+      ['new', 'x', '--attempts', '3', '--agent', 'a', '--agent', 'b'],
+    ]) {
+      const refused = await cli(repo, argv);
+      assert.equal(refused.code, 2, `${JSON.stringify(argv)}: ${refused.stderr}`);
+    }
+    assert.equal(worktreeCount(repo), before);
+  });
+
   test('hostile names and bad flags exit 2 and create nothing', async () => {
     const repo = createRepo('project');
     const before = readdirSync(path.dirname(repo));

@@ -3,6 +3,7 @@ import type {
   AgentChanges,
   CherryPickResult,
   CreatedAgentWorktree,
+  CreatedAttempts,
   GitService,
   KeepOptions,
   KeepResult,
@@ -26,6 +27,17 @@ export interface CreateAgentWorktreeRequest {
   readonly name?: string;
   readonly baseRef?: string;
   readonly includeUncommitted?: boolean;
+}
+
+/** New Agent Attempts: one task, several agent worktrees from the same base commit. */
+export interface CreateAttemptsRequest extends CreateAgentWorktreeRequest {
+  /** One attempt per agent command (2–16). Either this or `count`. */
+  readonly agents?: readonly string[];
+  /** How many attempts with one agent (`agentCommand`, else the setting), 2–16. */
+  readonly count?: number;
+  readonly agentCommand?: string;
+  /** Start each attempt's agent in its own terminal (default true; its program must be found). */
+  readonly launch?: boolean;
 }
 
 export interface RemoveWorktreesRequest {
@@ -58,6 +70,12 @@ export interface AgentWorktreesApi {
   /** Every worktree of the repository containing `repoPath`, or of the whole workspace. */
   listWorktrees(repoPath?: string): Promise<WorktreeSnapshot[]>;
   createAgentWorktree(request: CreateAgentWorktreeRequest): Promise<CreatedAgentWorktree>;
+  /**
+   * One task, several agent worktrees `<name>-1…N` from one base commit, each launched with its
+   * agent; all or nothing (a failure removes every attempt this call made). Their metadata carries
+   * the attempt group, so the view groups them and `list --json` shows it.
+   */
+  createAttempts(request: CreateAttemptsRequest): Promise<CreatedAttempts>;
   removeWorktrees(paths: readonly string[], request?: RemoveWorktreesRequest): Promise<RemovalOutcome[]>;
   /** Everything the agent changed since its base (or, by default, since the last keep). */
   getAgentChanges(worktreePath: string, options?: { since?: 'kept' | 'base' }): Promise<AgentChanges>;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { GitService, hasUnkeptWork } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
+import { registerAttemptCommands } from './commands/attemptCommands';
 import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './commands/keepHistoryCommands';
 import { cherryPickWithConsent, describePick, registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   context.subscriptions.push(
     ...registerWorktreeCommands({ model, logger, showLog }),
     ...registerAgentCommands(commandDeps),
+    ...registerAttemptCommands(commandDeps),
     ...registerRemoveCommands(commandDeps),
     ...registerTrashCommands(commandDeps),
     ...registerReviewCommands({ ...commandDeps, panels: () => panels }),

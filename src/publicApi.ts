@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type * as vscode from 'vscode';
 import {
   asOperationError,
@@ -17,6 +18,7 @@ import {
 } from './agents';
 import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
 import { createWithSettings } from './commands/agentCommands';
+import { AttemptsArguments, createAndLaunchAttempts } from './commands/attemptCommands';
 import { openFolders, removalRequests } from './commands/removeCommands';
 import { runAgent } from './commands/runAgent';
 import { restoreById, trashOfWorkspace } from './commands/trashCommands';
@@ -63,6 +65,20 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
     createAgentWorktree: documented((request) =>
       createWithSettings(deps, { ...request, repoPath: request?.repoPath ?? openFolders()[0] }),
     ),
+    createAttempts: documented(async (request) => {
+      const checked = v.safeParse(AttemptsArguments, request ?? {});
+      if (!checked.success) {
+        const issue = checked.issues[0];
+        const where = issue ? v.getDotPath(issue) : undefined;
+        throw new WorktreeOperationError('invalid', `createAttempts: ${where ? `"${where}": ` : ''}${issue?.message}`);
+      }
+      const created = await createAndLaunchAttempts(deps, {
+        ...checked.output,
+        repoPath: checked.output.repoPath ?? openFolders()[0],
+      });
+      if (!created) throw new WorktreeOperationError('failed', 'The attempts were not created.');
+      return created;
+    }),
     removeWorktrees: documented(async (paths: readonly string[], request: RemoveWorktreesRequest = {}) => {
       if (!Array.isArray(paths) || !paths.every((entry) => typeof entry === 'string')) {
         throw new WorktreeOperationError('invalid', 'removeWorktrees takes an array of worktree paths.');

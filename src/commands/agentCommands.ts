@@ -86,7 +86,7 @@ async function newAgentWorktreeCommand(deps: AgentCommandDeps, arg: unknown): Pr
 }
 
 /** Only when the invoking worktree has uncommitted changes: start clean, or bring them along? */
-async function askIncludeUncommitted(model: WorktreesModel, repoPath: string): Promise<boolean | undefined> {
+export async function askIncludeUncommitted(model: WorktreesModel, repoPath: string): Promise<boolean | undefined> {
   const status = model.allWorktrees().find(({ worktree }) => worktree.path === repoPath)?.status;
   if (!status?.dirty) return false;
   const picked = await vscode.window.showQuickPick(
@@ -122,7 +122,7 @@ export async function createWithSettings(deps: AgentCommandDeps, args: CreateArg
  * The worktree to branch from: the clicked row (or a folder given by path or Uri), else the active
  * editor's folder, else the only folder; undefined → the user picks.
  */
-function invokingFolder(model: WorktreesModel, argument: CommandArgument): string | undefined {
+export function invokingFolder(model: WorktreesModel, argument: CommandArgument): string | undefined {
   if (argument.kind === 'path') return argument.path;
   if (argument.kind === 'row') {
     const { worktree } = argument.row.snapshot;
@@ -143,7 +143,7 @@ function firstWorktree(model: WorktreesModel): string | undefined {
   return model.allWorktrees().find(({ worktree }) => !worktree.bare && !worktree.gone)?.worktree.path;
 }
 
-async function pickRepository(model: WorktreesModel): Promise<string | undefined> {
+export async function pickRepository(model: WorktreesModel): Promise<string | undefined> {
   const choices = model.allWorktrees().filter(({ worktree }) => !worktree.bare && !worktree.gone);
   if (choices.length === 0) throw new UserError('Open a folder in a git repository to create agent worktrees.');
   const picked = await vscode.window.showQuickPick(

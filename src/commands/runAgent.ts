@@ -21,6 +21,8 @@ export interface RunAgentOptions {
   readonly noPrompt?: boolean;
   /** Start another agent where one is running (its terminal stays). */
   readonly another?: boolean;
+  /** The caller checked the program already (New Agent Attempts checks each agent once, before creating). */
+  readonly skipProgramCheck?: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function runAgent(
   if (!agentCommand && options.noPrompt) {
     throw new WorktreeOperationError('invalid', 'No agent command: pass agentCommand or set "agentWorktrees.agentCommand".');
   }
-  if (!agentCommand || !(await programCanStart(agentCommand, options))) return undefined;
+  if (!agentCommand || !(options.skipProgramCheck || (await programCanStart(agentCommand, options)))) return undefined;
   const task = found.worktree.agent?.task;
   const env: Record<string, string> = {};
   if (task) {
@@ -105,7 +107,7 @@ async function startAnother(terminal: vscode.Terminal, name: string, options: Ru
  * said with the agent's install page (never a `command not found` in a terminal); the user may run
  * it anyway (a shell alias or function is not on PATH). From the API: refused.
  */
-async function programCanStart(agentCommand: string, options: RunAgentOptions): Promise<boolean> {
+export async function programCanStart(agentCommand: string, options: RunAgentOptions): Promise<boolean> {
   const program = programOf(agentCommand);
   if (!program || (await programFound(program, terminalEnvironment()))) return true;
   const page = installPageOf(program);

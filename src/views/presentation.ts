@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { TrashItem, WorktreeSnapshot } from '../agents';
+import type { AttemptGroup, TrashItem, WorktreeSnapshot } from '../agents';
 import type { AgentActivity, AgentState } from './agentActivity';
 
 /**
@@ -223,4 +223,18 @@ export function trashDescription(item: Pick<TrashItem, 'files' | 'commits' | 'br
     item.commits > 0 ? `${item.commits} commit${item.commits === 1 ? '' : 's'}` : undefined,
   ].filter(Boolean);
   return [held.join(', ') || 'no changes', item.branch ?? 'detached', formatAgo(now - Date.parse(item.savedAt))].join(' · ');
+}
+
+/** An attempt group's row: `3 attempts · 2 working, 1 done` (states of agents that ran or run). */
+export function attemptsDescription(attempts: AttemptGroup, states: ReadonlyArray<AgentState | undefined>): string {
+  const count = attempts.members.length;
+  const of = count < attempts.created ? ` of ${attempts.created}` : '';
+  const tally = new Map<AgentState, number>();
+  for (const state of states) if (state && state !== 'not-running') tally.set(state, (tally.get(state) ?? 0) + 1);
+  const order: AgentState[] = ['working', 'waiting', 'failed', 'done'];
+  const summary = order
+    .filter((state) => tally.has(state))
+    .map((state) => `${tally.get(state)} ${state}`)
+    .join(', ');
+  return `${count}${of} attempts${summary ? ` · ${summary}` : ''}`;
 }

@@ -1,6 +1,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { baseBranchGained, type ChangedFile, type GitService, type TrashItem, type WorktreeSnapshot } from '../agents';
+import {
+  type AttemptGroup,
+  arrangeByAttempts,
+  baseBranchGained,
+  type ChangedFile,
+  findAttemptGroup,
+  type GitService,
+  isAttemptGroup,
+  type TrashItem,
+  type WorktreeSnapshot,
+} from '../agents';
 import type { AgentActivity } from './agentActivity';
 import { AgentFilesCache, agentChangeUri, changeName } from './agentFiles';
 import { BaseDriftCache } from './baseDrift';
@@ -8,6 +18,7 @@ import { worktreeDecorationUri } from './decorations';
 import {
   agentStatusLook,
   agentStatusSentence,
+  attemptsDescription,
   changeSentence,
   formatAgo,
   shortSha,
@@ -25,6 +36,8 @@ export type WorktreesNode =
   | { readonly type: 'repository'; readonly repository: RepositoryEntry }
   | { readonly type: 'worktree'; readonly repository: RepositoryEntry; readonly snapshot: WorktreeSnapshot }
   | { readonly type: 'error'; readonly repository: RepositoryEntry; readonly error: Error }
+  /** Several attempts at one task (New Agent Attempts): its attempts are its children. */
+  | { readonly type: 'attempts'; readonly repository: RepositoryEntry; readonly attempts: AttemptGroup }
   /** Under an expanded agent worktree: one file it changed against its base. */
   | {
       readonly type: 'agentChange';
@@ -101,6 +114,8 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
       return repositories.map((repository) => ({ type: 'repository', repository }));
     }
     if (node.type === 'repository') return this.childrenOf(node.repository);
+    if (node.type === 'attempts')
+      return node.attempts.members.map((snapshot) => ({ type: 'worktree', repository: node.repository, snapshot }));
     if (node.type === 'worktree' && expandable(node.snapshot)) return this.agentChildren(node.repository, node.snapshot);
     return [];
   }
@@ -125,7 +140,13 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   private childrenOf(repository: RepositoryEntry): WorktreesNode[] {
     const nodes: WorktreesNode[] = [];
     if (repository.error) nodes.push({ type: 'error', repository, error: repository.error });
-    for (const snapshot of repository.snapshot?.worktrees ?? []) nodes.push({ type: 'worktree', repository, snapshot });
+    for (const entry of arrangeByAttempts(repository.snapshot?.worktrees ?? [])) {
+      nodes.push(
+        isAttemptGroup(entry)
+          ? { type: 'attempts', repository, attempts: entry }
+          : { type: 'worktree', repository, snapshot: entry },
+      );
+    }
     const trash = repository.snapshot?.trash ?? [];
     if (trash.length > 0) nodes.push({ type: 'trash', repository, items: trash });
     return nodes;
@@ -134,6 +155,9 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   getParent(node: WorktreesNode): WorktreesNode | undefined {
     if (node.type === 'agentChange' || node.type === 'agentNote')
       return { type: 'worktree', repository: node.repository, snapshot: node.snapshot };
+    const group = node.type === 'worktree' ? node.snapshot.worktree.agent?.attempt?.group : undefined;
+    const attempts = group ? findAttemptGroup(node.repository.snapshot?.worktrees ?? [], group) : undefined;
+    if (attempts && attempts.members.length >= 2) return { type: 'attempts', repository: node.repository, attempts };
     if (node.type === 'repository' || this.model.repositories().length <= 1) return undefined;
     return { type: 'repository', repository: node.repository };
   }
@@ -152,6 +176,8 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
         return agentNoteItem(node.snapshot, node.text, node.failed);
       case 'trash':
         return trashItem(node.repository, node.items);
+      case 'attempts':
+        return this.attemptsItem(node.repository, node.attempts);
     }
   }
 
@@ -191,6 +217,24 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     item.iconPath = new vscode.ThemeIcon('repo');
     item.tooltip = new vscode.MarkdownString().appendMarkdown('**Repository** ').appendText(repository.commonDir);
     item.contextValue = 'repository';
+    return item;
+  }
+
+  /** `Speed up search` · `3 attempts · 2 working, 1 done`: the task, and how its attempts are doing. */
+  private attemptsItem(repository: RepositoryEntry, attempts: AttemptGroup): vscode.TreeItem {
+    const label = attempts.task ?? path.basename(attempts.members[0]?.worktree.path ?? '').replace(/-\d+$/, '');
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = `attempts:${repository.commonDir}\0${attempts.group}`;
+    const states = this.agents ? attempts.members.map(({ worktree }) => this.agents?.activityOf(worktree.path).state) : [];
+    item.description = attemptsDescription(attempts, states);
+    item.iconPath = new vscode.ThemeIcon('layers');
+    item.tooltip = new vscode.MarkdownString()
+      .appendMarkdown(
+        `$(layers) **${attempts.members.length} attempts at one task** — Compare Attempts shows them side by side\n\n`,
+      )
+      .appendText(attempts.task ?? label);
+    item.contextValue = 'attempts';
+    item.accessibilityInformation = { label: `Attempts: ${label}, ${item.description}` };
     return item;
   }
 

@@ -41,7 +41,7 @@ const contexts = await Promise.all([
   // only when a file in that language is drawn (media/dist/chunks/).
   esbuild.context({
     ...common,
-    entryPoints: { review: 'src/webview/app/main.ts' },
+    entryPoints: { review: 'src/webview/app/main.ts', compare: 'src/webview/compare/main.ts' },
     outdir: 'media/dist',
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

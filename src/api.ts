@@ -18,6 +18,8 @@ import type {
 import type { AgentActivity, AgentState } from './views/agentActivity';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
+import type { CheckOutputs } from './webview/checkOutputs';
+import type { ComparePanels } from './webview/comparePanel';
 import type { ReviewPanels } from './webview/reviewPanel';
 
 export interface CreateAgentWorktreeRequest {
@@ -149,6 +151,7 @@ export interface AgentWorktreesApi {
     readonly model: WorktreesModel;
     readonly treeDataProvider: WorktreesTreeProvider;
     readonly panels: ReviewPanels;
+    readonly compare: { readonly panels: ComparePanels; readonly outputs: CheckOutputs };
     /** The agent notifications shown so far (their messages), newest last. */
     readonly agentNotices: readonly string[];
     /** Whether `agent-worktrees mcp` was offered to VS Code's agent mode (the MCP API exists from VS Code 1.101). */

@@ -3,6 +3,7 @@ import { GitService, hasUnkeptWork } from './agents';
 import type { AgentWorktreesApi } from './api';
 import { registerAgentCommands } from './commands/agentCommands';
 import { registerAttemptCommands } from './commands/attemptCommands';
+import { registerCompareCommands } from './commands/compareCommands';
 import { afterKeep, registerKeepHistoryCommands, undoWithConsent } from './commands/keepHistoryCommands';
 import { cherryPickWithConsent, describePick, registerLandCommands } from './commands/landCommands';
 import { confirmAndRemove, maybeNotifyStale, type RemoveCommandDeps, registerRemoveCommands } from './commands/removeCommands';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const agentNotices: string[] = [];
   context.subscriptions.push(showAgentNotices(agents, VIEW_ID, agentNotices));
   const panels = createReviewPanels(context, commandDeps);
+  const compare = registerCompareCommands(context, commandDeps);
   context.subscriptions.push(
     ...registerWorktreeCommands({ model, logger, showLog }),
     ...registerAgentCommands(commandDeps),
@@ -73,7 +75,7 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
     model.setUntrusted();
     context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(start));
   }
-  return createApi({ ...commandDeps, agentNotices, treeDataProvider, panels, mcpServer: () => mcp });
+  return createApi({ ...commandDeps, agentNotices, treeDataProvider, panels, compare, mcpServer: () => mcp });
 }
 
 /** The Worktrees view, its badge (agent worktrees with work not yet kept) and its file decorations. */

@@ -28,6 +28,8 @@ import { readSettings } from './settings';
 import type { AgentSessions } from './views/agentSessions';
 import type { WorktreesModel } from './views/worktreesModel';
 import type { WorktreesTreeProvider } from './views/worktreesTree';
+import type { CheckOutputs } from './webview/checkOutputs';
+import type { ComparePanels } from './webview/comparePanel';
 import type { ReviewPanels } from './webview/reviewPanel';
 
 export interface ApiDeps {
@@ -41,6 +43,8 @@ export interface ApiDeps {
   readonly agentNotices: readonly string[];
   readonly treeDataProvider: WorktreesTreeProvider;
   readonly panels: ReviewPanels;
+  /** Compare Attempts' panels and each attempt's check output. */
+  readonly compare: { readonly panels: ComparePanels; readonly outputs: CheckOutputs };
   /** Whether the MCP server definition was offered to VS Code (for the extension's own tests). */
   readonly mcpServer: () => 'registered' | 'unavailable' | 'untrusted';
 }
@@ -153,6 +157,7 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       model,
       treeDataProvider: deps.treeDataProvider,
       panels,
+      compare: deps.compare,
       agentNotices: deps.agentNotices,
       get mcpServer() {
         return deps.mcpServer();

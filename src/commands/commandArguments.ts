@@ -50,12 +50,14 @@ const WorktreePathArgument = v.strictObject({ worktreePath: text });
 
 type WorktreeRow = Extract<WorktreesNode, { type: 'worktree' }>;
 type RepositoryRow = Extract<WorktreesNode, { type: 'repository' }>;
+export type AttemptsRow = Extract<WorktreesNode, { type: 'attempts' }>;
 
 /** What an argument is, before anything is looked up. */
 export type CommandArgument =
   | { readonly kind: 'none' }
   | { readonly kind: 'row'; readonly row: WorktreeRow }
   | { readonly kind: 'repository'; readonly row: RepositoryRow }
+  | { readonly kind: 'attempts'; readonly row: AttemptsRow }
   | { readonly kind: 'path'; readonly path: string }
   | { readonly kind: 'object'; readonly value: Record<string, unknown> };
 
@@ -75,6 +77,8 @@ export function classifyArgument(arg: unknown): CommandArgument {
     return { kind: 'row', row: arg as WorktreeRow };
   if (record.type === 'repository' && typeof record.repository === 'object')
     return { kind: 'repository', row: arg as RepositoryRow };
+  if (record.type === 'attempts' && typeof record.attempts === 'object' && typeof record.repository === 'object')
+    return { kind: 'attempts', row: arg as AttemptsRow };
   if ('type' in record) throw new UserError(unexpected(arg));
   return { kind: 'object', value: record };
 }

@@ -100,7 +100,7 @@ export async function confirmAndRemove(
   deps: RemoveCommandDeps,
   targets: readonly (string | RemovalRequest)[],
   agentWork: boolean,
-  { report = 'toasts' }: { report?: 'toasts' | 'caller' } = {},
+  { report = 'toasts', title }: { report?: 'toasts' | 'caller'; title?: string } = {},
 ): Promise<RemovalOutcome[] | undefined> {
   const base: RemovalOptions = { protectedPaths: openFolders(), deleteBranch: true };
   const requests = targets.flatMap((target) =>
@@ -133,7 +133,7 @@ export async function confirmAndRemove(
     plan.targets.every((target) => target.branch || !target.uniqueCommits);
   const keepBranches = 'Remove, Keep Branches';
   const choice = await vscode.window.showWarningMessage(
-    `${noun}${agentWork && count > 1 ? ` (${count} worktrees)` : ''}?`,
+    title ?? `${noun}${agentWork && count > 1 ? ` (${count} worktrees)` : ''}?`,
     { modal: true, detail: `${lines.join('\n')}${warning}` },
     action,
     ...(onlyCommits ? [keepBranches] : []),

@@ -31,6 +31,7 @@ export function worktreeContextValue(snapshot: WorktreeSnapshot): string {
     ['main', worktree.isMain && !worktree.bare],
     ['linked', !worktree.isMain],
     ['agent', worktree.agent !== undefined],
+    ['attempt', worktree.agent?.attempt !== undefined],
     ['bare', worktree.bare],
     ['detached', worktree.detached],
     ['dirty', status?.dirty === true],

@@ -7,6 +7,20 @@ import * as vscode from 'vscode';
  * only the `localResourceRoots` — the extension's media folder. No inline script, no eval.
  */
 export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  return panelHtml(webview, extensionUri, {
+    script: 'review.js',
+    styles: ['dist/diff2html.min.css', 'review.css'],
+    title: 'Review',
+    loading: "Loading the agent's changes…",
+  });
+}
+
+/** A panel page of ours: its stylesheets (from `media/`), its script bundle (`media/dist/`). */
+export function panelHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  page: { readonly script: string; readonly styles: readonly string[]; readonly title: string; readonly loading: string },
+): string {
   const nonce = randomBytes(16).toString('base64');
   const media = (...parts: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', ...parts));
   const csp = [
@@ -23,13 +37,12 @@ export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${media('dist', 'codicon.css')}">
-<link rel="stylesheet" href="${media('dist', 'diff2html.min.css')}">
-<link rel="stylesheet" href="${media('review.css')}">
-<title>Review</title>
+${page.styles.map((style) => `<link rel="stylesheet" href="${media(...style.split('/'))}">`).join('\n')}
+<title>${page.title}</title>
 </head>
 <body>
-<main id="app"><p>Loading the agent's changes…</p></main>
-<script type="module" nonce="${nonce}" src="${media('dist', 'review.js')}"></script>
+<main id="app"><p>${page.loading}</p></main>
+<script type="module" nonce="${nonce}" src="${media('dist', page.script)}"></script>
 </body>
 </html>`;
 }

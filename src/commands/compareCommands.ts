@@ -1,0 +1,145 @@
+import * as path from 'node:path';
+import * as v from 'valibot';
+import * as vscode from 'vscode';
+import { type AttemptGroup, arrangeByAttempts, findAttemptGroup, isAttemptGroup, type RemovalOutcome } from '../agents';
+import type { AgentSessions } from '../views/agentSessions';
+import { CHECK_OUTPUT_SCHEME, CheckOutputs } from '../webview/checkOutputs';
+import { COMPARE_VIEW_TYPE, type ComparePanel, ComparePanels } from '../webview/comparePanel';
+import { classifyArgument, parseArguments, resolveWorktree } from './commandArguments';
+import { registerCommand, UserError } from './commandRunner';
+import { confirmAndRemove, type RemoveCommandDeps } from './removeCommands';
+
+export interface CompareCommandDeps extends RemoveCommandDeps {
+  readonly agents: AgentSessions;
+}
+
+const CompareArguments = v.strictObject({
+  group: v.pipe(v.string(), v.regex(/^[0-9a-f]{8,32}$/)),
+  repoPath: v.optional(v.pipe(v.string(), v.minLength(1))),
+});
+const WorktreeArgument = v.strictObject({ worktreePath: v.pipe(v.string(), v.minLength(1)) });
+
+/** Compare Attempts (panel, its serializer, the check outputs) and Discard Other Attempts. */
+export function registerCompareCommands(
+  context: vscode.ExtensionContext,
+  deps: CompareCommandDeps,
+): { readonly panels: ComparePanels; readonly outputs: CheckOutputs } {
+  const outputs = new CheckOutputs();
+  const panels = new ComparePanels({
+    ...deps,
+    extensionUri: context.extensionUri,
+    outputs,
+    openReview: async (worktreePath) => {
+      await vscode.commands.executeCommand('agentWorktrees.reviewChanges', { worktreePath });
+    },
+    discardOthers: async (worktreePath) => {
+      await discardOtherAttempts(deps, worktreePath);
+    },
+  });
+  context.subscriptions.push(
+    outputs,
+    panels,
+    vscode.workspace.registerTextDocumentContentProvider(CHECK_OUTPUT_SCHEME, outputs),
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
+    }),
+    registerCommand('agentWorktrees.compareAttempts', (arg?: unknown) => compareCommand(deps, panels, arg), deps),
+    registerCommand(
+      'agentWorktrees.discardOtherAttempts',
+      async (arg?: unknown) => {
+        const argument = classifyArgument(arg);
+        const given =
+          argument.kind === 'object' ? parseArguments(WorktreeArgument, argument.value, 'Discard Other Attempts') : arg;
+        const target = await resolveWorktree(
+          deps.model,
+          argument.kind === 'object' ? (given as { worktreePath: string }).worktreePath : arg,
+          {
+            title: 'Discard Other Attempts: keep which attempt?',
+            needsFolder: false,
+            candidates: ({ worktree }) => worktree.agent?.attempt !== undefined,
+            noneMessage: 'There are no agent attempts (New Agent Attempts… makes them).',
+          },
+        );
+        return target ? discardOtherAttempts(deps, target.worktree.path) : undefined;
+      },
+      deps,
+    ),
+  );
+  return { panels, outputs };
+}
+
+/** From the group's row, `{ group, repoPath? }`, an attempt's row or path, else a pick among the groups. */
+async function compareCommand(deps: CompareCommandDeps, panels: ComparePanels, arg: unknown): Promise<ComparePanel | undefined> {
+  const found = await chosenGroup(deps, arg);
+  if (!found) return undefined;
+  const panel = panels.open(found.commonDir, found.group.group);
+  return panel;
+}
+
+async function chosenGroup(
+  deps: CompareCommandDeps,
+  arg: unknown,
+): Promise<{ commonDir: string; group: AttemptGroup } | undefined> {
+  const argument = classifyArgument(arg);
+  if (argument.kind === 'attempts') return { commonDir: argument.row.repository.commonDir, group: argument.row.attempts };
+  const groups = deps.model.repositories().flatMap((repository) =>
+    arrangeByAttempts(repository.snapshot?.worktrees ?? [])
+      .filter(isAttemptGroup)
+      .map((group) => ({ commonDir: repository.commonDir, group })),
+  );
+  if (argument.kind === 'object') {
+    const { group, repoPath } = parseArguments(CompareArguments, argument.value, 'Compare Attempts');
+    const match = groups.find(
+      (candidate) =>
+        candidate.group.group === group &&
+        (repoPath === undefined ||
+          deps.model.findWorktree(repoPath)?.repository.commonDir === candidate.commonDir ||
+          candidate.group.members.some(({ worktree }) => worktree.path === repoPath)),
+    );
+    if (!match) throw new UserError(`No attempt group ${group} in this workspace (two or more of its attempts must be left).`);
+    return match;
+  }
+  if (argument.kind === 'row' || argument.kind === 'path') {
+    const worktreePath = argument.kind === 'row' ? argument.row.snapshot.worktree.path : argument.path;
+    const shown = deps.model.findWorktree(worktreePath);
+    const group = shown?.snapshot.worktree.agent?.attempt?.group;
+    const match = shown && group ? findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group) : undefined;
+    if (!shown || !match || match.members.length < 2) throw new UserError(`${worktreePath} is not one of several attempts.`);
+    return { commonDir: shown.repository.commonDir, group: match };
+  }
+  if (groups.length === 0) throw new UserError('There are no agent attempts to compare: New Agent Attempts… makes them.');
+  if (groups.length === 1) return groups[0];
+  const picked = await vscode.window.showQuickPick(
+    groups.map((entry) => ({
+      label: entry.group.task ?? path.basename(entry.group.members[0]?.worktree.path ?? ''),
+      description: `${entry.group.members.length} attempts`,
+      entry,
+    })),
+    { title: 'Compare Attempts: which task?' },
+  );
+  return picked?.entry;
+}
+
+/**
+ * Keeps one attempt and discards the others of its group, in one confirmed step that lists what
+ * each would lose (saved to the trash first, so it is recoverable).
+ */
+export async function discardOtherAttempts(deps: CompareCommandDeps, keptPath: string): Promise<RemovalOutcome[] | undefined> {
+  const shown = deps.model.findWorktree(keptPath);
+  const group = shown?.snapshot.worktree.agent?.attempt?.group;
+  if (!shown || !group) throw new UserError(`${keptPath} is not one of several attempts.`);
+  const others = (findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group)?.members ?? []).filter(
+    ({ worktree }) => worktree.path !== shown.snapshot.worktree.path,
+  );
+  if (others.length === 0) {
+    void vscode.window.showInformationMessage('No other attempts are left: this is the only one.');
+    return [];
+  }
+  const commonDir = shown.repository.commonDir;
+  return confirmAndRemove(
+    deps,
+    others.map(({ worktree }) => ({ path: worktree.path, commonDir })),
+    true,
+    { title: `Keep ${path.basename(keptPath)} and discard the ${others.length} other attempt${others.length === 1 ? '' : 's'}?` },
+  );
+}

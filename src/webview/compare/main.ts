@@ -1,0 +1,253 @@
+import { element, withIcon } from '../app/dom';
+import type {
+  CheckState,
+  CompareAttempt,
+  CompareData,
+  CompareFile,
+  CompareHostMessage,
+  ComparePageMessage,
+  CompareState,
+} from '../compareProtocol';
+
+/**
+ * The Compare Attempts page: one column per attempt (its agent, state, files, lines, commits, last
+ * activity, check result, Review & Keep), then every file any attempt changed, one row each. All
+ * text from the host is set through textContent; the page only ever sends the messages the host's
+ * parser accepts.
+ */
+declare function acquireVsCodeApi(): {
+  postMessage(message: ComparePageMessage): void;
+  getState(): unknown;
+  setState(state: CompareState): void;
+};
+const vscode = acquireVsCodeApi();
+const root = document.getElementById('app') as HTMLElement;
+let data: CompareData | undefined;
+let checks: readonly CheckState[] = [];
+let checksRunning = false;
+/** In a file row several attempts changed: the version picked first (its attempt's position). */
+let picked: { path: string; attempt: number } | undefined;
+let status: { message: string; error: boolean } | undefined;
+
+window.addEventListener('message', (event: MessageEvent<CompareHostMessage>) => {
+  const message = event.data;
+  if (message?.type === 'comparison') {
+    data = message.data;
+    vscode.setState(message.state);
+    render();
+  } else if (message?.type === 'checks') {
+    checks = message.checks;
+    checksRunning = message.running;
+    render();
+  } else if (message?.type === 'status') {
+    status = { message: message.message, error: message.error };
+    render();
+  } else if (message?.type === 'gone') {
+    data = undefined;
+    root.replaceChildren(element('p', { className: 'empty' }, message.message));
+  }
+});
+vscode.postMessage({ type: 'ready' });
+
+function render(): void {
+  if (!data) return;
+  const scroll = window.scrollY;
+  root.replaceChildren(header(data), attemptsTable(data), filesSection(data));
+  window.scrollTo(0, scroll);
+}
+
+function header(compare: CompareData): HTMLElement {
+  const run = withIcon(
+    element('button', {
+      className: 'primary',
+      disabled: !compare.checkCommand || checksRunning,
+      title: compare.checkCommand
+        ? `Runs "${compare.checkCommand}" in every attempt's folder`
+        : 'Set agentWorktrees.checkCommand first',
+      onclick: () => vscode.postMessage({ type: 'runChecks' }),
+    }),
+    'beaker',
+  );
+  run.append(compare.checkCommand ? `Run Check: ${compare.checkCommand}` : 'Run Check');
+  const actions = element('div', { className: 'actions' }, undefined);
+  actions.append(run);
+  if (checksRunning) {
+    actions.append(element('button', { onclick: () => vscode.postMessage({ type: 'stopChecks' }) }, 'Stop'));
+  }
+  if (!compare.checkCommand) {
+    actions.append(
+      element(
+        'button',
+        { className: 'link', onclick: () => vscode.postMessage({ type: 'openSettings' }) },
+        'Set a check command…',
+      ),
+    );
+  }
+  const top = element('header', { className: 'compare-header' });
+  top.append(
+    element('h1', {}, compare.task ?? 'Attempts'),
+    element('p', { className: 'meta' }, `${compare.attempts.length} attempts from ${compare.base ?? 'the same base'}`),
+    actions,
+  );
+  if (status) top.append(element('p', { className: status.error ? 'status error' : 'status', role: 'status' }, status.message));
+  return top;
+}
+
+/** One column per attempt; one row per fact, so the attempts line up fact by fact. */
+function attemptsTable(compare: CompareData): HTMLElement {
+  const table = element('table', { className: 'attempts' });
+  const head = element('tr');
+  head.append(element('th', { scope: 'col' }, ''));
+  for (const attempt of compare.attempts) head.append(element('th', { scope: 'col' }, attempt.name));
+  table.append(element('thead'), element('tbody'));
+  table.tHead?.append(head);
+  const rows: Array<[string, (attempt: CompareAttempt, position: number) => Node | string]> = [
+    ['Agent', (attempt) => attempt.agentCommand ?? '—'],
+    ['Status', (attempt) => statusCell(attempt)],
+    ['Files', (attempt) => (attempt.problem ? attempt.problem : String(attempt.files))],
+    ['Lines', (attempt) => lines(attempt.additions, attempt.deletions)],
+    ['Commits', (attempt) => (attempt.commits === undefined ? '—' : String(attempt.commits))],
+    ['Last activity', (attempt) => attempt.lastActivity ?? '—'],
+    ['Check', (_, position) => checkCell(position)],
+    ['', (_, position) => attemptActions(position)],
+  ];
+  for (const [label, cell] of rows) {
+    const row = element('tr');
+    row.append(element('th', { scope: 'row' }, label));
+    compare.attempts.forEach((attempt, position) => {
+      const td = element('td');
+      td.append(cell(attempt, position));
+      row.append(td);
+    });
+    table.tBodies[0]?.append(row);
+  }
+  return table;
+}
+
+function statusCell(attempt: CompareAttempt): Node | string {
+  if (!attempt.status) return 'not started here';
+  return withIcon(element('span', { className: `state state-${attempt.status.word}` }, attempt.status.word), attempt.status.icon);
+}
+
+function lines(additions: number, deletions: number): Node {
+  const span = element('span', { className: 'lines' });
+  span.append(
+    element('span', { className: 'added' }, `+${additions}`),
+    ' ',
+    element('span', { className: 'deleted' }, `−${deletions}`),
+  );
+  return span;
+}
+
+function checkCell(position: number): Node | string {
+  const check = checks[position];
+  if (!check || check.state === 'idle') return '—';
+  if (check.state === 'queued') return 'queued';
+  if (check.state === 'running') return withIcon(element('span', { className: 'running' }, 'running…'), 'loading');
+  const passed = check.exitCode === 0 && !check.problem;
+  const word = check.problem ?? (passed ? 'passed' : `failed · exit ${check.exitCode}`);
+  const box = element('div', { className: 'check' });
+  box.append(
+    withIcon(element('span', { className: passed ? 'passed' : 'failed' }, word), passed ? 'pass' : 'error'),
+    element('span', { className: 'meta' }, check.durationMs === undefined ? '' : ` ${(check.durationMs / 1000).toFixed(1)} s`),
+  );
+  if (check.tail) box.append(element('pre', { className: 'tail' }, check.tail));
+  box.append(
+    element(
+      'button',
+      { className: 'link', onclick: () => vscode.postMessage({ type: 'showOutput', attempt: position }) },
+      'Show Output',
+    ),
+  );
+  return box;
+}
+
+function attemptActions(position: number): Node {
+  const box = element('div', { className: 'attempt-actions' });
+  box.append(
+    element(
+      'button',
+      { className: 'primary', onclick: () => vscode.postMessage({ type: 'review', attempt: position }) },
+      'Review & Keep…',
+    ),
+    element('button', { onclick: () => vscode.postMessage({ type: 'discardOthers', attempt: position }) }, 'Discard the Others…'),
+  );
+  return box;
+}
+
+function filesSection(compare: CompareData): HTMLElement {
+  const section = element('section', { className: 'files' });
+  const shared = compare.files.filter((file) => file.shared).length;
+  section.append(
+    element('h2', {}, `${compare.files.length} files changed`),
+    element(
+      'p',
+      { className: 'meta' },
+      shared > 0
+        ? `${shared} changed by several attempts (first, marked). Click two versions of one to compare them; click a file only one attempt changed to see its diff against the base.`
+        : 'Each file was changed by one attempt only: click one to see its diff against the base.',
+    ),
+  );
+  const table = element('table', { className: 'file-grid' });
+  const head = element('tr');
+  head.append(element('th', { scope: 'col' }, 'File'));
+  for (const attempt of compare.attempts) head.append(element('th', { scope: 'col' }, attempt.name));
+  table.append(element('thead'), element('tbody'));
+  table.tHead?.append(head);
+  for (const file of compare.files) table.tBodies[0]?.append(fileRow(file, compare));
+  section.append(table);
+  return section;
+}
+
+const LETTERS: Record<string, string> = {
+  added: 'A',
+  modified: 'M',
+  deleted: 'D',
+  renamed: 'R',
+  copied: 'C',
+  'type-changed': 'T',
+};
+
+function fileRow(file: CompareFile, compare: CompareData): HTMLElement {
+  const row = element('tr', { className: file.shared ? 'shared' : '' });
+  const name = element('th', { scope: 'row', title: file.path });
+  if (file.shared)
+    name.append(withIcon(element('span', { className: 'shared-mark', title: 'Changed by several attempts' }), 'layers'));
+  name.append(file.path);
+  row.append(name);
+  file.cells.forEach((cell, position) => {
+    const td = element('td');
+    if (cell) {
+      const attempt = compare.attempts[position]?.name ?? '';
+      const isPicked = picked?.path === file.path && picked.attempt === position;
+      const button = element('button', {
+        className: `cell status-${cell.status}${isPicked ? ' picked' : ''}`,
+        ariaLabel: `${file.path} in ${attempt}: ${cell.status}, ${cell.additions} added, ${cell.deletions} removed`,
+        onclick: () => cellClicked(file, position),
+      });
+      if (file.shared) button.setAttribute('aria-pressed', String(isPicked));
+      button.append(
+        element('span', { className: 'letter' }, LETTERS[cell.status] ?? '?'),
+        ' ',
+        cell.binary ? 'binary' : lines(cell.additions, cell.deletions),
+      );
+      td.append(button);
+    }
+    row.append(td);
+  });
+  return row;
+}
+
+function cellClicked(file: CompareFile, position: number): void {
+  if (!file.shared) {
+    vscode.postMessage({ type: 'openChange', attempt: position, path: file.path });
+    return;
+  }
+  if (picked && picked.path === file.path && picked.attempt !== position) {
+    vscode.postMessage({ type: 'diffAttempts', left: picked.attempt, right: position, path: file.path });
+    picked = undefined;
+  } else {
+    picked = picked?.path === file.path && picked.attempt === position ? undefined : { path: file.path, attempt: position };
+  }
+  render();
+}

@@ -1,13 +1,22 @@
 import * as path from 'node:path';
 import * as v from 'valibot';
 import * as vscode from 'vscode';
-import { type AttemptGroup, arrangeByAttempts, findAttemptGroup, isAttemptGroup, type RemovalOutcome } from '../agents';
+import {
+  type AttemptGroup,
+  arrangeByAttempts,
+  executeRemoval,
+  findAttemptGroup,
+  isAttemptGroup,
+  planRemoval,
+  type RemovalOutcome,
+  WorktreeOperationError,
+} from '../agents';
 import type { AgentSessions } from '../views/agentSessions';
 import { CHECK_OUTPUT_SCHEME, CheckOutputs } from '../webview/checkOutputs';
 import { COMPARE_VIEW_TYPE, type ComparePanel, ComparePanels } from '../webview/comparePanel';
 import { classifyArgument, parseArguments, resolveWorktree } from './commandArguments';
 import { registerCommand, UserError } from './commandRunner';
-import { confirmAndRemove, type RemoveCommandDeps } from './removeCommands';
+import { confirmAndRemove, openFolders, type RemoveCommandDeps } from './removeCommands';
 
 export interface CompareCommandDeps extends RemoveCommandDeps {
   readonly agents: AgentSessions;
@@ -17,7 +26,11 @@ const CompareArguments = v.strictObject({
   group: v.pipe(v.string(), v.regex(/^[0-9a-f]{8,32}$/)),
   repoPath: v.optional(v.pipe(v.string(), v.minLength(1))),
 });
-const WorktreeArgument = v.strictObject({ worktreePath: v.pipe(v.string(), v.minLength(1)) });
+/** `discardOtherAttempts` from the API or another extension: no prompt; losing work needs `force`. */
+const DiscardOthersArguments = v.strictObject({
+  worktreePath: v.pipe(v.string(), v.minLength(1)),
+  force: v.optional(v.boolean()),
+});
 
 /** Compare Attempts (panel, its serializer, the check outputs) and Discard Other Attempts. */
 export function registerCompareCommands(
@@ -44,26 +57,7 @@ export function registerCompareCommands(
       deserializeWebviewPanel: async (panel, state) => panels.restore(panel, state),
     }),
     registerCommand('agentWorktrees.compareAttempts', (arg?: unknown) => compareCommand(deps, panels, arg), deps),
-    registerCommand(
-      'agentWorktrees.discardOtherAttempts',
-      async (arg?: unknown) => {
-        const argument = classifyArgument(arg);
-        const given =
-          argument.kind === 'object' ? parseArguments(WorktreeArgument, argument.value, 'Discard Other Attempts') : arg;
-        const target = await resolveWorktree(
-          deps.model,
-          argument.kind === 'object' ? (given as { worktreePath: string }).worktreePath : arg,
-          {
-            title: 'Discard Other Attempts: keep which attempt?',
-            needsFolder: false,
-            candidates: ({ worktree }) => worktree.agent?.attempt !== undefined,
-            noneMessage: 'There are no agent attempts (New Agent Attempts… makes them).',
-          },
-        );
-        return target ? discardOtherAttempts(deps, target.worktree.path) : undefined;
-      },
-      deps,
-    ),
+    registerCommand('agentWorktrees.discardOtherAttempts', (arg?: unknown) => discardOthersCommand(deps, arg), deps),
   );
   return { panels, outputs };
 }
@@ -120,11 +114,31 @@ async function chosenGroup(
   return picked?.entry;
 }
 
+async function discardOthersCommand(deps: CompareCommandDeps, arg: unknown): Promise<RemovalOutcome[] | undefined> {
+  const argument = classifyArgument(arg);
+  if (argument.kind === 'object') {
+    const { worktreePath, force } = parseArguments(DiscardOthersArguments, argument.value, 'Discard Other Attempts');
+    return discardOtherAttempts(deps, worktreePath, { force: force === true });
+  }
+  const target = await resolveWorktree(deps.model, arg, {
+    title: 'Keep which attempt (the others of its task are discarded)?',
+    needsFolder: false,
+    candidates: ({ worktree }) => worktree.agent?.attempt !== undefined,
+    noneMessage: 'There are no agent attempts: New Agent Attempts… makes them.',
+  });
+  return target ? discardOtherAttempts(deps, target.worktree.path) : undefined;
+}
+
 /**
  * Keeps one attempt and discards the others of its group, in one confirmed step that lists what
  * each would lose (saved to the trash first, so it is recoverable).
  */
-export async function discardOtherAttempts(deps: CompareCommandDeps, keptPath: string): Promise<RemovalOutcome[] | undefined> {
+export async function discardOtherAttempts(
+  deps: CompareCommandDeps,
+  keptPath: string,
+  /** Without a prompt (an argument object): every guard applies, and losing work needs `force`. */
+  unattended?: { readonly force: boolean },
+): Promise<RemovalOutcome[] | undefined> {
   const shown = deps.model.findWorktree(keptPath);
   const group = shown?.snapshot.worktree.agent?.attempt?.group;
   if (!shown || !group) throw new UserError(`${keptPath} is not one of several attempts.`);
@@ -136,10 +150,18 @@ export async function discardOtherAttempts(deps: CompareCommandDeps, keptPath: s
     return [];
   }
   const commonDir = shown.repository.commonDir;
-  return confirmAndRemove(
-    deps,
-    others.map(({ worktree }) => ({ path: worktree.path, commonDir })),
-    true,
-    { title: `Keep ${path.basename(keptPath)} and discard the ${others.length} other attempt${others.length === 1 ? '' : 's'}?` },
-  );
+  const requests = others.map(({ worktree }) => ({ path: worktree.path, commonDir }));
+  if (unattended) {
+    const options = { deleteBranch: true, protectedPaths: openFolders(), force: unattended.force };
+    const outcomes = await executeRemoval(deps.service, await planRemoval(deps.service, requests, options), options);
+    const refused = outcomes.filter((outcome) => !outcome.removed);
+    if (refused.length > 0) {
+      const reasons = refused.map((outcome) => `${outcome.path}: ${outcome.error}`).join('; ');
+      throw new WorktreeOperationError('failed', `git refused: ${reasons}`);
+    }
+    return outcomes;
+  }
+  return confirmAndRemove(deps, requests, true, {
+    title: `Keep ${path.basename(keptPath)} and discard the ${others.length} other attempt${others.length === 1 ? '' : 's'}?`,
+  });
 }

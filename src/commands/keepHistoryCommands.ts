@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import * as vscode from 'vscode';
 import {
   describeLossOf,
+  findAttemptGroup,
   type GitService,
   type KeepResult,
   type KeepSummary,
@@ -104,7 +105,15 @@ export async function afterKeep(
       ? `Still unkept there: ${describeLossOf(plan.totals)}; removing the agent worktree would lose ${plan.totals.uncommittedFiles + plan.totals.uniqueCommits === 1 ? 'it' : 'them'}.`
       : 'Nothing is left unkept: removing the agent worktree loses nothing.';
     const actions = plan.losesWork || plan.blocked ? [keepIt, undo, remove] : [remove, undo, keepIt];
+    // Adopting one of several attempts: the others can go in the same breath (confirmed, to the trash).
+    const others = otherAttemptsOf(deps.model, worktreePath);
+    const discardOthers = `Discard the ${others} Other Attempt${others === 1 ? '' : 's'}…`;
+    if (others > 0) actions.splice(1, 0, discardOthers);
     choice = (await vscode.window.showInformationMessage(`${summary} ${left}`, ...actions)) ?? keepIt;
+    if (choice === discardOthers) {
+      await vscode.commands.executeCommand('agentWorktrees.discardOtherAttempts', { worktreePath });
+      return;
+    }
     if (choice === keepIt) return;
   }
   if (choice === undo) {
@@ -113,6 +122,14 @@ export async function afterKeep(
   }
   const removed = await confirmAndRemove(deps, [worktreePath], true);
   if (removed?.some((outcome) => outcome.removed)) deps.closePanel(worktreePath);
+}
+
+/** How many other attempts of the same group as `worktreePath` the view shows. */
+function otherAttemptsOf(model: WorktreesModel, worktreePath: string): number {
+  const shown = model.findWorktree(worktreePath);
+  const group = shown?.snapshot.worktree.agent?.attempt?.group;
+  if (!shown || !group) return 0;
+  return (findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group)?.members.length ?? 1) - 1;
 }
 
 /** Opens the files left with conflict markers (at most five), where VS Code offers Accept Current / Incoming. */

@@ -15,6 +15,7 @@ import type { CheckOutputs } from './checkOutputs';
 import { buildCompareData } from './compareData';
 import {
   type CheckState,
+  type CompareData,
   type CompareHostMessage,
   type ComparePageMessage,
   parseCompareMessage,
@@ -233,8 +234,14 @@ export class ComparePanel {
     );
   }
 
+  /** What the page shows now (the extension's own tests read it). */
+  shown(): { readonly data: CompareData | undefined; readonly checks: readonly CheckState[] } {
+    const message = this.comparisonMessage();
+    return { data: message.type === 'comparison' ? message.data : undefined, checks: this.checks };
+  }
+
   /** The check command in every attempt, a few at a time, with a progress bar that can stop them. */
-  private async runChecks(): Promise<void> {
+  async runChecks(): Promise<void> {
     const command = checkCommand();
     if (!vscode.workspace.isTrusted) throw new Error('The check command never runs in Restricted Mode.');
     if (!command) throw new Error('Set "agentWorktrees.checkCommand" (for example npm test) to check each attempt.');

@@ -2,7 +2,7 @@
 // warm-up. Absolute times depend on the machine; the ratio ours/floor is the result.
 // Options: --quick (small fixtures, for a smoke run), --rounds N, --no-vscode (skip the benchmarks
 // that run in the real VS Code: review panel paint and activation), --only <parts> (comma-separated
-// words of part names: runner, refresh, keep, dirty, trash, cli, scaling, status, vscode — e.g. `--only keep,dirty`),
+// words of part names: runner, refresh, keep, dirty, trash, cli, attempts, scaling, status, vscode — e.g. `--only keep,dirty`),
 // --runner-only (the same as `--only runner`).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { keep } from '../src/agents/keep';
 import { GitService } from '../src/agents/service';
 import { GitRunner } from '../src/git/runner';
 import { type AgentStatusLoad, agentStatusLoad } from './agentStatus';
+import { ATTEMPTS_CREATE_ROW, attemptsCreateRows } from './attemptsCreate';
 import { CLI_LIST_ROW, CLI_START_ROW, cliListRows } from './cliList';
 import { addWorktrees, cleanup, createRepo, git, makeAgentChanges } from './fixtures';
 import { benchInVsCode } from './inVsCode';
@@ -203,6 +204,7 @@ const EXPECTED: ReadonlyArray<readonly [string, string]> = [
   [TRASH_SAVE_ROW, 'trash save'],
   [CLI_LIST_ROW, 'cli list'],
   [CLI_START_ROW, 'cli list'],
+  [ATTEMPTS_CREATE_ROW, 'attempts'],
   [PAINT_ROW, 'real VS Code'],
 ];
 
@@ -259,7 +261,7 @@ async function main(): Promise<void> {
 /** Everything measured in this process: runner, refresh, capture and keep, scaling. */
 async function nodeParts(root: string, report: Report): Promise<void> {
   let fixture: RefreshFixture | undefined;
-  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo', 'trash save', 'cli list'];
+  const onFixture = ['runner', 'refresh', 'capture and keep', 'dirty keep and undo', 'trash save', 'cli list', 'attempts'];
   if (onFixture.some(runs)) {
     console.log(`Building fixtures: ${SIZE.worktrees} worktrees × ${SIZE.files} files (${CORES} cores, ${ROUNDS} rounds)…`);
     await part(report, 'fixtures', async () => {
@@ -283,6 +285,9 @@ async function nodeParts(root: string, report: Report): Promise<void> {
       report.rows.push(
         ...(await cliListRows(built.repo, refreshFloor(), { worktrees: SIZE.worktrees, files: SIZE.files, rounds: ROUNDS })),
       ),
+    );
+    await part(report, 'attempts', async () =>
+      report.rows.push(...(await attemptsCreateRows(built.service, { files: SIZE.files, rounds: KEEP_ROUNDS }))),
     );
     await part(report, 'trash save', async () =>
       report.rows.push(...(await trashSaveRows(built.service, built.repo, { changes: SIZE.changes, rounds: KEEP_ROUNDS }))),

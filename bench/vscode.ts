@@ -13,12 +13,14 @@ import { launchBrowser, openWorkbench, type Page, runCommand } from '../test/e2e
 import { startCodeServer } from '../test/e2e/harness/codeServer';
 import { prepare } from '../test/e2e/harness/prepared';
 import { findFrame, openWorktreesView, row } from '../test/e2e/ui/workbench';
+import { compareFixture, comparePaintRound } from './comparePaint';
 import { createRepo, git } from './fixtures';
 import { capPatch, describeFailure, type RoundFailure, reasonOf, runRounds } from './rounds';
 import {
   ACTIVATION_PART,
   type ActivationSample,
   type BundleChecks,
+  COMPARE_PART,
   PAINT_PART,
   type PaintSample,
   type VsCodeResult,
@@ -128,6 +130,7 @@ type Fixture = Awaited<ReturnType<typeof paintFixture>>;
 interface Session {
   readonly url: string;
   readonly fixture: Fixture;
+  readonly compare: Awaited<ReturnType<typeof compareFixture>>;
 }
 
 /**
@@ -140,6 +143,8 @@ export async function benchRealVsCode(parent: string, options: BenchOptions, sav
   const prepared = prepare();
   result.bundles = bundleChecks(prepared.extensionDir);
   const fixture = await paintFixture(parent, options.files, options.linesPerFile, options.eagerFiles);
+  const compare = await compareFixture(new GitService(new GitRunner()), fixture.repo);
+  result.comparePaint = { roundsAsked: options.rounds, samples: [] };
   result.paint = {
     files: options.files,
     diffLines: fixture.diffLines,
@@ -158,7 +163,7 @@ export async function benchRealVsCode(parent: string, options: BenchOptions, sav
     settings: { 'workbench.colorTheme': 'Default Dark Modern', 'agentWorktrees.staleNotification': false },
   });
   try {
-    await measureRounds({ url: server.url, fixture }, options.rounds, result, save);
+    await measureRounds({ url: server.url, fixture, compare }, options.rounds, result, save);
   } finally {
     await server.stop();
   }
@@ -195,6 +200,17 @@ async function measureRounds(session: Session, rounds: number, result: VsCodeRes
         `paint round ${sample.round + 1}: ours ${sample.oursMs.toFixed(0)} ms, eager ${sample.eagerMs.toFixed(0)} ms`,
       ),
   });
+  const compared = await runRounds({
+    ...common,
+    part: COMPARE_PART,
+    attempt: (round) => inFreshBrowser(session, PAINT_ATTEMPT_MS, (page) => comparePaintRound(page, session.compare, round)),
+    onResult: (sample) =>
+      saveSample(
+        result.comparePaint?.samples,
+        sample,
+        `compare round ${sample.round + 1}: click → grid ${sample.endToEndMs.toFixed(0)} ms (page loaded at ${sample.pageLoadedMs.toFixed(0)} ms), page render ${sample.pageMs.toFixed(0)} ms`,
+      ),
+  });
   const activated = await runRounds({
     ...common,
     part: ACTIVATION_PART,
@@ -208,6 +224,7 @@ async function measureRounds(session: Session, rounds: number, result: VsCodeRes
   });
   for (const [part, outcome] of [
     [PAINT_PART, painted],
+    [COMPARE_PART, compared],
     [ACTIVATION_PART, activated],
   ] as const) {
     if (outcome.missingRounds.length > 0)
@@ -304,7 +321,10 @@ if (require.main === module) {
         last = partial;
         save(partial);
       });
-      const complete = result.paint?.samples.length === options.rounds && result.activation?.samples.length === options.rounds;
+      const complete =
+        result.paint?.samples.length === options.rounds &&
+        result.comparePaint?.samples.length === options.rounds &&
+        result.activation?.samples.length === options.rounds;
       process.exitCode = complete ? 0 : 1;
     } finally {
       rmSync(parent, { recursive: true, force: true });

@@ -29,6 +29,17 @@ export interface PaintResult {
   readonly samples: PaintSample[];
 }
 
+/** One round of Compare Attempts' paint (8 attempts × 200 files), in a browser of its own. */
+export interface ComparePaintSample {
+  readonly round: number;
+  /** From clicking Compare Attempts on the group's row until every file row is on screen. */
+  readonly endToEndMs: number;
+  /** Of which: until VS Code had created the webview and loaded the page's HTML. */
+  readonly pageLoadedMs: number;
+  /** The page alone drawing the comparison message. */
+  readonly pageMs: number;
+}
+
 export interface ActivationSample {
   readonly round: number;
   /** What VS Code's "Running Extensions" editor reports for Agent Worktrees. */
@@ -47,6 +58,7 @@ export interface BundleChecks {
 export interface VsCodeResult {
   paint?: PaintResult;
   activation?: { readonly roundsAsked: number; readonly samples: ActivationSample[] };
+  comparePaint?: { readonly roundsAsked: number; readonly samples: ComparePaintSample[] };
   bundles?: BundleChecks;
   /** Every failed attempt, including those whose round then succeeded on a retry. */
   readonly failures: RoundFailure[];
@@ -58,6 +70,7 @@ export const PAINT_ROW = 'panel first paint';
 /** The parts of the real-VS-Code bench, as named in its failures. */
 export const PAINT_PART = 'panel paint';
 export const ACTIVATION_PART = 'activation';
+export const COMPARE_PART = 'compare paint';
 
 /** Failures not made good by a retry: their round has no sample (or they were outside the rounds). */
 export function unrecoveredFailures(result: VsCodeResult): RoundFailure[] {

@@ -11,8 +11,7 @@ import {
   gitIn,
   invokingWorktree,
   makeAgentWorktree,
-  type PlannedAgentWorktree,
-  planAgentWorktree,
+  planAgentWorktrees,
   removeMadeFolders,
   rollback,
 } from './createAgentWorktree';
@@ -58,8 +57,7 @@ export async function createAttempts(service: GitService, options: CreateAttempt
   const repository = await invokingWorktree(service, options.repoPath);
   return service.mutate(repository.commonDir, async () => {
     const git = gitIn(service, repository.invoking);
-    const planned: PlannedAgentWorktree[] = [];
-    for (const slug of slugs) planned.push(await planAgentWorktree(git, options, repository.commonDir, slug));
+    const planned = await planAgentWorktrees(git, options, repository.commonDir, slugs);
     const base = await chooseBase(git, options);
     const uncommitted = options.includeUncommitted
       ? await readUncommittedState(service, git, repository.invoking, repository.gitDir)

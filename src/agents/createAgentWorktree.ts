@@ -106,9 +106,24 @@ export async function planAgentWorktree(
   commonDir: string,
   slug: string,
 ): Promise<PlannedAgentWorktree> {
-  const branch = await chooseBranch(git, options, slug);
-  const target = await chooseTarget(git, options, commonDir, slug);
-  return { slug, branch, target };
+  const [planned] = await planAgentWorktrees(git, options, commonDir, [slug]);
+  return planned as PlannedAgentWorktree;
+}
+
+/**
+ * Several at once (attempts: `<slug>-1…N`) with three git processes in all, not three each: one
+ * name check (valid slugs under one valid prefix are all valid or all not), one look for any of
+ * the branches, one worktree list for the folders.
+ */
+export async function planAgentWorktrees(
+  git: Git,
+  options: CreateAgentWorktreeOptions,
+  commonDir: string,
+  slugs: readonly string[],
+): Promise<PlannedAgentWorktree[]> {
+  const branches = await chooseBranches(git, options, slugs);
+  const targets = await chooseTargets(git, options, commonDir, slugs);
+  return slugs.map((slug, index) => ({ slug, branch: branches[index] as string, target: targets[index] as string }));
 }
 
 /**
@@ -170,7 +185,7 @@ async function portBlockFor(settings: PortBlockSettings, target: string): Promis
 }
 
 /** 1. Name and branch, validated before anything else; an existing branch is never reused. */
-async function chooseBranch(git: Git, options: CreateAgentWorktreeOptions, slug: string): Promise<string> {
+async function chooseBranches(git: Git, options: CreateAgentWorktreeOptions, slugs: readonly string[]): Promise<string[]> {
   const prefix = options.branchPrefix ?? 'agent/';
   if (!BRANCH_PREFIX_PATTERN.test(prefix)) {
     throw new WorktreeOperationError(
@@ -178,17 +193,22 @@ async function chooseBranch(git: Git, options: CreateAgentWorktreeOptions, slug:
       `Branch prefix "${prefix}" must be empty or folder names ending in "/", like "agent/".`,
     );
   }
-  const branch = `${prefix}${slug}`;
-  const refCheck = await git(['check-ref-format', '--branch', branch], { accept: [0, 1, 128] });
-  if (refCheck.exitCode !== 0) throw new WorktreeOperationError('invalid', `"${branch}" is not a valid branch name.`);
-  const branchExists = await git(['show-ref', '--verify', '--quiet', `refs/heads/${branch}`], { accept: [0, 1] });
-  if (branchExists.exitCode === 0) {
+  const branches = slugs.map((slug) => `${prefix}${slug}`);
+  const problem = slugs.map(slugProblem).find(Boolean);
+  if (problem) throw new WorktreeOperationError('invalid', problem);
+  // Every slug passed slugProblem: what git could still refuse is the prefix, the same for all.
+  const refCheck = await git(['check-ref-format', '--branch', branches[0] as string], { accept: [0, 1, 128] });
+  if (refCheck.exitCode !== 0) throw new WorktreeOperationError('invalid', `"${branches[0]}" is not a valid branch name.`);
+  const wanted = new Set(branches.map((branch) => `refs/heads/${branch}`));
+  const listed = await git(['for-each-ref', '--format=%(refname)', '--', ...wanted]);
+  const taken = listed.stdout.split('\n').find((ref) => wanted.has(ref));
+  if (taken) {
     throw new WorktreeOperationError(
       'exists',
-      `Branch "${branch}" already exists. Choose another name; an existing branch is never reused.`,
+      `Branch "${taken.slice('refs/heads/'.length)}" already exists. Choose another name; an existing branch is never reused.`,
     );
   }
-  return branch;
+  return branches;
 }
 
 /** 2. Base: the invoking worktree's HEAD unless a ref was given. */
@@ -220,15 +240,24 @@ export async function chooseBase(
 }
 
 /** 3. Where: next to the main worktree (never nested in an agent worktree), never an existing folder. */
-async function chooseTarget(git: Git, options: CreateAgentWorktreeOptions, commonDir: string, slug: string): Promise<string> {
+async function chooseTargets(
+  git: Git,
+  options: CreateAgentWorktreeOptions,
+  commonDir: string,
+  slugs: readonly string[],
+): Promise<string[]> {
   const list = parseWorktreeList((await git(['worktree', 'list', '--porcelain', '-z'])).stdout);
   const main = list[0];
   if (!main) throw new WorktreeOperationError('failed', 'git listed no worktrees for this repository.');
-  const target = targetPath(options.location ?? 'sibling', main.bare ? commonDir : main.path, main.bare, slug);
-  if (await pathExists(target)) {
-    throw new WorktreeOperationError('exists', `${target} already exists. A folder is never reused for a new worktree.`);
+  const targets: string[] = [];
+  for (const slug of slugs) {
+    const target = targetPath(options.location ?? 'sibling', main.bare ? commonDir : main.path, main.bare, slug);
+    if (await pathExists(target)) {
+      throw new WorktreeOperationError('exists', `${target} already exists. A folder is never reused for a new worktree.`);
+    }
+    targets.push(target);
   }
-  return target;
+  return targets;
 }
 
 /**

@@ -49,10 +49,14 @@ window.addEventListener('message', (event: MessageEvent<CompareHostMessage>) => 
 });
 vscode.postMessage({ type: 'ready' });
 
+/** The file grid is drawn again only for new data or a pick (it can have thousands of cells). */
+let files: { data: CompareData; picked: typeof picked; section: HTMLElement } | undefined;
+
 function render(): void {
   if (!data) return;
   const scroll = window.scrollY;
-  root.replaceChildren(header(data), attemptsTable(data), filesSection(data));
+  if (files?.data !== data || files.picked !== picked) files = { data, picked, section: filesSection(data) };
+  root.replaceChildren(header(data), attemptsTable(data), files.section);
   window.scrollTo(0, scroll);
 }
 
@@ -125,7 +129,7 @@ function attemptsTable(compare: CompareData): HTMLElement {
 }
 
 function statusCell(attempt: CompareAttempt): Node | string {
-  if (!attempt.status) return 'not started here';
+  if (!attempt.status) return 'not running';
   return withIcon(element('span', { className: `state state-${attempt.status.word}` }, attempt.status.word), attempt.status.icon);
 }
 

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { createAttempts, GitService } from '../../../src/agents';
+import { GitRunner } from '../../../src/git';
+import { sleep } from '../harness/codeServer';
+import { createFixtureRepo, git } from '../harness/fixtures';
+import { ROOT } from '../harness/paths';
+import { useWorkbench } from './session';
+import {
+  clickRowAction,
+  openWorktreesView,
+  reviewFrame,
+  row,
+  runCommand,
+  screenshotsDir,
+  setColorTheme,
+  threeThemes,
+  useTheme,
+  waitUntil,
+} from './workbench';
+
+const TASK = 'Make product search fast';
+
+/** Three attempts that each did the task their own way: one passes the check, two do not. */
+async function attemptsFixture(parent: string): Promise<string> {
+  const repo = createFixtureRepo(parent).repo;
+  const { attempts } = await createAttempts(new GitService(new GitRunner()), {
+    repoPath: repo,
+    task: TASK,
+    attempts: [{ agentCommand: 'claude' }, { agentCommand: 'codex' }, { agentCommand: 'claude' }],
+  });
+  const write = (folder: string, relative: string, text: string) => {
+    mkdirSync(path.dirname(path.join(folder, relative)), { recursive: true });
+    writeFileSync(path.join(folder, relative), text);
+  };
+  const [indexed, cached, scanned] = attempts.map((attempt) => attempt.path) as [string, string, string];
+  write(
+    indexed,
+    'src/search.ts',
+    'export const search = (index: Map<string, string[]>, term: string) => index.get(term) ?? [];\n',
+  );
+  write(
+    indexed,
+    'src/searchIndex.ts',
+    'export function buildIndex(products: string[]) {\n  return new Map<string, string[]>();\n}\n',
+  );
+  write(indexed, 'PASS', '');
+  write(
+    cached,
+    'src/search.ts',
+    'const cache = new Map<string, string[]>();\nexport const search = (term: string) => cache.get(term) ?? [];\n',
+  );
+  git(cached, ['add', '--all']);
+  git(cached, ['commit', '--quiet', '-m', 'Cache search results']);
+  write(
+    scanned,
+    'src/search.ts',
+    'export const search = (products: string[], term: string) => products.filter((p) => p.includes(term));\n',
+  );
+  write(scanned, 'README.md', '# shop\n\nSearch scans every product.\n');
+  return repo;
+}
+
+describe('Compare Attempts: side by side, checked, two versions diffed', () => {
+  const session = useWorkbench({
+    label: 'compare-attempts',
+    settings: { 'agentWorktrees.checkCommand': 'test -f PASS' },
+    makeFolder: attemptsFixture,
+  });
+  const frame = () => reviewFrame(session.page);
+
+  test('the attempts sit under their task in the view; its inline action opens the comparison', async () => {
+    const sidebar = await openWorktreesView(session.page);
+    const groupRow = row(sidebar, TASK);
+    await groupRow.waitFor({ timeout: 30_000 });
+    assert.match((await groupRow.textContent()) ?? '', /3 attempts/);
+    for (const name of ['make-product-search-fast-1', 'make-product-search-fast-2', 'make-product-search-fast-3']) {
+      await row(sidebar, name).waitFor();
+    }
+    const heading = frame().locator('h1', { hasText: TASK });
+    await clickRowAction(session.page, groupRow, 'Compare Attempts', () => heading.isVisible(), 'the comparison');
+    await frame().locator('table.attempts th', { hasText: 'make-product-search-fast-3' }).waitFor();
+    const shared = frame().locator('table.file-grid tr.shared th', { hasText: 'src/search.ts' });
+    await shared.waitFor();
+  });
+
+  test('Run Check shows each attempt’s result; two versions of a shared file open in the diff editor', async () => {
+    await frame().locator('button', { hasText: 'Run Check: test -f PASS' }).click();
+    const results = frame().locator('.check');
+    await waitUntil(async () => (await results.count()) === 3, 'three check results', 60_000);
+    assert.deepEqual(await frame().locator('.check > span:first-child').allTextContents(), [
+      'passed',
+      'failed · exit 1',
+      'failed · exit 1',
+    ]);
+    const cells = frame().locator('table.file-grid tr.shared', { hasText: 'src/search.ts' }).locator('button.cell');
+    await cells.nth(0).click();
+    await cells.nth(2).click();
+    const tab = session.page.locator('.tab', { hasText: 'make-product-search-fast-1 ↔ make-product-search-fast-3' });
+    await tab.waitFor({ timeout: 30_000 });
+    await session.page.locator('.monaco-diff-editor').first().waitFor();
+    await runCommand(session.page, 'View: Close Editor');
+  });
+
+  test('the pictures for the README, in three themes', async () => {
+    const heading = frame().locator('h1', { hasText: TASK });
+    await heading.waitFor();
+    const shots = screenshotsDir(ROOT);
+    mkdirSync(shots, { recursive: true });
+    for (const [theme, kind, file] of threeThemes('compare-attempts', 'high-contrast')) {
+      await useTheme(session.page, theme, kind);
+      await frame().locator('.check').nth(2).waitFor();
+      await session.page.mouse.move(1200, 10); // no hover in the picture
+      await sleep(800); // the workbench's fade animations; what is checked was waited for above
+      await session.page.screenshot({ path: path.join(shots, file) });
+    }
+    await setColorTheme(session.page, 'Dark Modern');
+  });
+});

@@ -78,6 +78,12 @@ export interface AgentWorktreesApi {
    * the attempt group, so the view groups them and `list --json` shows it.
    */
   createAttempts(request: CreateAttemptsRequest): Promise<CreatedAttempts>;
+  /**
+   * Keeps the attempt at `worktreePath` and removes the other attempts of its group (worktrees and
+   * branches; what they would lose goes to the trash first). Refuses with `needs-confirmation`,
+   * removing none, when any would lose work, unless `force`.
+   */
+  discardOtherAttempts(worktreePath: string, options?: { force?: boolean }): Promise<RemovalOutcome[]>;
   removeWorktrees(paths: readonly string[], request?: RemoveWorktreesRequest): Promise<RemovalOutcome[]>;
   /** Everything the agent changed since its base (or, by default, since the last keep). */
   getAgentChanges(worktreePath: string, options?: { since?: 'kept' | 'base' }): Promise<AgentChanges>;

@@ -19,6 +19,7 @@ import {
 import type { AgentWorktreesApi, RemoveWorktreesRequest } from './api';
 import { createWithSettings } from './commands/agentCommands';
 import { AttemptsArguments, createAndLaunchAttempts } from './commands/attemptCommands';
+import { discardOtherAttempts } from './commands/compareCommands';
 import { openFolders, removalRequests } from './commands/removeCommands';
 import { runAgent } from './commands/runAgent';
 import { restoreById, trashOfWorkspace } from './commands/trashCommands';
@@ -82,6 +83,12 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       });
       if (!created) throw new WorktreeOperationError('failed', 'The attempts were not created.');
       return created;
+    }),
+    discardOtherAttempts: documented(async (worktreePath: string, options: { force?: boolean } = {}) => {
+      const outcomes = await discardOtherAttempts(deps, requireString(worktreePath, 'worktreePath'), {
+        force: options.force === true,
+      });
+      return outcomes ?? [];
     }),
     removeWorktrees: documented(async (paths: readonly string[], request: RemoveWorktreesRequest = {}) => {
       if (!Array.isArray(paths) || !paths.every((entry) => typeof entry === 'string')) {

@@ -86,7 +86,7 @@ export async function createAttempts(service: GitService, options: CreateAttempt
       const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
       throw new WorktreeOperationError(
         'failed',
-        `Creating attempt ${made.length + 1} of ${count} failed: ${failureReason(error)}. The ${made.length} made before it ${made.length === 1 ? 'was' : 'were'} removed again.${tail}`,
+        `Creating attempt ${made.length + 1} of ${count} failed: ${failureReason(error).replace(/\.$/, '')}. ${made.length === 0 ? 'None was made before it.' : `The ${made.length} made before it ${made.length === 1 ? 'was' : 'were'} removed again.`}${tail}`,
         { cause: error },
       );
     }

@@ -201,11 +201,17 @@ async function chooseBranches(git: Git, options: CreateAgentWorktreeOptions, slu
   if (refCheck.exitCode !== 0) throw new WorktreeOperationError('invalid', `"${branches[0]}" is not a valid branch name.`);
   const wanted = new Set(branches.map((branch) => `refs/heads/${branch}`));
   const listed = await git(['for-each-ref', '--format=%(refname)', '--', ...wanted]);
-  const taken = listed.stdout.split('\n').find((ref) => wanted.has(ref));
+  // The patterns also list branches under one (`agent/fix-2/old`): git could not create the name.
+  const listedRefs = listed.stdout.split('\n').filter(Boolean);
+  const taken = [...wanted].find((ref) => listedRefs.some((other) => other === ref || other.startsWith(`${ref}/`)));
   if (taken) {
+    const name = taken.slice('refs/heads/'.length);
+    const under = listedRefs.find((other) => other.startsWith(`${taken}/`));
     throw new WorktreeOperationError(
       'exists',
-      `Branch "${taken.slice('refs/heads/'.length)}" already exists. Choose another name; an existing branch is never reused.`,
+      under && !listedRefs.includes(taken)
+        ? `Branch "${name}" cannot be made: "${under.slice('refs/heads/'.length)}" exists under that name. Choose another name.`
+        : `Branch "${name}" already exists. Choose another name; an existing branch is never reused.`,
     );
   }
   return branches;

@@ -119,12 +119,26 @@ export async function createAndLaunchAttempts(
       )
     : await create();
   deps.logger.info(`Created ${created.attempts.length} attempts (group ${created.group}) from ${created.baseCommit}`);
-  if (launch) {
-    for (const attempt of created.attempts) {
+  if (launch) await launchEach(deps, created);
+  return created;
+}
+
+/** Every attempt's agent, each in its terminal; one that cannot start does not keep the others from starting. */
+async function launchEach(deps: AgentCommandDeps, created: CreatedAttempts): Promise<void> {
+  const failed: string[] = [];
+  for (const attempt of created.attempts) {
+    try {
       await runAgent(deps, attempt.path, { agentCommand: attempt.metadata.agentCommand, noPrompt: true, skipProgramCheck: true });
+    } catch (error) {
+      deps.logger.error(`Starting the agent in ${attempt.path} failed: ${(error as Error).message}`);
+      failed.push(`${attempt.slug}: ${(error as Error).message}`);
     }
   }
-  return created;
+  if (failed.length > 0) {
+    void vscode.window.showWarningMessage(
+      `The attempts were created, but ${failed.length} agent${failed.length === 1 ? '' : 's'} did not start (Run Agent starts ${failed.length === 1 ? 'it' : 'them'}): ${failed.join('; ')}`,
+    );
+  }
 }
 
 /** Several agents (one attempt each), or one agent and how many times. */

@@ -141,12 +141,12 @@ export async function discardOtherAttempts(
 ): Promise<RemovalOutcome[] | undefined> {
   const shown = deps.model.findWorktree(keptPath);
   const group = shown?.snapshot.worktree.agent?.attempt?.group;
-  if (!shown || !group) throw new UserError(`${keptPath} is not one of several attempts.`);
+  if (!shown || !group) throw new WorktreeOperationError('invalid', `${keptPath} is not one of several attempts.`);
   const others = (findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group)?.members ?? []).filter(
     ({ worktree }) => worktree.path !== shown.snapshot.worktree.path,
   );
   if (others.length === 0) {
-    void vscode.window.showInformationMessage('No other attempts are left: this is the only one.');
+    if (!unattended) void vscode.window.showInformationMessage('No other attempts are left: this is the only one.');
     return [];
   }
   const commonDir = shown.repository.commonDir;

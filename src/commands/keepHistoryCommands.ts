@@ -111,7 +111,8 @@ export async function afterKeep(
     if (others > 0) actions.splice(1, 0, discardOthers);
     choice = (await vscode.window.showInformationMessage(`${summary} ${left}`, ...actions)) ?? keepIt;
     if (choice === discardOthers) {
-      await vscode.commands.executeCommand('agentWorktrees.discardOtherAttempts', { worktreePath });
+      // A path, not an argument object: the confirmed flow, which says what each would lose.
+      await vscode.commands.executeCommand('agentWorktrees.discardOtherAttempts', worktreePath);
       return;
     }
     if (choice === keepIt) return;

@@ -62,6 +62,25 @@ export class WorktreesModel implements vscode.Disposable {
     return undefined;
   }
 
+  /**
+   * Resolves once the first read has ended (whatever it found), or after `timeoutMs`: what a
+   * panel restored right after activation waits for before deciding what it may show.
+   */
+  whenLoaded(timeoutMs: number): Promise<void> {
+    if (this.currentState !== 'loading') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve();
+      };
+      const subscription = this.onDidChange(() => {
+        if (this.currentState !== 'loading') done();
+      });
+      const timer = setTimeout(done, timeoutMs);
+    });
+  }
+
   /** Shown while the workspace is untrusted: no git runs, the view says why. */
   setUntrusted(): void {
     this.entries.clear();

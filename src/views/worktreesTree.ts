@@ -228,7 +228,7 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
     const states = this.agents ? attempts.members.map(({ worktree }) => this.agents?.activityOf(worktree.path).state) : [];
     item.description = attemptsDescription(attempts, states);
     item.iconPath = new vscode.ThemeIcon('layers');
-    item.tooltip = new vscode.MarkdownString()
+    item.tooltip = new vscode.MarkdownString(undefined, true)
       .appendMarkdown(
         `$(layers) **${attempts.members.length} attempts at one task** — Compare Attempts shows them side by side\n\n`,
       )

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import {
   type AttemptComparison,
   type AttemptGroup,
+  type CheckResult,
   compareAttempts,
   findAttemptGroup,
   type GitService,
@@ -28,6 +29,8 @@ export const COMPARE_VIEW_TYPE = 'agentWorktrees.compareAttempts';
 /** Agents write in bursts: one re-read after the burst, not one per file. */
 const REFRESH_DEBOUNCE_MS = 1000;
 const TAIL_LINES = 12;
+/** How long a restored panel waits for the view's first read. */
+const RESTORE_WAIT_MS = 30_000;
 
 export interface CompareDeps {
   readonly service: GitService;
@@ -67,9 +70,13 @@ export class ComparePanels implements vscode.Disposable {
     return this.adopt(panel, commonDir, group);
   }
 
-  /** The state a restored panel brings is untrusted: only a group the view shows gets a panel. */
-  restore(panel: vscode.WebviewPanel, state: unknown): void {
+  /**
+   * The state a restored panel brings is untrusted: only a group the view shows gets a panel (read
+   * first: VS Code restores panels right after activation, before the view's first read ends).
+   */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const parsed = parseCompareState(state);
+    if (parsed) await this.deps.model.whenLoaded(RESTORE_WAIT_MS);
     const known = parsed && this.deps.model.repositories().find((repository) => repository.commonDir === parsed.commonDir);
     const group = known && parsed && findAttemptGroup(known.snapshot?.worktrees ?? [], parsed.group);
     if (!parsed || !group || this.panels.has(`${parsed.commonDir}\0${parsed.group}`)) {
@@ -108,9 +115,14 @@ export class ComparePanels implements vscode.Disposable {
 
 export class ComparePanel {
   private comparison: AttemptComparison | undefined;
-  private checks: CheckState[] = [];
+  /** Which read of the attempts the page's file grid shows (it is drawn again only for a new one). */
+  private version = 0;
+  /** Each attempt's check, by its path: results stay with their attempt whatever the order. */
+  private readonly checks = new Map<string, CheckState>();
   private running: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Something changed while the panel was hidden: read again when it shows. */
+  private stale = false;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -128,9 +140,11 @@ export class ComparePanel {
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
       deps.model.onDidChange(() => this.scheduleRefresh()),
-      deps.agents.onDidChange(() => this.post(this.comparisonMessage())),
+      deps.agents.onDidChange(() => {
+        if (panel.visible) this.post(this.comparisonMessage());
+      }),
       panel.onDidChangeViewState(() => {
-        if (panel.visible) this.scheduleRefresh();
+        if (panel.visible && this.stale) this.scheduleRefresh();
       }),
       panel.onDidDispose(() => this.disposeResources()),
     );
@@ -150,25 +164,32 @@ export class ComparePanel {
     return findAttemptGroup(repository?.snapshot?.worktrees ?? [], this.group);
   }
 
+  /** Agents write in bursts, and a hidden panel reads nothing: one read after the burst, when shown. */
   private scheduleRefresh(): void {
+    if (!this.panel.visible) {
+      this.stale = true;
+      return;
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.refresh(), REFRESH_DEBOUNCE_MS);
   }
 
-  /** Reads every attempt again and redraws; the check results stay with their attempts. */
+  /** Reads every attempt again and redraws; a read overtaken by a newer one is dropped. */
   async refresh(): Promise<void> {
     this.timer = undefined;
+    this.stale = false;
     const group = this.currentGroup();
     if (!group) {
       this.post({ type: 'gone', message: 'None of these attempts is left: they were discarded or removed.' });
       return;
     }
-    const previous = new Map((this.comparison?.attempts ?? []).map((attempt, position) => [attempt.path, this.checks[position]]));
-    this.comparison = await compareAttempts(this.deps.service, group);
-    this.checks = this.comparison.attempts.map((attempt) => previous.get(attempt.path) ?? idle());
-    this.panel.title = `Compare: ${this.comparison.task ?? 'attempts'}`;
+    const version = ++this.version;
+    const comparison = await compareAttempts(this.deps.service, group);
+    if (version !== this.version) return;
+    this.comparison = comparison;
+    this.panel.title = `Compare: ${comparison.task ?? 'attempts'}`;
     this.post(this.comparisonMessage());
-    this.post({ type: 'checks', checks: this.checks, running: this.running !== undefined });
+    this.publishChecks();
   }
 
   private comparisonMessage(): CompareHostMessage {
@@ -178,7 +199,15 @@ export class ComparePanel {
       now: Date.now(),
       checkCommand: checkCommand(),
     });
-    return { type: 'comparison', data, state: { group: this.group, commonDir: this.commonDir } };
+    return { type: 'comparison', data, version: this.version, state: { group: this.group, commonDir: this.commonDir } };
+  }
+
+  private checkStates(): CheckState[] {
+    return (this.comparison?.attempts ?? []).map((attempt) => this.checks.get(attempt.path) ?? idle());
+  }
+
+  private publishChecks(): void {
+    this.post({ type: 'checks', checks: this.checkStates(), running: this.running !== undefined });
   }
 
   private async receive(raw: unknown): Promise<void> {
@@ -204,12 +233,16 @@ export class ComparePanel {
     }
     const attempt = this.comparison?.attempts[message.type === 'diffAttempts' ? message.left : message.attempt];
     if (!attempt || !this.comparison) throw new Error('That attempt is not in this comparison any more.');
+    if ('name' in message && message.name !== attempt.name) {
+      // The page showed an older read: the columns moved since. Nothing is done to the wrong one.
+      throw new Error(`The attempts changed since this was drawn (${message.name}): look again and retry.`);
+    }
     if (message.type === 'review') return this.deps.openReview(attempt.path);
     if (message.type === 'discardOthers') return this.deps.discardOthers(attempt.path);
     if (message.type === 'showOutput') {
-      const position = this.comparison.attempts.indexOf(attempt);
+      if ((this.checks.get(attempt.path)?.state ?? 'idle') !== 'done')
+        throw new Error('The check has not run in this attempt yet.');
       await vscode.window.showTextDocument(this.deps.outputs.uriOf(this.group, attempt.index, attempt.name), { preview: true });
-      if (this.checks[position]?.state === 'idle') throw new Error('The check has not run in this attempt yet.');
       return;
     }
     if (!attempt.files.some((file) => file.path === message.path))
@@ -237,7 +270,7 @@ export class ComparePanel {
   /** What the page shows now (the extension's own tests read it). */
   shown(): { readonly data: CompareData | undefined; readonly checks: readonly CheckState[] } {
     const message = this.comparisonMessage();
-    return { data: message.type === 'comparison' ? message.data : undefined, checks: this.checks };
+    return { data: message.type === 'comparison' ? message.data : undefined, checks: this.checkStates() };
   }
 
   /** The check command in every attempt, a few at a time, with a progress bar that can stop them. */
@@ -246,12 +279,17 @@ export class ComparePanel {
     if (!vscode.workspace.isTrusted) throw new Error('The check command never runs in Restricted Mode.');
     if (!command) throw new Error('Set "agentWorktrees.checkCommand" (for example npm test) to check each attempt.');
     if (this.running || !this.comparison) return;
-    const attempts = this.comparison.attempts;
+    // An attempt whose changes could not be read (its folder is missing) is not checked: it says why.
+    const attempts = this.comparison.attempts.filter((attempt) => !attempt.problem);
+    for (const attempt of this.comparison.attempts) {
+      this.checks.set(
+        attempt.path,
+        attempt.problem ? { ...idle(), state: 'done', problem: attempt.problem } : { ...idle(), state: 'queued' },
+      );
+    }
     const controller = new AbortController();
     this.running = controller;
-    this.checks = attempts.map(() => ({ ...idle(), state: 'queued' }));
-    const publish = () => this.post({ type: 'checks', checks: this.checks, running: this.running !== undefined });
-    publish();
+    this.publishChecks();
     try {
       await vscode.window.withProgress(
         {
@@ -259,33 +297,24 @@ export class ComparePanel {
           title: `Checking ${attempts.length} attempts: ${command}`,
           cancellable: true,
         },
-        async (progress, token) => {
+        (progress, token) => {
           token.onCancellationRequested(() => controller.abort());
-          await runChecks(
+          return runChecks(
             command,
             attempts.map((attempt) => ({ cwd: attempt.path, env: this.portOf(attempt.path) })),
             {
               concurrency: Math.max(1, Math.min(4, Math.floor(os.availableParallelism() / 2))),
               signal: controller.signal,
               onStart: (position) => {
-                this.checks[position] = { ...idle(), state: 'running' };
-                publish();
+                this.checks.set(attempts[position]?.path ?? '', { ...idle(), state: 'running' });
+                this.publishChecks();
               },
               onResult: (position, result) => {
                 const attempt = attempts[position];
-                if (attempt) this.deps.outputs.set(this.group, attempt.index, attempt.name, result);
-                this.checks[position] = {
-                  state: 'done',
-                  exitCode: result.exitCode,
-                  problem: result.problem,
-                  durationMs: result.durationMs,
-                  tail: result.output.trimEnd().split('\n').slice(-TAIL_LINES).join('\n'),
-                };
-                progress.report({
-                  increment: 100 / attempts.length,
-                  message: `${attempt?.name}: ${describeExit(result.exitCode, result.problem)}`,
-                });
-                publish();
+                if (!attempt) return;
+                this.recordCheck(attempt, result);
+                progress.report({ increment: 100 / attempts.length, message: `${attempt.name}: ${describeExit(result)}` });
+                this.publishChecks();
               },
             },
           );
@@ -293,8 +322,19 @@ export class ComparePanel {
       );
     } finally {
       this.running = undefined;
-      publish();
+      this.publishChecks();
     }
+  }
+
+  private recordCheck(attempt: AttemptComparison['attempts'][number], result: CheckResult): void {
+    if (result.durationMs > 0 || !result.problem) this.deps.outputs.set(this.group, attempt.index, attempt.name, result);
+    this.checks.set(attempt.path, {
+      state: 'done',
+      exitCode: result.exitCode,
+      problem: result.problem ?? (result.exitCode === null ? `ended by ${result.signal ?? 'a signal'}` : undefined),
+      durationMs: result.durationMs,
+      tail: result.output.trimEnd().split('\n').slice(-TAIL_LINES).join('\n'),
+    });
   }
 
   /** An attempt's own PORT, so a server its check starts does not collide with another's. */
@@ -322,7 +362,8 @@ function checkCommand(): string | undefined {
   return vscode.workspace.getConfiguration('agentWorktrees').get<string>('checkCommand', '').trim() || undefined;
 }
 
-export function describeExit(exitCode: number | null, problem: string | undefined): string {
-  if (problem) return problem;
-  return exitCode === 0 ? 'passed' : `failed (exit ${exitCode})`;
+export function describeExit(result: CheckResult): string {
+  if (result.problem) return result.problem;
+  if (result.exitCode === null) return `ended by ${result.signal ?? 'a signal'}`;
+  return result.exitCode === 0 ? 'passed' : `failed (exit ${result.exitCode})`;
 }

@@ -57,7 +57,8 @@ export interface CheckState {
 
 export type CompareHostMessage =
   /** `state`: what the page keeps for a reload (which group of which repository). */
-  | { readonly type: 'comparison'; readonly data: CompareData; readonly state: CompareState }
+  /** `version`: which read of the attempts (the page redraws its file grid only for a new one). */
+  | { readonly type: 'comparison'; readonly data: CompareData; readonly version: number; readonly state: CompareState }
   | { readonly type: 'checks'; readonly checks: readonly CheckState[]; readonly running: boolean }
   | { readonly type: 'gone'; readonly message: string }
   | { readonly type: 'status'; readonly message: string; readonly error: boolean };
@@ -71,14 +72,17 @@ const relativePath = v.pipe(
   v.check((value) => !value.includes('\0')),
 );
 
+const attemptName = v.pipe(v.string(), v.minLength(1), v.maxLength(255));
+
 const PageMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('ready') }),
   v.strictObject({ type: v.literal('runChecks') }),
   v.strictObject({ type: v.literal('stopChecks') }),
   v.strictObject({ type: v.literal('openSettings') }),
-  v.strictObject({ type: v.literal('review'), attempt: position }),
-  v.strictObject({ type: v.literal('showOutput'), attempt: position }),
-  v.strictObject({ type: v.literal('discardOthers'), attempt: position }),
+  // `name`: the attempt the page showed there; the host refuses when its column moved since.
+  v.strictObject({ type: v.literal('review'), attempt: position, name: attemptName }),
+  v.strictObject({ type: v.literal('showOutput'), attempt: position, name: attemptName }),
+  v.strictObject({ type: v.literal('discardOthers'), attempt: position, name: attemptName }),
   v.strictObject({ type: v.literal('openChange'), attempt: position, path: relativePath }),
   v.strictObject({ type: v.literal('diffAttempts'), left: position, right: position, path: relativePath }),
 ]);

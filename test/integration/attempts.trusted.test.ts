@@ -117,17 +117,16 @@ describe('Best of N: attempts, compared, one adopted and the rest discarded', ()
     assert.ok(chosen);
     const kept = await api.keep(chosen.path);
     assert.equal(readFileSync(path.join(repo, 'search.ts'), 'utf8'), 'index\n');
-    // Without force the command refuses (its error is shown; the command resolves with nothing).
-    const refused = await vscode.commands.executeCommand('agentWorktrees.discardOtherAttempts', { worktreePath: chosen.path });
-    assert.equal(refused, undefined);
+    // Without force it refuses, removing none of them: they hold the agents' work.
+    await assert.rejects(
+      api.discardOtherAttempts(chosen.path),
+      (error: Error & { code?: string }) => error.code === 'needs-confirmation' && /would lose/.test(error.message),
+    );
     assert.ok(
       others.every((attempt) => existsSync(attempt.path)),
       'nothing was removed',
     );
-    const outcomes = await vscode.commands.executeCommand<Array<{ path: string; removed: boolean; trashId?: string }>>(
-      'agentWorktrees.discardOtherAttempts',
-      { worktreePath: chosen.path, force: true },
-    );
+    const outcomes = await api.discardOtherAttempts(chosen.path, { force: true });
     assert.deepEqual(
       outcomes.map((outcome) => [outcome.path, outcome.removed, typeof outcome.trashId]),
       others.map((attempt) => [attempt.path, true, 'string']),

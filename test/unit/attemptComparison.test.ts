@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { realpathSync, rmSync } from 'node:fs';
+import { realpathSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import {
   arrangeByAttempts,
@@ -124,6 +125,51 @@ describe('the check command, run in each attempt', () => {
     assert.equal(result.exitCode, null);
     assert.equal(result.problem, 'stopped');
     assert.ok(result.durationMs < 30_000, `it ended when stopped, not after the 60 s sleep (${result.durationMs} ms)`);
+  });
+
+  test('a check that ignores SIGTERM is killed a few seconds after Stop', async () => {
+    const folder = tempDir('check');
+    const controller = new AbortController();
+    const running = runCheck("trap '' TERM; echo started; sleep 60 & wait; sleep 60", folder, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 300);
+    const result = await running;
+    assert.equal(result.problem, 'stopped');
+    assert.equal(result.exitCode, null);
+    assert.ok(result.durationMs < 20_000, `killed, not waited for (${result.durationMs} ms)`);
+  });
+
+  test('a character split between two chunks of output stays one character', async () => {
+    const folder = tempDir('check');
+    const script =
+      'process.stdout.write(Buffer.from([0xe2, 0x9c])); setTimeout(() => process.stdout.write(Buffer.from([0x93])), 100)';
+    const result = await runCheck(`node -e "${script}"`, folder);
+    assert.equal(result.output, '✓');
+  });
+
+  test('a folder that cannot be used is a result that says so, not a crash', async () => {
+    const file = path.join(tempDir('check'), 'a-file');
+    writeFileSync(file, '');
+    const result = await runCheck('true', file);
+    assert.equal(result.exitCode, null);
+    assert.match(result.problem ?? '', /could not start/);
+  });
+
+  test('after Stop, the checks still waiting for their turn never start', async () => {
+    const controller = new AbortController();
+    const started: number[] = [];
+    const results = await runChecks('sleep 30', [{ cwd: tempDir('a') }, { cwd: tempDir('b') }, { cwd: tempDir('c') }], {
+      concurrency: 1,
+      signal: controller.signal,
+      onStart: (index) => {
+        started.push(index);
+        setTimeout(() => controller.abort(), 200);
+      },
+    });
+    assert.deepEqual(started, [0]);
+    assert.deepEqual(
+      results.map((result) => result.problem),
+      ['stopped', 'stopped', 'stopped'],
+    );
   });
 
   test('several at a time, results in the attempts’ order whatever order they end in', async () => {

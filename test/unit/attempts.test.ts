@@ -93,6 +93,18 @@ describe('createAttempts: one task, several agent worktrees from the same base',
     assert.deepEqual(repoState(repo), before);
   });
 
+  test('a branch under an attempt’s name (agent/fix-2/old) is refused before the first one is made', async () => {
+    const repo = createRepo('shop');
+    git(repo, 'branch', 'agent/fix-2/old');
+    const before = repoState(repo);
+    const { service } = recordingService();
+    await assert.rejects(
+      createAttempts(service, { repoPath: repo, name: 'fix', attempts: [{}, {}, {}] }),
+      isOperationError('exists', /"agent\/fix-2" cannot be made: "agent\/fix-2\/old" exists/),
+    );
+    assert.deepEqual(repoState(repo), before);
+  });
+
   test('a taken branch or folder for any attempt is refused before the first one is made', async () => {
     const repo = createRepo('shop');
     git(repo, 'branch', 'agent/fix-3');

@@ -23,6 +23,8 @@ declare function acquireVsCodeApi(): {
 const vscode = acquireVsCodeApi();
 const root = document.getElementById('app') as HTMLElement;
 let data: CompareData | undefined;
+/** Which read of the attempts `data` is: the file grid is drawn again only for a new one. */
+let version = -1;
 let checks: readonly CheckState[] = [];
 let checksRunning = false;
 /** In a file row several attempts changed: the version picked first (its attempt's position). */
@@ -33,6 +35,7 @@ window.addEventListener('message', (event: MessageEvent<CompareHostMessage>) => 
   const message = event.data;
   if (message?.type === 'comparison') {
     data = message.data;
+    version = message.version;
     vscode.setState(message.state);
     render();
   } else if (message?.type === 'checks') {
@@ -49,13 +52,26 @@ window.addEventListener('message', (event: MessageEvent<CompareHostMessage>) => 
 });
 vscode.postMessage({ type: 'ready' });
 
+/** A click: what was said about the last one goes (its answer, if any, comes back as a new status). */
+function send(message: ComparePageMessage): void {
+  if (status) {
+    status = undefined;
+    render();
+  }
+  vscode.postMessage(message);
+}
+
+function nameAt(position: number): string {
+  return data?.attempts[position]?.name ?? '';
+}
+
 /** The file grid is drawn again only for new data or a pick (it can have thousands of cells). */
-let files: { data: CompareData; picked: typeof picked; section: HTMLElement } | undefined;
+let files: { version: number; picked: typeof picked; section: HTMLElement } | undefined;
 
 function render(): void {
   if (!data) return;
   const scroll = window.scrollY;
-  if (files?.data !== data || files.picked !== picked) files = { data, picked, section: filesSection(data) };
+  if (files?.version !== version || files.picked !== picked) files = { version, picked, section: filesSection(data) };
   root.replaceChildren(header(data), attemptsTable(data), files.section);
   window.scrollTo(0, scroll);
 }
@@ -68,7 +84,7 @@ function header(compare: CompareData): HTMLElement {
       title: compare.checkCommand
         ? `Runs "${compare.checkCommand}" in every attempt's folder`
         : 'Set agentWorktrees.checkCommand first',
-      onclick: () => vscode.postMessage({ type: 'runChecks' }),
+      onclick: () => send({ type: 'runChecks' }),
     }),
     'beaker',
   );
@@ -76,15 +92,11 @@ function header(compare: CompareData): HTMLElement {
   const actions = element('div', { className: 'actions' }, undefined);
   actions.append(run);
   if (checksRunning) {
-    actions.append(element('button', { onclick: () => vscode.postMessage({ type: 'stopChecks' }) }, 'Stop'));
+    actions.append(element('button', { onclick: () => send({ type: 'stopChecks' }) }, 'Stop'));
   }
   if (!compare.checkCommand) {
     actions.append(
-      element(
-        'button',
-        { className: 'link', onclick: () => vscode.postMessage({ type: 'openSettings' }) },
-        'Set a check command…',
-      ),
+      element('button', { className: 'link', onclick: () => send({ type: 'openSettings' }) }, 'Set a check command…'),
     );
   }
   const top = element('header', { className: 'compare-header' });
@@ -159,7 +171,7 @@ function checkCell(position: number): Node | string {
   box.append(
     element(
       'button',
-      { className: 'link', onclick: () => vscode.postMessage({ type: 'showOutput', attempt: position }) },
+      { className: 'link', onclick: () => send({ type: 'showOutput', attempt: position, name: nameAt(position) }) },
       'Show Output',
     ),
   );
@@ -171,10 +183,14 @@ function attemptActions(position: number): Node {
   box.append(
     element(
       'button',
-      { className: 'primary', onclick: () => vscode.postMessage({ type: 'review', attempt: position }) },
+      { className: 'primary', onclick: () => send({ type: 'review', attempt: position, name: nameAt(position) }) },
       'Review & Keep…',
     ),
-    element('button', { onclick: () => vscode.postMessage({ type: 'discardOthers', attempt: position }) }, 'Discard the Others…'),
+    element(
+      'button',
+      { onclick: () => send({ type: 'discardOthers', attempt: position, name: nameAt(position) }) },
+      'Discard the Others…',
+    ),
   );
   return box;
 }
@@ -244,11 +260,11 @@ function fileRow(file: CompareFile, compare: CompareData): HTMLElement {
 
 function cellClicked(file: CompareFile, position: number): void {
   if (!file.shared) {
-    vscode.postMessage({ type: 'openChange', attempt: position, path: file.path });
+    send({ type: 'openChange', attempt: position, path: file.path });
     return;
   }
   if (picked && picked.path === file.path && picked.attempt !== position) {
-    vscode.postMessage({ type: 'diffAttempts', left: picked.attempt, right: position, path: file.path });
+    send({ type: 'diffAttempts', left: picked.attempt, right: position, path: file.path });
     picked = undefined;
   } else {
     picked = picked?.path === file.path && picked.attempt === position ? undefined : { path: file.path, attempt: position };

@@ -15,7 +15,7 @@ export function reviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): s
   });
 }
 
-/** A panel page of ours: its stylesheets (from `media/`), its script bundle (`media/dist/`). */
+/** A panel page of ours: codicons and what the panels share (panel.css), its own stylesheets (from `media/`), its script bundle (`media/dist/`). */
 export function panelHtml(
   webview: vscode.Webview,
   extensionUri: vscode.Uri,
@@ -37,6 +37,7 @@ export function panelHtml(
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${media('dist', 'codicon.css')}">
+<link rel="stylesheet" href="${media('panel.css')}">
 ${page.styles.map((style) => `<link rel="stylesheet" href="${media(...style.split('/'))}">`).join('\n')}
 <title>${page.title}</title>
 </head>

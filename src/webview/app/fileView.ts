@@ -4,6 +4,7 @@ import { element } from './dom';
 import { hljs, languageOf, loadLanguage } from './highlight';
 import { decorateHunks } from './hunks';
 import { page, vscode } from './page';
+import { STATUS_LETTER } from './statusLetters';
 import { countsText } from './summary';
 import { viewedToggle } from './viewed';
 
@@ -14,14 +15,6 @@ const STATUS_ICON: Record<ReviewFile['status'], string> = {
   renamed: 'diff-renamed',
   copied: 'diff-added',
   'type-changed': 'diff-modified',
-};
-const STATUS_LETTER: Record<ReviewFile['status'], string> = {
-  added: 'A',
-  modified: 'M',
-  deleted: 'D',
-  renamed: 'R',
-  copied: 'C',
-  'type-changed': 'T',
 };
 
 /** Files whose diff is drawn (by path); cleared on every full render. */

@@ -1,4 +1,5 @@
 import { element, withIcon } from '../app/dom';
+import { STATUS_LETTER } from '../app/statusLetters';
 import type {
   CheckState,
   CompareAttempt,
@@ -219,15 +220,6 @@ function filesSection(compare: CompareData): HTMLElement {
   return section;
 }
 
-const LETTERS: Record<string, string> = {
-  added: 'A',
-  modified: 'M',
-  deleted: 'D',
-  renamed: 'R',
-  copied: 'C',
-  'type-changed': 'T',
-};
-
 function fileRow(file: CompareFile, compare: CompareData): HTMLElement {
   const row = element('tr', { className: file.shared ? 'shared' : '' });
   const name = element('th', { scope: 'row', title: file.path });
@@ -247,7 +239,7 @@ function fileRow(file: CompareFile, compare: CompareData): HTMLElement {
       });
       if (file.shared) button.setAttribute('aria-pressed', String(isPicked));
       button.append(
-        element('span', { className: 'letter' }, LETTERS[cell.status] ?? '?'),
+        element('span', { className: 'letter' }, STATUS_LETTER[cell.status]),
         ' ',
         cell.binary ? 'binary' : lines(cell.additions, cell.deletions),
       );

@@ -292,3 +292,13 @@ test('keeping a file under a folder that is a file in the target: the snapshot t
     new DeleteFolder(0),
   ]);
 });
+
+test('Keep and Commit under a ref-lock fault after the agent turned a folder into a file leaves the target index as it was', async () => {
+  await replay([
+    new Create(false, false),
+    new AgentEdit(0, 'folder-to-file', 4, 0),
+    new Keep(0, 'hunks', false, false, 254, true, false, false),
+    new Fault('ref-lock', 0, true),
+    new Keep(0, 'all', false, false, 0, true, false, true),
+  ]);
+});

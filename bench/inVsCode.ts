@@ -41,13 +41,16 @@ export function benchInVsCode(options: { files: number; linesPerFile: number; ea
   return { result, rows, error };
 }
 
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
 function printInVsCode(result: VsCodeResult): Row[] {
   const rows: Row[] = [];
   const paint = paintRow(result.paint);
   const samples = result.paint?.samples ?? [];
   if (paint) {
     rows.push(paint);
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
     const heaps = samples.flatMap((sample) => (sample.eagerHeapMiB === undefined ? [] : [sample.eagerHeapMiB]));
     console.log(
       `panel first paint: eager ${fmt(paint.floor)}, ours ${fmt(paint.ours)} → ${(1 / paint.ratio).toFixed(0)}× faster (${samples.length} rounds); clicking Review Changes → its file list on screen: median ${median(samples.map((s) => s.endToEndMs))} ms (VS Code creating the webview and loading the page: ${median(samples.map((s) => s.pageLoadedMs))} ms); page JS heap after the eager render: max ${heaps.length ? Math.max(...heaps).toFixed(0) : '?'} MiB`,
@@ -55,7 +58,6 @@ function printInVsCode(result: VsCodeResult): Row[] {
   }
   const compare = result.comparePaint?.samples ?? [];
   if (compare.length > 0) {
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
     const endToEnd = median(compare.map((sample) => sample.endToEndMs));
     const ours = median(compare.map((sample) => sample.endToEndMs - sample.pageLoadedMs));
     console.log(

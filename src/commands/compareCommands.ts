@@ -5,7 +5,6 @@ import {
   type AttemptGroup,
   arrangeByAttempts,
   executeRemoval,
-  findAttemptGroup,
   isAttemptGroup,
   planRemoval,
   type RemovalOutcome,
@@ -95,11 +94,9 @@ async function chosenGroup(
   }
   if (argument.kind === 'row' || argument.kind === 'path') {
     const worktreePath = argument.kind === 'row' ? argument.row.snapshot.worktree.path : argument.path;
-    const shown = deps.model.findWorktree(worktreePath);
-    const group = shown?.snapshot.worktree.agent?.attempt?.group;
-    const match = shown && group ? findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group) : undefined;
-    if (!shown || !match || match.members.length < 2) throw new UserError(`${worktreePath} is not one of several attempts.`);
-    return { commonDir: shown.repository.commonDir, group: match };
+    const found = deps.model.findAttempt(worktreePath);
+    if (!found || found.attempts.members.length < 2) throw new UserError(`${worktreePath} is not one of several attempts.`);
+    return { commonDir: found.repository.commonDir, group: found.attempts };
   }
   if (groups.length === 0) throw new UserError('There are no agent attempts to compare: New Agent Attempts… makes them.');
   if (groups.length === 1) return groups[0];
@@ -139,12 +136,9 @@ export async function discardOtherAttempts(
   /** Without a prompt (an argument object): every guard applies, and losing work needs `force`. */
   unattended?: { readonly force: boolean },
 ): Promise<RemovalOutcome[] | undefined> {
-  const shown = deps.model.findWorktree(keptPath);
-  const group = shown?.snapshot.worktree.agent?.attempt?.group;
-  if (!shown || !group) throw new WorktreeOperationError('invalid', `${keptPath} is not one of several attempts.`);
-  const others = (findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group)?.members ?? []).filter(
-    ({ worktree }) => worktree.path !== shown.snapshot.worktree.path,
-  );
+  const shown = deps.model.findAttempt(keptPath);
+  if (!shown) throw new WorktreeOperationError('invalid', `${keptPath} is not one of several attempts.`);
+  const others = shown.attempts.members.filter(({ worktree }) => worktree.path !== shown.snapshot.worktree.path);
   if (others.length === 0) {
     if (!unattended) void vscode.window.showInformationMessage('No other attempts are left: this is the only one.');
     return [];

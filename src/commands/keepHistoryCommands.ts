@@ -3,7 +3,6 @@ import * as v from 'valibot';
 import * as vscode from 'vscode';
 import {
   describeLossOf,
-  findAttemptGroup,
   type GitService,
   type KeepResult,
   type KeepSummary,
@@ -127,10 +126,7 @@ export async function afterKeep(
 
 /** How many other attempts of the same group as `worktreePath` the view shows. */
 function otherAttemptsOf(model: WorktreesModel, worktreePath: string): number {
-  const shown = model.findWorktree(worktreePath);
-  const group = shown?.snapshot.worktree.agent?.attempt?.group;
-  if (!shown || !group) return 0;
-  return (findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group)?.members.length ?? 1) - 1;
+  return (model.findAttempt(worktreePath)?.attempts.members.length ?? 1) - 1;
 }
 
 /** Opens the files left with conflict markers (at most five), where VS Code offers Accept Current / Incoming. */

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { GitService, RepositorySnapshot, WorktreeSnapshot } from '../agents';
+import { type AttemptGroup, findAttemptGroup, type GitService, type RepositorySnapshot, type WorktreeSnapshot } from '../agents';
 import { GitError, KeyedQueue, type Logger, samePath } from '../git';
 
 /** What the view shows when it has no rows; mirrored into the `agentWorktrees.state` context key. */
@@ -79,6 +79,19 @@ export class WorktreesModel implements vscode.Disposable {
       });
       const timer = setTimeout(done, timeoutMs);
     });
+  }
+
+  /**
+   * The worktree at `worktreePath` with the attempt group it belongs to (the group's members the
+   * view shows, itself included); undefined when it is not shown or is no attempt.
+   */
+  findAttempt(
+    worktreePath: string,
+  ): { repository: RepositoryEntry; snapshot: WorktreeSnapshot; attempts: AttemptGroup } | undefined {
+    const shown = this.findWorktree(worktreePath);
+    const group = shown?.snapshot.worktree.agent?.attempt?.group;
+    const attempts = shown && group ? findAttemptGroup(shown.repository.snapshot?.worktrees ?? [], group) : undefined;
+    return shown && attempts ? { ...shown, attempts } : undefined;
   }
 
   /** Shown while the workspace is untrusted: no git runs, the view says why. */

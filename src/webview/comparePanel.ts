@@ -121,6 +121,8 @@ export class ComparePanel {
   private readonly checks = new Map<string, CheckState>();
   private running: AbortController | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The newest read of the attempts. */
+  private reading: Promise<void> = Promise.resolve();
   /** Something changed while the panel was hidden: read again when it shows. */
   private stale = false;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -184,12 +186,20 @@ export class ComparePanel {
       return;
     }
     const version = ++this.version;
-    const comparison = await compareAttempts(this.deps.service, group);
-    if (version !== this.version) return;
-    this.comparison = comparison;
-    this.panel.title = `Compare: ${comparison.task ?? 'attempts'}`;
-    this.post(this.comparisonMessage());
-    this.publishChecks();
+    let read: Promise<void> = compareAttempts(this.deps.service, group).then((comparison) => {
+      if (version !== this.version) return;
+      this.comparison = comparison;
+      this.panel.title = `Compare: ${comparison.task ?? 'attempts'}`;
+      this.post(this.comparisonMessage());
+      this.publishChecks();
+    });
+    this.reading = read;
+    // Settles once the newest read has landed: an overtaken read waits for the one that overtook it.
+    for (;;) {
+      await read;
+      if (this.reading === read) return;
+      read = this.reading;
+    }
   }
 
   private comparisonMessage(): CompareHostMessage {

@@ -60,6 +60,10 @@ export function useWorkbench(options: {
       () => console.log(`--- screenshot: ${shot}`),
       () => undefined,
     );
+    // A dialog or menu the failed test left open would take the next test's clicks.
+    for (let open = 0; open < 3 && (await page?.locator('.monaco-dialog-box, .monaco-menu').count()); open++) {
+      await page?.keyboard.press('Escape');
+    }
   });
   after(async () => {
     await browser?.close();

@@ -174,12 +174,28 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
 }
 
-/** Selects the rows (Ctrl-click after the first) and runs a context-menu action on the selection. */
+/**
+ * Selects the rows (Ctrl-click after the first) and runs a context-menu action on the selection.
+ * The action runs only once exactly these rows show as selected: a row redrawn under the pointer
+ * (its counts arriving) can drop a click, and a user who sees one row unselected selects again.
+ */
 export async function actOnRows(page: Page, sidebar: Locator, labels: readonly string[], action: string): Promise<void> {
   const [first, ...rest] = labels;
   if (!first) throw new Error('no rows to act on');
-  await row(sidebar, first).click();
-  for (const label of rest) await row(sidebar, label).click({ modifiers: ['Control'] });
+  const allSelected = async () => {
+    for (const label of labels) if ((await row(sidebar, label).getAttribute('aria-selected')) !== 'true') return false;
+    return (await sidebar.locator('.monaco-list-row[aria-selected="true"]').count()) === labels.length;
+  };
+  for (let attempt = 1; ; attempt++) {
+    await row(sidebar, first).click();
+    for (const label of rest) await row(sidebar, label).click({ modifiers: ['Control'] });
+    try {
+      await waitUntil(allSelected, `the rows ${labels.join(', ')} to be selected`, 2_000);
+      break;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
   await contextMenuAction(page, row(sidebar, labels[labels.length - 1] as string), action);
 }
 

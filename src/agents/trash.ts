@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { failureReason, GitError } from '../git';
+import { failureReason, GitError, readObjectsNamed } from '../git';
 import { temporaryIndex } from './agentChanges';
 import type { AgentMetadata } from './agentMetadata';
 import { BOOKKEEPING_IDENTITY } from './keepRecord';
@@ -223,33 +223,52 @@ export function trashId(worktreePath: string, now: Date): string {
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
-/** Every item in a repository's trash, newest first; refs that are no trash item are listed as unreadable. */
+/**
+ * Every item in a repository's trash, newest first; refs that are no trash item are listed as
+ * unreadable. The refs are listed without reading their objects, and the objects are read in one
+ * `cat-file --batch` that answers "missing" for each absent one: a single ref whose commit is gone
+ * (a partly copied repository) is one unreadable item, not a failed read of the whole repository.
+ */
 export async function listTrash(
   service: GitService,
   commonDir: string,
 ): Promise<{ items: TrashItem[]; unreadable: UnreadableTrashItem[] }> {
   const listed = await service.runner.run(
-    [
-      'for-each-ref',
-      '--format=%(refname)%00%(objectname)%00%(objecttype)%00%(contents)%00',
-      '--end-of-options',
-      TRASH_REF_PREFIX,
-    ],
+    ['for-each-ref', '--format=%(refname)%00%(objectname)', '--end-of-options', TRASH_REF_PREFIX],
     { cwd: commonDir, readOnly: true },
+  );
+  const refs = listed.stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [refname = '', commit = ''] = line.split('\0');
+      return { id: refname.slice(TRASH_REF_PREFIX.length), commit };
+    });
+  const objects = await readObjectsNamed(
+    service,
+    commonDir,
+    refs.map((ref) => ref.commit),
   );
   const items: TrashItem[] = [];
   const unreadable: UnreadableTrashItem[] = [];
-  const fields = listed.stdout.split('\0');
-  for (let at = 0; at + 3 < fields.length; at += 4) {
-    const id = (fields[at] as string).replace(/^\n/, '').slice(TRASH_REF_PREFIX.length);
-    const commit = fields[at + 1] as string;
-    const problem = (fields[at + 2] as string) !== 'commit' ? 'it is not a commit' : undefined;
-    const record = problem ? { problem } : readTrashMessage(fields[at + 3] as string);
+  for (const { id, commit } of refs) {
+    const object = objects.get(commit);
+    const record = !object
+      ? { problem: 'its commit is missing from the repository' }
+      : object.type !== 'commit'
+        ? { problem: 'it is not a commit' }
+        : readTrashMessage(commitMessage(object.bytes));
     if ('problem' in record) unreadable.push({ id, commonDir, commit, problem: record.problem });
     else items.push({ ...record, id, commonDir, commit });
   }
   items.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
   return { items, unreadable };
+}
+
+/** A raw commit's message: what follows the blank line that ends its headers. */
+function commitMessage(bytes: Buffer): string {
+  const headersEnd = bytes.indexOf('\n\n');
+  return headersEnd < 0 ? '' : bytes.subarray(headersEnd + 2).toString('utf8');
 }
 
 /** One item by id, or a clear refusal. */

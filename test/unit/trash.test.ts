@@ -436,6 +436,31 @@ describe('the trash: listing, retention, deleting', () => {
     );
   });
 
+  test('a trash ref whose commit is missing is one unreadable item; the repository still reads', async () => {
+    const setup = await agentWorktree();
+    write(setup.worktree, 'b.txt', 'uncommitted\n');
+    const { outcome } = await discard(setup);
+    // A partly copied repository: the ref is there, its commit is not (git itself refuses to write it).
+    const gone = 'f'.repeat(40);
+    mkdirSync(path.join(setup.commonDir, 'refs', 'agent-worktrees', 'trash'), { recursive: true });
+    writeFileSync(path.join(setup.commonDir, 'refs', 'agent-worktrees', 'trash', 'gone'), `${gone}\n`);
+    const { items, unreadable } = await listTrash(setup.service, setup.commonDir);
+    assert.deepEqual(
+      items.map((item) => item.id),
+      [outcome?.trashId],
+    );
+    assert.deepEqual(
+      unreadable.map((item) => [item.id, item.commit, item.problem]),
+      [['gone', gone, 'its commit is missing from the repository']],
+    );
+    const read = await setup.service.readRepository({ commonDir: setup.commonDir });
+    assert.deepEqual(
+      read.trash?.map((item) => item.id),
+      [outcome?.trashId],
+    );
+    assert.ok(read.worktrees.some((snapshot) => snapshot.worktree.isMain));
+  });
+
   test('retention offers only items older than the days set; deleting needs the listed commit', async () => {
     const setup = await agentWorktree();
     write(setup.worktree, 'b.txt', 'uncommitted\n');

@@ -9,7 +9,7 @@ import {
   type GitService,
   runChecks,
 } from '../agents';
-import type { Logger } from '../git';
+import { isInsideOrSame, type Logger } from '../git';
 import type { AgentActivity } from '../views/agentActivity';
 import type { WorktreesModel } from '../views/worktreesModel';
 import type { CheckOutputs } from './checkOutputs';
@@ -207,9 +207,23 @@ export class ComparePanel {
     const data = buildCompareData(this.comparison, {
       activityOf: (worktreePath) => this.deps.agents.activityOf(worktreePath),
       now: Date.now(),
-      checkCommand: checkCommand(),
+      checkCommand: this.checkCommand(),
     });
     return { type: 'comparison', data, version: this.version, state: { group: this.group, commonDir: this.commonDir } };
+  }
+
+  /**
+   * The check command set for this repository: read at the workspace folder inside one of its
+   * worktrees, so each folder of a multi-root workspace can have its own (the setting's scope is
+   * `resource`; the attempts' folders themselves are usually outside the workspace).
+   */
+  private checkCommand(): string | undefined {
+    const repository = this.deps.model.repositories().find((entry) => entry.commonDir === this.commonDir);
+    const worktrees = repository?.snapshot?.worktrees ?? [];
+    const scope = vscode.workspace.workspaceFolders?.find((folder) =>
+      worktrees.some((snapshot) => isInsideOrSame(snapshot.worktree.path, folder.uri.fsPath)),
+    )?.uri;
+    return vscode.workspace.getConfiguration('agentWorktrees', scope).get<string>('checkCommand', '').trim() || undefined;
   }
 
   private checkStates(): CheckState[] {
@@ -285,7 +299,7 @@ export class ComparePanel {
 
   /** The check command in every attempt, a few at a time, with a progress bar that can stop them. */
   async runChecks(): Promise<void> {
-    const command = checkCommand();
+    const command = this.checkCommand();
     if (!vscode.workspace.isTrusted) throw new Error('The check command never runs in Restricted Mode.');
     if (!command) throw new Error('Set "agentWorktrees.checkCommand" (for example npm test) to check each attempt.');
     if (this.running || !this.comparison) return;
@@ -366,10 +380,6 @@ export class ComparePanel {
 
 function idle(): CheckState {
   return { state: 'idle', exitCode: null, problem: undefined, durationMs: undefined, tail: '' };
-}
-
-function checkCommand(): string | undefined {
-  return vscode.workspace.getConfiguration('agentWorktrees').get<string>('checkCommand', '').trim() || undefined;
 }
 
 export function describeExit(result: CheckResult): string {

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
+import { samePath } from '../git';
 import { type ChangedFile, getAgentChanges } from './agentChanges';
-import type { AttemptGroup } from './attemptGroups';
+import { type AttemptGroup, findAttemptGroup } from './attemptGroups';
+import { WorktreeOperationError } from './operationErrors';
 import type { GitService } from './service';
 
 /** One attempt as Compare Attempts shows it: everything its agent changed against the shared base. */
@@ -42,6 +44,22 @@ export async function compareAttempts(service: GitService, group: AttemptGroup):
     attempts,
     sharedFiles: sharedFiles(attempts),
   };
+}
+
+/**
+ * The comparison of the attempts `worktreePath` is one of (for the CLI and the MCP server, which
+ * have no view to find the group in); an `invalid` refusal when it is no attempt.
+ */
+export async function compareAttemptsOf(service: GitService, worktreePath: string): Promise<AttemptComparison> {
+  const found = await service.discover(worktreePath);
+  if (found.kind !== 'worktree') throw new WorktreeOperationError('invalid', `${worktreePath} is not a worktree.`);
+  const { worktrees } = await service.readRepository({ commonDir: found.commonDir });
+  const own = worktrees.find((snapshot) => samePath(snapshot.worktree.path, found.topLevel));
+  const group = own?.worktree.agent?.attempt?.group;
+  if (!group) {
+    throw new WorktreeOperationError('invalid', `${worktreePath} is not one of several attempts at a task (New Agent Attempts).`);
+  }
+  return compareAttempts(service, findAttemptGroup(worktrees, group) as AttemptGroup);
 }
 
 async function summarize(service: GitService, member: AttemptGroup['members'][number]): Promise<AttemptSummary> {

@@ -25,7 +25,7 @@ export {
   readAgentMetadata,
   writeAgentMetadata,
 } from './agentMetadata';
-export { type AttemptComparison, type AttemptSummary, compareAttempts } from './attemptComparison';
+export { type AttemptComparison, type AttemptSummary, compareAttempts, compareAttemptsOf } from './attemptComparison';
 export { type AttemptGroup, arrangeByAttempts, findAttemptGroup, isAttemptGroup } from './attemptGroups';
 export { type AttemptSpec, type CreateAttemptsOptions, type CreatedAttempts, createAttempts } from './attempts';
 export { type CheckResult, OUTPUT_LIMIT, runCheck, runChecks } from './checkCommand';

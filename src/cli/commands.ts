@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type Command, Option } from 'commander';
 import {
   type AttemptSpec,
+  compareAttemptsOf,
   createAgentWorktree,
   createAttempts,
   findStaleWorktrees,
@@ -105,6 +106,30 @@ const diff: Define = (program, io, fail) =>
           );
         }
         if (!context.quiet) io.stdout(patch);
+      }),
+    );
+
+const compare: Define = (program, io, fail) =>
+  program
+    .command('compare')
+    .description('the attempts at one task side by side: files, lines, commits, and the files several changed')
+    .argument('<worktree>', 'any one of the attempts')
+    .action((worktree: string, options) =>
+      withContext(io, fail, options, async (context) => {
+        const comparison = await compareAttemptsOf(context.service, context.resolve(worktree));
+        const lines = comparison.attempts.map(
+          (attempt) =>
+            `#${attempt.index}  ${attempt.name}  ${attempt.agentCommand ?? '-'}  ` +
+            (attempt.problem ??
+              `${attempt.totals.files} file${attempt.totals.files === 1 ? '' : 's'} +${attempt.totals.additions} -${attempt.totals.deletions}, ${attempt.commits ?? '?'} commits`),
+        );
+        const shared = comparison.sharedFiles.map(
+          (file) => `  ${file.path}: ${file.attempts.map((at) => `#${comparison.attempts[at]?.index}`).join(', ')}`,
+        );
+        context.print(
+          comparison,
+          [...lines, ...(shared.length > 0 ? ['Changed by several attempts:', ...shared] : [])].join('\n'),
+        );
       }),
     );
 
@@ -227,7 +252,19 @@ const mcp: Define = (program, io) =>
     // Loaded only here: the MCP SDK (and its schema validators) would slow every other command's start.
     .action(async () => (await import('./mcp')).serveMcp(io.cwd, VERSION));
 
-export const cliCommands: readonly Define[] = [list, create, diff, keepCommand, discard, remove, sweep, trash, restore, mcp];
+export const cliCommands: readonly Define[] = [
+  list,
+  create,
+  diff,
+  compare,
+  keepCommand,
+  discard,
+  remove,
+  sweep,
+  trash,
+  restore,
+  mcp,
+];
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

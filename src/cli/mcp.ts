@@ -7,7 +7,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { z } from 'zod/v4';
 import {
   asOperationError,
+  compareAttemptsOf,
   createAgentWorktree,
+  createAttempts,
   describeBlocked,
   describeLoss,
   executeRemoval,
@@ -15,6 +17,7 @@ import {
   getAgentChanges,
   keep,
   listTrash,
+  MAX_ATTEMPTS,
   planRemoval,
   refuseNonAgentTargets,
   requireRepository,
@@ -82,9 +85,69 @@ export function createMcpServer(cwd: string, version: string): McpServer {
         }),
       ),
   );
+  registerAttemptTools(server, service, resolve);
   registerReviewTools(server, service, resolve);
   registerRemovalTools(server, service, resolve, commonDirOf);
   return server;
+}
+
+function registerAttemptTools(server: McpServer, service: GitService, resolve: (folder: string | undefined) => string): void {
+  server.registerTool(
+    'create_attempts',
+    {
+      title: 'Create several attempts at one task',
+      description: `Best of N: 2–${MAX_ATTEMPTS} agent worktrees <name>-1…<name>-N from the same base commit, one per attempt; all or nothing.`,
+      inputSchema: {
+        repoPath,
+        task: z.string().describe('What every attempt’s agent is to do'),
+        count: z.number().int().optional().describe('How many attempts (default: one per agent command)'),
+        agentCommands: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('The agent command to record: one for all, or one per attempt'),
+        name: z.string().optional().describe('The name the attempts are numbered after (default: from the task)'),
+        baseRef: z.string().optional().describe('The commit to start from (default: HEAD)'),
+        includeUncommitted: z.boolean().optional().describe('Bring the current uncommitted changes into every attempt'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+    },
+    (args) =>
+      answer(() =>
+        createAttempts(service, {
+          repoPath: resolve(args.repoPath),
+          task: args.task,
+          name: args.name,
+          baseRef: args.baseRef,
+          includeUncommitted: args.includeUncommitted === true,
+          attempts: attemptSpecs(args.count, args.agentCommands ?? []),
+        }),
+      ),
+  );
+  server.registerTool(
+    'compare_attempts',
+    {
+      title: 'Compare the attempts',
+      description:
+        'Every attempt of the task this agent worktree is one of: files, ± lines and commits of each, and the files several attempts changed.',
+      inputSchema: { worktreePath },
+      annotations: { readOnlyHint: true },
+    },
+    ({ worktreePath: folder }) => answer(() => compareAttemptsOf(service, resolve(folder))),
+  );
+}
+
+/** One attempt per agent command, or `count` attempts that share the one given (or none). */
+function attemptSpecs(count: number | undefined, agentCommands: readonly string[]) {
+  if (agentCommands.length > 1 && count !== undefined && count !== agentCommands.length) {
+    throw new WorktreeOperationError(
+      'invalid',
+      `${agentCommands.length} agent commands for ${count} attempts: give one, or one per attempt.`,
+    );
+  }
+  const attempts = count ?? agentCommands.length;
+  return Array.from({ length: attempts }, (_, index) => ({
+    agentCommand: agentCommands.length > 1 ? agentCommands[index] : agentCommands[0],
+  }));
 }
 
 function registerReviewTools(server: McpServer, service: GitService, resolve: (folder: string | undefined) => string): void {

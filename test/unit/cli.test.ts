@@ -178,6 +178,17 @@ describe('the agent-worktrees command line', () => {
       assert.equal(refused.code, 2, `${JSON.stringify(argv)}: ${refused.stderr}`);
     }
     assert.equal(worktreeCount(repo), before);
+
+    const [, second] = perAgent.json().attempts as Array<{ path: string }>;
+    write(second?.path as string, 'tax.ts', 'export const tax = 0.2;\n');
+    const compared = await cli(repo, ['compare', second?.path as string]);
+    assert.equal(compared.code, 0, compared.stderr);
+    assert.match(compared.stdout, /^#1 {2}fix-tax-1 {2}claude {2}0 files \+0 -0, 0 commits$/m);
+    assert.match(compared.stdout, /^#2 {2}fix-tax-2 {2}codex {2}1 file \+1 -0, 0 commits$/m);
+    assert.equal((await cli(repo, ['compare', second?.path as string, '--json'])).json().attempts.length, 2);
+    const notAttempt = await cli(repo, ['compare', repo]);
+    assert.equal(notAttempt.code, 2, notAttempt.stderr);
+    assert.match(notAttempt.stderr, /not one of several attempts/);
   });
 
   test('hostile names and bad flags exit 2 and create nothing', async () => {

@@ -37,7 +37,9 @@ describe('the MCP server (agent-worktrees mcp), through the SDK’s own client o
     const { tools } = await client.listTools();
     const byName = new Map(tools.map((tool) => [tool.name, tool]));
     assert.deepEqual([...byName.keys()].sort(), [
+      'compare_attempts',
       'create_agent_worktree',
+      'create_attempts',
       'discard_agent_worktree',
       'get_agent_changes',
       'keep_agent_work',
@@ -47,6 +49,7 @@ describe('the MCP server (agent-worktrees mcp), through the SDK’s own client o
     ]);
     assert.equal(byName.get('discard_agent_worktree')?.annotations?.destructiveHint, true);
     assert.equal(byName.get('list_worktrees')?.annotations?.readOnlyHint, true);
+    assert.equal(byName.get('compare_attempts')?.annotations?.readOnlyHint, true);
     for (const tool of tools) assert.equal(tool.inputSchema.type, 'object', tool.name);
     assert.deepEqual(byName.get('discard_agent_worktree')?.inputSchema.required, ['worktreePath']);
   });
@@ -110,5 +113,50 @@ describe('the MCP server (agent-worktrees mcp), through the SDK’s own client o
     git(repo, 'worktree', 'remove', plain);
     const listed = parsed(await client.callTool({ name: 'list_worktrees', arguments: { repoPath: repo } }));
     assert.equal(listed.value.worktrees.length, 2, 'the main worktree and the restored one');
+  });
+
+  test('best of N: create attempts (one per agent), compare them; bad counts and non-attempts are refused', async () => {
+    const created = parsed(
+      await client.callTool({
+        name: 'create_attempts',
+        arguments: { repoPath: repo, task: 'Speed up search', agentCommands: ['claude', 'codex'] },
+      }),
+    );
+    assert.equal(created.isError, false, JSON.stringify(created.value));
+    const [first, second] = created.value.attempts as Array<{ path: string; branch: string }>;
+    assert.deepEqual([first?.branch, second?.branch], ['agent/speed-up-search-1', 'agent/speed-up-search-2']);
+    write(first?.path as string, 'search.ts', 'export const fast = true;\n');
+    write(second?.path as string, 'search.ts', 'export const fast = 1;\nexport const cached = true;\n');
+    write(second?.path as string, 'cache.ts', 'export {};\n');
+    const compared = parsed(await client.callTool({ name: 'compare_attempts', arguments: { worktreePath: second?.path } }));
+    assert.equal(compared.isError, false, JSON.stringify(compared.value));
+    assert.equal(compared.value.task, 'Speed up search');
+    assert.deepEqual(
+      compared.value.attempts.map((attempt: { agentCommand: string; totals: { files: number } }) => [
+        attempt.agentCommand,
+        attempt.totals.files,
+      ]),
+      [
+        ['claude', 1],
+        ['codex', 2],
+      ],
+    );
+    assert.deepEqual(compared.value.sharedFiles, [{ path: 'search.ts', attempts: [0, 1] }]);
+
+    const mismatched = parsed(
+      await client.callTool({
+        name: 'create_attempts',
+        arguments: { repoPath: repo, task: 'Other', count: 3, agentCommands: ['claude', 'codex'] },
+      }),
+    );
+    assert.equal(mismatched.value.error.code, 'invalid');
+    const tooMany = parsed(
+      await client.callTool({ name: 'create_attempts', arguments: { repoPath: repo, task: 'Other', count: 17 } }),
+    );
+    assert.equal(tooMany.value.error.code, 'invalid');
+    assert.equal(git(repo, 'branch', '--list', 'agent/other*').trim(), '', 'a refused request made no branch');
+    const notAttempt = parsed(await client.callTool({ name: 'compare_attempts', arguments: { worktreePath: repo } }));
+    assert.equal(notAttempt.value.error.code, 'invalid');
+    assert.match(notAttempt.value.error.message, /not one of several attempts/);
   });
 });

@@ -4,6 +4,7 @@ import {
   asOperationError,
   cherryPickAgentCommits,
   executeRemoval,
+  failIfRefused,
   type GitService,
   getAgentChanges,
   keep,
@@ -95,7 +96,7 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
         throw new WorktreeOperationError('invalid', 'removeWorktrees takes an array of worktree paths.');
       }
       const outcomes = await remove(deps, paths, request);
-      if (!request.perItemOutcomes) rejectRefusals(outcomes);
+      if (!request.perItemOutcomes) failIfRefused(outcomes);
       return outcomes;
     }),
     getAgentChanges: documented((worktreePath: string, options?: { since?: 'kept' | 'base' }) =>
@@ -129,7 +130,7 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
         { agentOnly: true },
       );
       if (!outcome) throw new WorktreeOperationError('invalid', `Nothing to discard at ${worktreePath}`);
-      rejectRefusals([outcome]);
+      failIfRefused([outcome]);
       return outcome;
     }),
     listTrash: documented(async (repoPath?: string) => {
@@ -202,17 +203,6 @@ async function requestsFor(deps: ApiDeps, paths: readonly string[], repoPath: st
 }
 
 /** By default, git refusing to remove a worktree is a failure of the call, not a quiet `removed: false`. */
-function rejectRefusals(outcomes: readonly RemovalOutcome[]): void {
-  const refused = outcomes.filter((outcome) => !outcome.removed);
-  if (refused.length === 0) return;
-  const removed = outcomes.length - refused.length;
-  const lines = refused.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
-  throw new WorktreeOperationError(
-    'failed',
-    `${refused.length === 1 ? 'One worktree was' : `${refused.length} worktrees were`} not removed (they are unchanged)${removed > 0 ? `; ${removed} removed` : ''}:\n${lines}`,
-  );
-}
-
 /** The first workspace folder: where an API call without `repoPath` looks. */
 function defaultRepoPath(): string {
   const folder = openFolders()[0];

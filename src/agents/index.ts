@@ -55,7 +55,7 @@ export {
   type RemovalTarget,
   refuseNonAgentTargets,
 } from './removalPlan';
-export { executeRemoval } from './removeWorktrees';
+export { executeRemoval, failIfRefused } from './removeWorktrees';
 export { type RestoredWorktree, type RestoreOptions, restoreFromTrash } from './restoreTrash';
 export { GitService, repositoryName, requireRepository } from './service';
 export { generateSlug, SLUG_PATTERN, slugify, slugProblem } from './slug';

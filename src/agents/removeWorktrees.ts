@@ -18,6 +18,22 @@ import type { GitService } from './service';
 import { deleteTrashRefs, saveToTrash, type TrashItem } from './trash';
 
 /**
+ * A batch git refused in part is a failure of the whole call, for callers that report one result
+ * (the API, MCP, a command run by a script): which worktrees git refused and why — they are
+ * unchanged — and how many it did remove.
+ */
+export function failIfRefused(outcomes: readonly RemovalOutcome[]): void {
+  const refused = outcomes.filter((outcome) => !outcome.removed);
+  if (refused.length === 0) return;
+  const removed = outcomes.length - refused.length;
+  const reasons = refused.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
+  throw new WorktreeOperationError(
+    'failed',
+    `git refused to remove ${refused.length === 1 ? 'one worktree' : `${refused.length} worktrees`} (unchanged)${removed > 0 ? `; ${removed} removed` : ''}:\n${reasons}`,
+  );
+}
+
+/**
  * Removes the planned worktrees with git, one repository mutation at a time. Force flags are
  * passed only for what the plan found and the caller confirmed; when git refuses, its reason is
  * reported and the worktree stays. There is no fallback that deletes files by other means.

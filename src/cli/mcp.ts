@@ -13,6 +13,7 @@ import {
   describeBlocked,
   describeLoss,
   executeRemoval,
+  failIfRefused,
   GitService,
   getAgentChanges,
   keep,
@@ -218,9 +219,9 @@ function registerRemovalTools(
         if (plan.blocked) throw new WorktreeOperationError('blocked', describeBlocked(plan));
         refuseNonAgentTargets(plan);
         if (plan.losesWork && force !== true) throw new WorktreeOperationError('needs-confirmation', describeLoss(plan));
-        const [outcome] = await executeRemoval(service, plan, { deleteBranch: true, force: force === true });
-        if (!outcome?.removed) throw new WorktreeOperationError('failed', `git refused: ${outcome?.error}`);
-        return outcome;
+        const outcomes = await executeRemoval(service, plan, { deleteBranch: true, force: force === true });
+        failIfRefused(outcomes);
+        return outcomes[0];
       }),
   );
   server.registerTool(

@@ -5,6 +5,7 @@ import {
   type AttemptGroup,
   arrangeByAttempts,
   executeRemoval,
+  failIfRefused,
   isAttemptGroup,
   planRemoval,
   type RemovalOutcome,
@@ -148,11 +149,7 @@ export async function discardOtherAttempts(
   if (unattended) {
     const options = { deleteBranch: true, protectedPaths: openFolders(), force: unattended.force };
     const outcomes = await executeRemoval(deps.service, await planRemoval(deps.service, requests, options), options);
-    const refused = outcomes.filter((outcome) => !outcome.removed);
-    if (refused.length > 0) {
-      const reasons = refused.map((outcome) => `${outcome.path}: ${outcome.error}`).join('; ');
-      throw new WorktreeOperationError('failed', `git refused: ${reasons}`);
-    }
+    failIfRefused(outcomes);
     return outcomes;
   }
   return confirmAndRemove(deps, requests, true, {

@@ -5,6 +5,7 @@ import {
   describeBlocked,
   describeLossOf,
   executeRemoval,
+  failIfRefused,
   findStaleWorktrees,
   type GitService,
   planRemoval,
@@ -141,7 +142,7 @@ export async function confirmAndRemove(
   if (choice === keepBranches) {
     const keeping = { ...base, deleteBranch: false };
     const replanned = await planRemoval(deps.service, requests, keeping);
-    return finish(deps, await executeRemoval(deps.service, replanned, keeping), report);
+    return finish(deps, await executeRemoval(deps.service, replanned, keeping));
   }
   if (choice !== action) {
     // Every outcome leaves a line in the log, a declined one too (the UI tests wait for it).
@@ -149,7 +150,7 @@ export async function confirmAndRemove(
     return undefined;
   }
   const outcomes = await executeRemoval(deps.service, plan, { ...base, force: plan.losesWork });
-  return finish(deps, outcomes, report);
+  return finish(deps, outcomes);
 }
 
 function describeTarget(target: RemovalPlan['targets'][number]): string {
@@ -166,28 +167,15 @@ function describeTarget(target: RemovalPlan['targets'][number]): string {
   return parts.length > 0 ? ` — ${parts.join(', ')}` : '';
 }
 
-async function finish(
-  deps: RemoveCommandDeps,
-  outcomes: RemovalOutcome[],
-  report: 'toasts' | 'caller' = 'toasts',
-): Promise<RemovalOutcome[]> {
-  const failed = outcomes.filter((outcome) => !outcome.removed);
+async function finish(deps: RemoveCommandDeps, outcomes: RemovalOutcome[]): Promise<RemovalOutcome[]> {
   const kept = outcomes.filter((outcome) => outcome.branchKept);
   for (const outcome of outcomes) {
     deps.logger.info(
       `${outcome.path}: ${outcome.removed ? 'removed' : `not removed (${outcome.error})`}${outcome.branchKept ? `; branch kept: ${outcome.branchKept}` : ''}`,
     );
   }
-  if (failed.length > 0) {
-    const detail = failed.map((outcome) => `${outcome.path}: ${outcome.error}`).join('\n');
-    if (report === 'caller') throw new WorktreeOperationError('failed', `git refused: ${detail}`);
-    // One message: the command wrapper shows this error (with Show Log); no toast of our own too.
-    const removed = outcomes.length - failed.length;
-    throw new WorktreeOperationError(
-      'failed',
-      `git refused to remove ${failed.length} worktree${failed.length === 1 ? '' : 's'} (unchanged)${removed > 0 ? `; ${removed} removed` : ''}. ${detail}`,
-    );
-  }
+  // One message, to the caller or through the command wrapper (with Show Log); no toast of our own too.
+  failIfRefused(outcomes);
   const summary = `Removed ${outcomes.length} worktree${outcomes.length === 1 ? '' : 's'}.`;
   const trashed = outcomes.flatMap((outcome) => (outcome.trashId ? [outcome.trashId] : []));
   if (trashed.length > 0) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { createAgentWorktree, executeRemoval, planRemoval, WorktreeOperationError } from '../../src/agents';
+import { createAgentWorktree, executeRemoval, failIfRefused, planRemoval, WorktreeOperationError } from '../../src/agents';
 import { commitFile, createRepo, git, recordingService, tempDir, write } from './helpers/gitFixture';
 
 const isOperationError = (code: string) => (error: unknown) => error instanceof WorktreeOperationError && error.code === code;
@@ -250,6 +250,29 @@ describe('removing worktrees', () => {
     assert.ok(existsSync(path.join(target, 'late.txt')));
     const claim = path.join(git(target, 'rev-parse', '--absolute-git-dir').trim(), 'agent-worktrees-removing');
     assert.equal(existsSync(claim), false, 'and leaves no removal claim behind');
+  });
+
+  test('a batch git refused in part is one failure that names what stayed and why, and counts what went', async () => {
+    const { service, created } = await setup(['goes', 'stays']);
+    const [goes, stays] = created.map((worktree) => worktree.path);
+    const plan = await planRemoval(service, [{ path: goes as string }, { path: stays as string }]);
+    write(stays as string, 'late.txt', 'written after the plan');
+    const outcomes = await executeRemoval(service, plan);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.removed),
+      [true, false],
+    );
+    assert.throws(
+      () => failIfRefused(outcomes),
+      (error: unknown) =>
+        error instanceof WorktreeOperationError &&
+        error.code === 'failed' &&
+        error.message.startsWith('git refused to remove one worktree (unchanged); 1 removed:\n') &&
+        error.message.includes(`${stays}: `) &&
+        /contains modified or untracked files/.test(error.message) &&
+        !error.message.includes(`${goes}:`),
+    );
+    assert.doesNotThrow(() => failIfRefused(outcomes.slice(0, 1)));
   });
 
   test('a worktree with an initialised submodule is removed with git’s force; changes inside it need confirmation', async () => {

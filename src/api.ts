@@ -38,7 +38,11 @@ export interface CreateAttemptsRequest extends CreateAgentWorktreeRequest {
   /** How many attempts with one agent (`agentCommand`, else the setting), 2–16. */
   readonly count?: number;
   readonly agentCommand?: string;
-  /** Start each attempt's agent in its own terminal (default true; its program must be found). */
+  /**
+   * Start each attempt's agent in its own terminal (its program must be found). Default: when every
+   * attempt has an agent command (given, or the `agentWorktrees.agentCommand` setting); with none,
+   * the attempts are created and no agent starts.
+   */
   readonly launch?: boolean;
 }
 

@@ -87,7 +87,9 @@ export async function createAndLaunchAttempts(
   const attempts: AttemptSpec[] = args.agents
     ? args.agents.map((agentCommand) => ({ agentCommand }))
     : Array.from({ length: args.count ?? 0 }, () => ({ agentCommand: args.agentCommand || settings.agentCommand || undefined }));
-  const launch = args.launch !== false;
+  // Without any agent command (none given, none set) the attempts are made and not launched, as
+  // createAgentWorktree makes one: Run Agent starts each later. Asked to launch, each needs one.
+  const launch = args.launch ?? attempts.every((attempt) => attempt.agentCommand);
   if (launch) {
     if (attempts.some((attempt) => !attempt.agentCommand)) {
       throw new WorktreeOperationError(

@@ -149,4 +149,35 @@ describe('Best of N: attempts, compared, one adopted and the rest discarded', ()
     assert.equal(existsSync(path.join(repo, 'search.ts')), false);
     await api.discard(chosen.path, { force: true });
   });
+
+  it('count with no agent command anywhere: the attempts are made and no agent starts; launch: true is refused first', async () => {
+    assert.equal(vscode.workspace.getConfiguration('agentWorktrees').get('agentCommand'), '');
+    const worktreesBefore = (await api.listWorktrees(repo)).length;
+    await assert.rejects(
+      api.createAttempts({ repoPath: repo, task: 'Tidy imports', count: 2, launch: true }),
+      (error: Error & { code?: string }) => error.code === 'invalid' && /No agent command/.test(error.message),
+    );
+    assert.equal((await api.listWorktrees(repo)).length, worktreesBefore, 'a refused request makes nothing');
+
+    const quiet = await api.createAttempts({ repoPath: repo, task: 'Tidy imports', count: 2 });
+    try {
+      assert.deepEqual(
+        quiet.attempts.map((attempt) => [path.basename(attempt.path), attempt.metadata.attempt?.index]),
+        [
+          ['tidy-imports-1', 1],
+          ['tidy-imports-2', 2],
+        ],
+      );
+      assert.equal(
+        vscode.window.terminals.some((terminal) => terminal.name.includes('tidy-imports')),
+        false,
+        'no agent was started',
+      );
+    } finally {
+      await api.removeWorktrees(
+        quiet.attempts.map((attempt) => attempt.path),
+        { force: true },
+      );
+    }
+  });
 });

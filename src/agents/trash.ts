@@ -223,21 +223,75 @@ export function trashId(worktreePath: string, now: Date): string {
 
 const ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
+/** One ref under the trash prefix, with what its object is (undefined: missing) and its message. */
+interface TrashRef {
+  readonly id: string;
+  readonly commit: string;
+  readonly type: string | undefined;
+  readonly message: string;
+}
+
 /**
  * Every item in a repository's trash, newest first; refs that are no trash item are listed as
- * unreadable. The refs are listed without reading their objects, and the objects are read in one
- * `cat-file --batch` that answers "missing" for each absent one: a single ref whose commit is gone
- * (a partly copied repository) is one unreadable item, not a failed read of the whole repository.
+ * unreadable. One `for-each-ref` reads them all (each refresh of the view does this). A ref whose
+ * commit is missing (a partly copied repository) makes git fail that listing as a whole: then the
+ * refs are listed without their objects and read in one `cat-file --batch`, so that ref is one
+ * unreadable item rather than a repository that cannot be read.
  */
 export async function listTrash(
   service: GitService,
   commonDir: string,
 ): Promise<{ items: TrashItem[]; unreadable: UnreadableTrashItem[] }> {
+  const refs = await readTrashRefs(service, commonDir).catch((error: unknown) => {
+    if (!(error instanceof GitError && /missing object/i.test(error.stderr))) throw error;
+    return readTrashRefsOneByOne(service, commonDir);
+  });
+  const items: TrashItem[] = [];
+  const unreadable: UnreadableTrashItem[] = [];
+  for (const { id, commit, type, message } of refs) {
+    const record =
+      type === undefined
+        ? { problem: 'its commit is missing from the repository' }
+        : type !== 'commit'
+          ? { problem: 'it is not a commit' }
+          : readTrashMessage(message);
+    if ('problem' in record) unreadable.push({ id, commonDir, commit, problem: record.problem });
+    else items.push({ ...record, id, commonDir, commit });
+  }
+  items.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
+  return { items, unreadable };
+}
+
+async function readTrashRefs(service: GitService, commonDir: string): Promise<TrashRef[]> {
+  const listed = await service.runner.run(
+    [
+      'for-each-ref',
+      '--format=%(refname)%00%(objectname)%00%(objecttype)%00%(contents)%00',
+      '--end-of-options',
+      TRASH_REF_PREFIX,
+    ],
+    { cwd: commonDir, readOnly: true },
+  );
+  const refs: TrashRef[] = [];
+  const fields = listed.stdout.split('\0');
+  for (let at = 0; at + 3 < fields.length; at += 4) {
+    refs.push({
+      id: (fields[at] as string).replace(/^\n/, '').slice(TRASH_REF_PREFIX.length),
+      commit: fields[at + 1] as string,
+      type: fields[at + 2] as string,
+      message: fields[at + 3] as string,
+    });
+  }
+  return refs;
+}
+
+/** The refs without their objects, then every object in one `cat-file --batch` that answers "missing". */
+async function readTrashRefsOneByOne(service: GitService, commonDir: string): Promise<TrashRef[]> {
   const listed = await service.runner.run(
     ['for-each-ref', '--format=%(refname)%00%(objectname)', '--end-of-options', TRASH_REF_PREFIX],
     { cwd: commonDir, readOnly: true },
   );
-  const refs = listed.stdout
+  const named = listed.stdout
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => {
@@ -247,22 +301,12 @@ export async function listTrash(
   const objects = await readObjectsNamed(
     service,
     commonDir,
-    refs.map((ref) => ref.commit),
+    named.map((ref) => ref.commit),
   );
-  const items: TrashItem[] = [];
-  const unreadable: UnreadableTrashItem[] = [];
-  for (const { id, commit } of refs) {
+  return named.map(({ id, commit }) => {
     const object = objects.get(commit);
-    const record = !object
-      ? { problem: 'its commit is missing from the repository' }
-      : object.type !== 'commit'
-        ? { problem: 'it is not a commit' }
-        : readTrashMessage(commitMessage(object.bytes));
-    if ('problem' in record) unreadable.push({ id, commonDir, commit, problem: record.problem });
-    else items.push({ ...record, id, commonDir, commit });
-  }
-  items.sort((a, b) => b.savedAt.localeCompare(a.savedAt));
-  return { items, unreadable };
+    return { id, commit, type: object?.type, message: object ? commitMessage(object.bytes) : '' };
+  });
 }
 
 /** A raw commit's message: what follows the blank line that ends its headers. */

@@ -68,6 +68,28 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       if (found.kind !== 'worktree' && found.kind !== 'bare') return [];
       return [...(await service.readRepository({ commonDir: found.commonDir })).worktrees];
     }),
+    ...creationAndRemoval(deps),
+    ...review(deps),
+    ...trashAndAgents(deps),
+    testing: {
+      service,
+      model,
+      treeDataProvider: deps.treeDataProvider,
+      panels,
+      compare: deps.compare,
+      agentNotices: deps.agentNotices,
+      get mcpServer() {
+        return deps.mcpServer();
+      },
+    },
+  };
+}
+
+/** Creating agent worktrees and attempts, and removing them. */
+function creationAndRemoval(
+  deps: ApiDeps,
+): Pick<AgentWorktreesApi, 'createAgentWorktree' | 'createAttempts' | 'discardOtherAttempts' | 'removeWorktrees'> {
+  return {
     createAgentWorktree: documented((request) =>
       createWithSettings(deps, { ...request, repoPath: request?.repoPath ?? openFolders()[0] }),
     ),
@@ -99,6 +121,15 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       if (!request.perItemOutcomes) failIfRefused(outcomes);
       return outcomes;
     }),
+  };
+}
+
+/** What an agent changed, and landing it. */
+function review(
+  deps: ApiDeps,
+): Pick<AgentWorktreesApi, 'getAgentChanges' | 'keep' | 'cherryPickCommits' | 'listKeeps' | 'undoKeep'> {
+  const { service } = deps;
+  return {
     getAgentChanges: documented((worktreePath: string, options?: { since?: 'kept' | 'base' }) =>
       getAgentChanges(service, requireString(worktreePath, 'worktreePath'), options),
     ),
@@ -122,6 +153,18 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
         { force: options.force === true },
       ),
     ),
+  };
+}
+
+/** Discarding to the trash and back, and the agents in their terminals. */
+function trashAndAgents(
+  deps: ApiDeps,
+): Pick<
+  AgentWorktreesApi,
+  'discard' | 'listTrash' | 'restore' | 'runAgent' | 'updateFromBase' | 'agentActivity' | 'onDidChangeAgentActivity'
+> {
+  const { model } = deps;
+  return {
     discard: documented(async (worktreePath: string, options: { force?: boolean; repoPath?: string } = {}) => {
       const [outcome] = await remove(
         deps,
@@ -159,17 +202,6 @@ export function createApi(deps: ApiDeps): AgentWorktreesApi {
       );
       disposables?.push(subscription);
       return subscription;
-    },
-    testing: {
-      service,
-      model,
-      treeDataProvider: deps.treeDataProvider,
-      panels,
-      compare: deps.compare,
-      agentNotices: deps.agentNotices,
-      get mcpServer() {
-        return deps.mcpServer();
-      },
     },
   };
 }

@@ -45,7 +45,13 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
       : undefined;
   });
   // Agent terminals restored after a reload are recognised once the view knows the worktrees.
-  context.subscriptions.push(model.onDidChange(() => agents.adoptAll()));
+  // Agents of removed worktrees are let go first, so a terminal closing with its folder is not adopted again.
+  context.subscriptions.push(
+    model.onDidChange(() => {
+      agents.forgetRemoved();
+      agents.adoptAll();
+    }),
+  );
   const commandDeps = { service, model, logger, showLog, state: context.globalState, agents };
   context.subscriptions.push(channel, model, agents);
   const treeDataProvider = createView(context, model, service, agents);

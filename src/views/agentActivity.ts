@@ -153,11 +153,14 @@ export class AgentActivityTracker {
     if (session && !session.ended) this.ended(key, undefined);
   }
 
-  /** Forget a worktree (removed). */
+  /** Forget a worktree (removed): listeners hear it is not running, so no count still includes it. */
   forget(key: string): void {
     const session = this.sessions.get(key);
-    if (session?.timer) this.clock.clearTimeout(session.timer);
+    if (!session) return;
+    if (session.timer) this.clock.clearTimeout(session.timer);
     this.sessions.delete(key);
+    const activity = this.activity(key);
+    for (const listener of this.listeners) listener(key, activity, session.reported.state);
   }
 
   activity(key: string): AgentActivity {

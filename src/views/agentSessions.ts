@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -188,6 +189,26 @@ export class AgentSessions implements vscode.Disposable {
   }
 
   /** Every open terminal not known yet that is an agent terminal (the view's worktrees may have come in since). */
+  /**
+   * Worktrees whose folder is gone (removed): their agent terminals close — an agent left running
+   * in a deleted folder can only fail or write where nothing is reviewed — and their state is
+   * forgotten, so the status bar and the rows stop counting them.
+   */
+  forgetRemoved(): void {
+    for (const [key, worktreePath] of [...this.paths]) {
+      if (existsSync(worktreePath)) continue;
+      const terminal = this.terminals.get(key);
+      this.terminals.delete(key);
+      this.paths.delete(key);
+      this.stopDeclared(key);
+      this.tracker.forget(key);
+      if (terminal) {
+        terminal.dispose();
+        this.logger.info(`${worktreePath} was removed: its agent terminal was closed`);
+      }
+    }
+  }
+
   adoptAll(): void {
     for (const terminal of vscode.window.terminals) this.adopt(terminal);
   }
@@ -195,7 +216,7 @@ export class AgentSessions implements vscode.Disposable {
   private adopt(terminal: vscode.Terminal): void {
     if (this.keyOf(terminal) || terminal.exitStatus !== undefined) return;
     const worktreePath = this.worktreeOfTerminal(terminal);
-    if (!worktreePath) return;
+    if (!worktreePath || !existsSync(worktreePath)) return;
     if (this.terminalOf(worktreePath)) return; // it has its agent terminal already
     const key = comparablePath(worktreePath);
     this.terminals.set(key, terminal);

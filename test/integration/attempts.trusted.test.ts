@@ -132,6 +132,19 @@ describe('Best of N: attempts, compared, one adopted and the rest discarded', ()
       others.map((attempt) => [attempt.path, true, 'string']),
     );
     assert.ok(existsSync(chosen.path), 'the adopted attempt stays');
+    // Their agents are let go with them: no count includes them, and their terminals close.
+    for (const attempt of others) assert.equal(api.agentActivity(attempt.path).state, 'not-running');
+    assert.notEqual(api.agentActivity(chosen.path).state, 'not-running', 'the adopted attempt’s agent is still known');
+    const othersNames = others.map((attempt) => path.basename(attempt.path));
+    await waitFor(
+      'the discarded attempts’ agent terminals to close',
+      () => !vscode.window.terminals.some((terminal) => othersNames.some((name) => terminal.name.startsWith(name))),
+      10_000,
+    );
+    assert.ok(
+      vscode.window.terminals.some((terminal) => terminal.name.startsWith(path.basename(chosen.path))),
+      'the adopted attempt’s terminal stays',
+    );
     const trash = await api.listTrash(repo);
     assert.ok(
       others.every((attempt) => trash.some((entry) => entry.path === attempt.path)),

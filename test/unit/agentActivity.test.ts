@@ -107,6 +107,10 @@ describe('agent activity', () => {
     assert.equal(tracker.activity('/wt').lastLine, 'line 9999');
     tracker.forget('/wt');
     assert.equal(pendingTimers(), 0);
+    assert.deepEqual(changes.at(-1), ['/wt', 'working', 'not-running'], 'a removed worktree’s agent is heard to stop');
+    assert.equal(tracker.states().size, 0);
+    tracker.forget('/wt');
+    assert.equal(changes.length, 2, 'forgetting twice is heard once');
   });
 
   test('a new start is a new session; terminal-only activity has no output line', () => {

@@ -86,7 +86,11 @@ async function newAgentWorktreeCommand(deps: AgentCommandDeps, arg: unknown): Pr
 }
 
 /** Only when the invoking worktree has uncommitted changes: start clean, or bring them along? */
-export async function askIncludeUncommitted(model: WorktreesModel, repoPath: string): Promise<boolean | undefined> {
+export async function askIncludeUncommitted(
+  model: WorktreesModel,
+  repoPath: string,
+  command = 'New Agent Worktree',
+): Promise<boolean | undefined> {
   const status = model.allWorktrees().find(({ worktree }) => worktree.path === repoPath)?.status;
   if (!status?.dirty) return false;
   const picked = await vscode.window.showQuickPick(
@@ -98,7 +102,7 @@ export async function askIncludeUncommitted(model: WorktreesModel, repoPath: str
         include: true,
       },
     ],
-    { title: 'New Agent Worktree: this worktree has uncommitted changes' },
+    { title: `${command}: this worktree has uncommitted changes`, ignoreFocusOut: true },
   );
   return picked?.include;
 }

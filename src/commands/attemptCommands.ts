@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import * as vscode from 'vscode';
-import { type AttemptSpec, type CreatedAttempts, createAttempts, MAX_ATTEMPTS, WorktreeOperationError } from '../agents';
+import { type AttemptSpec, type CreatedAttempts, createAttempts, MAX_ATTEMPTS, slugify, WorktreeOperationError } from '../agents';
 import { readSettings } from '../settings';
 import { type AgentCommandDeps, askIncludeUncommitted, invokingFolder, pickRepository } from './agentCommands';
 import { AGENT_PRESETS } from './agentProgram';
@@ -46,15 +46,21 @@ async function newAgentAttemptsCommand(deps: AgentCommandDeps, arg: unknown): Pr
   const repoPath = invokingFolder(deps.model, argument) ?? (await pickRepository(deps.model));
   if (!repoPath) return undefined;
   const task = await vscode.window.showInputBox({
-    title: 'New Agent Attempts (1/2)',
+    title: 'New Agent Attempts: the task',
     prompt: 'What should the agents do? Each attempt gets its own worktree from the same commit, and its own agent.',
     placeHolder: 'e.g. Make product search fast on large catalogues',
     ignoreFocusOut: true,
+    validateInput: (value) => {
+      const slug = slugify(value);
+      return value.trim() && slug
+        ? { message: `Worktrees and branches: ${slug}-1, ${slug}-2, …`, severity: vscode.InputBoxValidationSeverity.Info }
+        : undefined;
+    },
   });
   if (task === undefined) return undefined;
   const agents = await pickAttemptAgents();
   if (!agents) return undefined;
-  const includeUncommitted = await askIncludeUncommitted(deps.model, repoPath);
+  const includeUncommitted = await askIncludeUncommitted(deps.model, repoPath, 'New Agent Attempts');
   if (includeUncommitted === undefined) return undefined;
   const created = await createAndLaunchAttempts(
     deps,
@@ -146,33 +152,36 @@ async function launchEach(deps: AgentCommandDeps, created: CreatedAttempts): Pro
 /** Several agents (one attempt each), or one agent and how many times. */
 async function pickAttemptAgents(): Promise<string[] | undefined> {
   const configured = readSettings().agentCommand;
-  const items: Array<vscode.QuickPickItem & { command?: string }> = [
+  const items: AgentItem[] = [
     ...(configured && !AGENT_PRESETS.some((preset) => preset.command === configured)
       ? [{ label: configured, description: 'agentWorktrees.agentCommand', command: configured }]
       : []),
     ...AGENT_PRESETS.map((preset) => ({ label: preset.label, description: preset.command, command: preset.command })),
     { label: 'Custom command…', description: 'type any command line' },
   ];
-  const picked = await vscode.window.showQuickPick(items, {
-    title: 'New Agent Attempts (2/2): which agents?',
-    placeHolder: 'Pick several (one attempt each), or one to run it several times',
-    canPickMany: true,
-    ignoreFocusOut: true,
-  });
+  const picked = await pickMany(items);
   if (!picked || picked.length === 0) return undefined;
   const commands: string[] = [];
   for (const item of picked) {
     const command =
       item.command ??
-      (await vscode.window.showInputBox({ title: 'Agent command', prompt: 'Command line to start the agent' }))?.trim();
+      (
+        await vscode.window.showInputBox({
+          title: 'New Agent Attempts: agent command',
+          prompt: 'Command line to start the agent',
+          ignoreFocusOut: true,
+        })
+      )?.trim();
     if (!command) return undefined;
     commands.push(command);
   }
   if (commands.length > MAX_ATTEMPTS) throw new UserError(`At most ${MAX_ATTEMPTS} attempts at once.`);
   if (commands.length >= 2) return commands;
   const times = await vscode.window.showInputBox({
-    title: `How many attempts with ${commands[0]}?`,
+    title: `New Agent Attempts: how many attempts with ${commands[0]}?`,
+    prompt: `From 2 to ${MAX_ATTEMPTS}, each in its own worktree and terminal`,
     value: '3',
+    ignoreFocusOut: true,
     validateInput: (value) => {
       const count = Number(value);
       return Number.isInteger(count) && count >= 2 && count <= MAX_ATTEMPTS
@@ -181,4 +190,31 @@ async function pickAttemptAgents(): Promise<string[] | undefined> {
     },
   });
   return times === undefined ? undefined : Array.from({ length: Number(times) }, () => commands[0] as string);
+}
+
+type AgentItem = vscode.QuickPickItem & { command?: string };
+
+/**
+ * The agents, ticked; Enter with none ticked takes the highlighted one (as a single pick would),
+ * rather than closing with nothing made.
+ */
+function pickMany(items: readonly AgentItem[]): Promise<readonly AgentItem[] | undefined> {
+  const pick = vscode.window.createQuickPick<AgentItem>();
+  pick.title = 'New Agent Attempts: which agents?';
+  pick.placeholder = 'Tick several (one attempt each), or one to run it several times';
+  pick.canSelectMany = true;
+  pick.ignoreFocusOut = true;
+  pick.items = items;
+  return new Promise((resolve) => {
+    let answer: readonly AgentItem[] | undefined;
+    pick.onDidAccept(() => {
+      answer = pick.selectedItems.length > 0 ? pick.selectedItems : pick.activeItems.slice(0, 1);
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      pick.dispose();
+      resolve(answer);
+    });
+    pick.show();
+  });
 }

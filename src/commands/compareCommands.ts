@@ -153,6 +153,7 @@ export async function discardOtherAttempts(
     return outcomes;
   }
   return confirmAndRemove(deps, requests, true, {
-    title: `Keep ${path.basename(keptPath)} and discard the ${others.length} other attempt${others.length === 1 ? '' : 's'}?`,
+    // Says what stays and that nothing lands: "keep" elsewhere means applying an attempt's work.
+    title: `Discard the ${others.length === 1 ? 'other attempt' : `${others.length} other attempts`}? ${path.basename(keptPath)} stays; nothing is applied to your checkout.`,
   });
 }

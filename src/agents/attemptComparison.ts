@@ -23,6 +23,8 @@ export interface AttemptSummary {
   readonly lastActivityAt: number | undefined;
   /** Why its changes could not be read (shown in its column, never as "no changes"). */
   readonly problem: string | undefined;
+  /** The worktrees its work was kept into so far (empty: never kept). */
+  readonly keptInto: readonly string[];
 }
 
 export interface AttemptComparison {
@@ -72,6 +74,7 @@ async function summarize(service: GitService, member: AttemptGroup['members'][nu
     agentCommand: agent?.agentCommand,
     branch: status?.branch ?? worktree.branch,
     lastActivityAt: status?.lastActivityAt,
+    keptInto: agent?.keptInto ?? [],
   };
   const empty = { tree: undefined, files: [], totals: { files: 0, additions: 0, deletions: 0 }, commits: undefined };
   if (worktree.gone) return { ...common, ...empty, problem: 'its folder is missing' };

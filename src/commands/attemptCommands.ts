@@ -208,7 +208,24 @@ function pickMany(items: readonly AgentItem[]): Promise<readonly AgentItem[] | u
   return new Promise((resolve) => {
     let answer: readonly AgentItem[] | undefined;
     pick.onDidAccept(() => {
-      answer = pick.selectedItems.length > 0 ? pick.selectedItems : pick.activeItems.slice(0, 1);
+      const typed = pick.value.trim().toLowerCase();
+      const matching = typed
+        ? items.filter((item) => `${item.label} ${item.description ?? ''}`.toLowerCase().includes(typed))
+        : [];
+      const chosen =
+        pick.selectedItems.length > 0
+          ? pick.selectedItems
+          : pick.activeItems.length > 0
+            ? pick.activeItems.slice(0, 1)
+            : matching.length === 1
+              ? matching
+              : [];
+      if (chosen.length === 0) {
+        // Nothing to go on: say how, and stay open (closing would throw the typed task away).
+        pick.title = 'New Agent Attempts: which agents? Tick them with Space, or highlight one and press Enter';
+        return;
+      }
+      answer = chosen;
       pick.hide();
     });
     pick.onDidHide(() => {

@@ -239,3 +239,16 @@ export function attemptsDescription(attempts: AttemptGroup, states: ReadonlyArra
     .join(', ');
   return `${count}${of} attempts${summary ? ` · ${summary}` : ''}`;
 }
+
+/**
+ * `#2 · codex` for an attempt shown under its task (its group has two or more attempts here), else
+ * undefined. The agent is its command's program, without folders or arguments.
+ */
+export function attemptLabel(snapshot: WorktreeSnapshot, siblings: readonly WorktreeSnapshot[]): string | undefined {
+  const attempt = snapshot.worktree.agent?.attempt;
+  if (!attempt) return undefined;
+  const members = siblings.filter((sibling) => sibling.worktree.agent?.attempt?.group === attempt.group).length;
+  if (members < 2) return undefined;
+  const program = snapshot.worktree.agent?.agentCommand?.trim().split(/\s+/)[0]?.split(/[\\/]/).pop();
+  return program ? `#${attempt.index} · ${program.slice(0, 24)}` : `#${attempt.index}`;
+}

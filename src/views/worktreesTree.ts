@@ -18,6 +18,7 @@ import { worktreeDecorationUri } from './decorations';
 import {
   agentStatusLook,
   agentStatusSentence,
+  attemptLabel,
   attemptsDescription,
   changeSentence,
   formatAgo,
@@ -252,18 +253,24 @@ export class WorktreesTreeProvider implements vscode.TreeDataProvider<WorktreesN
   private worktreeItem(snapshot: WorktreeSnapshot, siblings: readonly WorktreeSnapshot[]): vscode.TreeItem {
     const { worktree } = snapshot;
     const collapsed = expandable(snapshot) ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None;
-    const item = new vscode.TreeItem(path.basename(worktree.path) || worktree.path, collapsed);
+    const name = path.basename(worktree.path) || worktree.path;
+    // Under its task, an attempt is told apart by its number and agent (the names differ only at
+    // their end, which a narrow sidebar cuts off); its name comes last.
+    const attempt = attemptLabel(snapshot, siblings);
+    const item = new vscode.TreeItem(attempt ?? name, collapsed);
     item.id = `worktree:${worktree.path}`;
     const behind = this.drift.commitsBehind(snapshot, siblings);
     const description = worktreeDescription(snapshot, this.now(), behind);
     const kind = worktreeKind(snapshot);
     const status = worktree.agent && this.agents ? agentStatusLook(this.agents.activityOf(worktree.path)) : undefined;
-    item.description = status ? `${status.word} · ${description}` : description;
+    item.description = [status?.word, description, attempt ? name : undefined].filter(Boolean).join(' · ');
     const icon = status ?? KIND_ICONS[kind];
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.resourceUri = worktreeDecorationUri(worktree.path);
     item.contextValue = worktreeContextValue(snapshot);
-    item.accessibilityInformation = { label: `${KIND_NAMES[kind]} ${item.label}, ${item.description}` };
+    item.accessibilityInformation = {
+      label: `${KIND_NAMES[kind]} ${name}${attempt ? ` (attempt ${attempt})` : ''}, ${item.description}`,
+    };
     return item;
   }
 

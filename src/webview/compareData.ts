@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import type { AttemptComparison } from '../agents';
 import type { AgentActivity } from '../views/agentActivity';
 import { agentStatusLook, formatAgo, shortSha } from '../views/presentation';
@@ -30,6 +31,7 @@ export function buildCompareData(
       commits: attempt.commits,
       lastActivity: attempt.lastActivityAt === undefined ? undefined : formatAgo(context.now - attempt.lastActivityAt),
       problem: attempt.problem,
+      keptInto: attempt.keptInto.map((target) => path.basename(target)),
     };
   });
   return {

@@ -27,6 +27,8 @@ export interface CompareAttempt {
   readonly lastActivity: string | undefined;
   /** Why its changes could not be read. */
   readonly problem: string | undefined;
+  /** The folder names of the worktrees its work was kept into (empty: never kept). */
+  readonly keptInto: readonly string[];
 }
 
 export interface CompareFile {

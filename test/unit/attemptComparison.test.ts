@@ -3,12 +3,14 @@ import { realpathSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import {
+  type AttemptGroup,
   arrangeByAttempts,
   compareAttempts,
   createAgentWorktree,
   createAttempts,
   findAttemptGroup,
   isAttemptGroup,
+  keep,
   OUTPUT_LIMIT,
   runCheck,
   runChecks,
@@ -49,6 +51,19 @@ describe('Compare Attempts: what each attempt did, side by side', () => {
     const tree = (position: number) => comparison.attempts[position]?.tree as string;
     assert.equal(git(repo, 'show', `${tree(0)}:README.md`), '# fast search\nwith an index\n');
     assert.equal(git(repo, 'show', `${tree(1)}:README.md`), '# search, cached\n');
+    assert.deepEqual(
+      comparison.attempts.map((attempt) => attempt.keptInto),
+      [[], [], []],
+    );
+
+    // Kept: the comparison says where to, so the adopted attempt is told apart from the others.
+    await keep(service, first as string);
+    const afterKeep = await service.readRepository({ commonDir: attempts[0]?.commonDir as string });
+    const kept = await compareAttempts(service, findAttemptGroup(afterKeep.worktrees, group) as AttemptGroup);
+    assert.deepEqual(
+      kept.attempts.map((attempt) => attempt.keptInto.map((target) => path.basename(target))),
+      [[path.basename(repo)], [], []],
+    );
   });
 
   test('an attempt whose folder is gone says so in its column instead of passing for "no changes"', async () => {

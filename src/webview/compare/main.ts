@@ -103,7 +103,13 @@ function header(compare: CompareData): HTMLElement {
   const top = element('header', { className: 'compare-header' });
   top.append(
     element('h1', {}, compare.task ?? 'Attempts'),
-    element('p', { className: 'meta' }, `${compare.attempts.length} attempts from ${compare.base ?? 'the same base'}`),
+    element(
+      'p',
+      { className: 'meta' },
+      compare.attempts.length === 1
+        ? `Only ${compare.attempts[0]?.name} is left of these attempts (from ${compare.base ?? 'one base'}).`
+        : `${compare.attempts.length} attempts from ${compare.base ?? 'the same base'}`,
+    ),
     actions,
   );
   if (status) top.append(element('p', { className: status.error ? 'status error' : 'status', role: 'status' }, status.message));
@@ -115,7 +121,7 @@ function attemptsTable(compare: CompareData): HTMLElement {
   const table = element('table', { className: 'attempts' });
   const head = element('tr');
   head.append(element('th', { scope: 'col' }, ''));
-  for (const attempt of compare.attempts) head.append(element('th', { scope: 'col' }, attempt.name));
+  for (const attempt of compare.attempts) head.append(attemptHeading(attempt, true));
   table.append(element('thead'), element('tbody'));
   table.tHead?.append(head);
   const rows: Array<[string, (attempt: CompareAttempt, position: number) => Node | string]> = [
@@ -138,12 +144,36 @@ function attemptsTable(compare: CompareData): HTMLElement {
     });
     table.tBodies[0]?.append(row);
   }
-  return table;
+  return scroller(table);
+}
+
+/**
+ * A column's heading: `#2 · codex`, what tells attempts apart at a glance (their names share the
+ * task's), with the worktree's name under it (in full in its tooltip) where there is room.
+ */
+function attemptHeading(attempt: CompareAttempt, withName: boolean): HTMLElement {
+  const th = element('th', { scope: 'col', title: attempt.name });
+  th.append(element('span', { className: 'attempt-number' }, `#${attempt.index}`));
+  if (attempt.agentCommand) th.append(` · ${attempt.agentCommand}`);
+  if (withName) th.append(element('div', { className: 'attempt-name meta' }, attempt.name));
+  return th;
+}
+
+/** Wide tables scroll sideways inside the page, their first column (what each row is) staying put. */
+function scroller(table: HTMLElement): HTMLElement {
+  const box = element('div', { className: 'scroller' });
+  box.append(table);
+  return box;
 }
 
 function statusCell(attempt: CompareAttempt): Node | string {
-  if (!attempt.status) return 'not running';
-  return withIcon(element('span', { className: `state state-${attempt.status.word}` }, attempt.status.word), attempt.status.icon);
+  const state = attempt.status
+    ? withIcon(element('span', { className: `state state-${attempt.status.word}` }, attempt.status.word), attempt.status.icon)
+    : 'not running';
+  if (attempt.keptInto.length === 0) return state;
+  const box = element('div');
+  box.append(state, withIcon(element('div', { className: 'kept' }, `kept into ${attempt.keptInto.join(', ')}`), 'check'));
+  return box;
 }
 
 function lines(additions: number, deletions: number): Node {
@@ -172,7 +202,11 @@ function checkCell(position: number): Node | string {
   box.append(
     element(
       'button',
-      { className: 'link', onclick: () => send({ type: 'showOutput', attempt: position, name: nameAt(position) }) },
+      {
+        className: 'link',
+        ariaLabel: `Show the check output of ${nameAt(position)}`,
+        onclick: () => send({ type: 'showOutput', attempt: position, name: nameAt(position) }),
+      },
       'Show Output',
     ),
   );
@@ -181,18 +215,32 @@ function checkCell(position: number): Node | string {
 
 function attemptActions(position: number): Node {
   const box = element('div', { className: 'attempt-actions' });
+  const name = nameAt(position);
   box.append(
     element(
       'button',
-      { className: 'primary', onclick: () => send({ type: 'review', attempt: position, name: nameAt(position) }) },
+      {
+        className: 'primary',
+        ariaLabel: `Review and keep ${name}`,
+        onclick: () => send({ type: 'review', attempt: position, name }),
+      },
       'Review & Keep…',
     ),
-    element(
-      'button',
-      { onclick: () => send({ type: 'discardOthers', attempt: position, name: nameAt(position) }) },
-      'Discard the Others…',
-    ),
   );
+  // With one attempt left there are no others to discard.
+  if ((data?.attempts.length ?? 0) > 1) {
+    box.append(
+      element(
+        'button',
+        {
+          ariaLabel: `Discard the other attempts, keeping ${name}`,
+          title: `Removes the other attempts (to the trash); ${name} stays. Nothing is applied to your checkout.`,
+          onclick: () => send({ type: 'discardOthers', attempt: position, name }),
+        },
+        'Discard the Others…',
+      ),
+    );
+  }
   return box;
 }
 
@@ -212,11 +260,11 @@ function filesSection(compare: CompareData): HTMLElement {
   const table = element('table', { className: 'file-grid' });
   const head = element('tr');
   head.append(element('th', { scope: 'col' }, 'File'));
-  for (const attempt of compare.attempts) head.append(element('th', { scope: 'col' }, attempt.name));
+  for (const attempt of compare.attempts) head.append(attemptHeading(attempt, false));
   table.append(element('thead'), element('tbody'));
   table.tHead?.append(head);
   for (const file of compare.files) table.tBodies[0]?.append(fileRow(file, compare));
-  section.append(table);
+  section.append(scroller(table));
   return section;
 }
 
@@ -234,7 +282,7 @@ function fileRow(file: CompareFile, compare: CompareData): HTMLElement {
       const isPicked = picked?.path === file.path && picked.attempt === position;
       const button = element('button', {
         className: `cell status-${cell.status}${isPicked ? ' picked' : ''}`,
-        ariaLabel: `${file.path} in ${attempt}: ${cell.status}, ${cell.additions} added, ${cell.deletions} removed`,
+        ariaLabel: `${file.path} in ${attempt}: ${cell.status}${cell.binary ? ', binary' : `, ${cell.additions} lines added, ${cell.deletions} removed`}`,
         onclick: () => cellClicked(file, position),
       });
       if (file.shared) button.setAttribute('aria-pressed', String(isPicked));

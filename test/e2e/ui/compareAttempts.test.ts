@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAttempts, GitService } from '../../../src/agents';
@@ -76,9 +76,11 @@ describe('Compare Attempts: side by side, checked, two versions diffed', () => {
     const groupRow = row(sidebar, TASK);
     await groupRow.waitFor({ timeout: 30_000 });
     assert.match((await groupRow.textContent()) ?? '', /3 attempts/);
-    for (const name of ['make-product-search-fast-1', 'make-product-search-fast-2', 'make-product-search-fast-3']) {
-      await row(sidebar, name).waitFor();
-    }
+    // Under the task, each attempt is its number and agent; its name ends the row.
+    const attemptRows = ['#1 · claude', '#2 · codex', '#3 · claude'].map((label) => row(sidebar, label));
+    for (const attemptRow of attemptRows) await attemptRow.waitFor();
+    assert.match((await attemptRows[1]?.textContent()) ?? '', /make-product-search-fast-2/);
+    assert.match((await attemptRows[1]?.getAttribute('aria-label')) ?? '', /make-product-search-fast-2 \(attempt #2 · codex\)/);
     const heading = frame().locator('h1', { hasText: TASK });
     await clickRowAction(session.page, groupRow, 'Compare Attempts', () => heading.isVisible(), 'the comparison');
     await frame().locator('table.attempts th', { hasText: 'make-product-search-fast-3' }).waitFor();
@@ -117,5 +119,39 @@ describe('Compare Attempts: side by side, checked, two versions diffed', () => {
       await session.page.screenshot({ path: path.join(shots, file) });
     }
     await setColorTheme(session.page, 'Dark Modern');
+  });
+
+  test('New Agent Attempts from the palette: Enter takes the highlighted agent, then how many; the attempts appear grouped', async () => {
+    const sidebar = await openWorktreesView(session.page);
+    // Not runCommand: the palette does not close, it becomes the command's first step.
+    await session.page.keyboard.press('F1');
+    const input = session.page.locator('.quick-input-widget input');
+    await input.fill('>Agent Worktrees: New Agent Attempts');
+    await session.page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Agent Attempts' }).first().click();
+    await session.page.locator('.quick-input-title', { hasText: 'the task' }).waitFor();
+    await input.fill('Tidy the imports');
+    await session.page.locator('.quick-input-message', { hasText: 'tidy-the-imports-1, tidy-the-imports-2' }).waitFor();
+    await session.page.keyboard.press('Enter');
+    await session.page.locator('.quick-input-title', { hasText: 'which agents?' }).waitFor();
+    // Nothing ticked: Enter takes the highlighted one (here the filter leaves only "Custom command…").
+    await input.fill('Custom');
+    await session.page.keyboard.press('Enter');
+    await session.page.locator('.quick-input-title', { hasText: 'agent command' }).waitFor();
+    await input.fill("printf 'tidied\\n' > tidy.txt");
+    await session.page.keyboard.press('Enter');
+    await session.page.locator('.quick-input-title', { hasText: 'how many attempts' }).waitFor();
+    await input.fill('2');
+    await session.page.keyboard.press('Enter');
+    const group = row(sidebar, 'Tidy the imports');
+    await group.waitFor({ timeout: 30_000 });
+    assert.match((await group.textContent()) ?? '', /2 attempts/);
+    const folders = ['tidy-the-imports-1', 'tidy-the-imports-2'].map((name) =>
+      path.join(path.dirname(session.folder), 'shop.worktrees', name),
+    );
+    await waitUntil(
+      async () => folders.every((folder) => existsSync(path.join(folder, 'tidy.txt'))),
+      'each attempt’s agent to run in its own worktree',
+      30_000,
+    );
   });
 });

@@ -106,8 +106,12 @@ export async function afterKeep(
     const actions = plan.losesWork || plan.blocked ? [keepIt, undo, remove] : [remove, undo, keepIt];
     // Adopting one of several attempts: the others can go in the same breath (confirmed, to the trash).
     const others = otherAttemptsOf(deps.model, worktreePath);
-    const discardOthers = `Discard the ${others} Other Attempt${others === 1 ? '' : 's'}…`;
-    if (others > 0) actions.splice(1, 0, discardOthers);
+    const discardOthers = `Discard ${others === 1 ? 'the Other Attempt' : `${others} Other Attempts`}…`;
+    if (others > 0) {
+      // Four buttons do not fit a notification: closing it keeps the worktree anyway.
+      actions.splice(actions.indexOf(keepIt), 1);
+      actions.unshift(discardOthers);
+    }
     choice = (await vscode.window.showInformationMessage(`${summary} ${left}`, ...actions)) ?? keepIt;
     if (choice === discardOthers) {
       // A path, not an argument object: the confirmed flow, which says what each would lose.

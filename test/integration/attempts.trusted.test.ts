@@ -117,6 +117,15 @@ describe('Best of N: attempts, compared, one adopted and the rest discarded', ()
     assert.ok(chosen);
     const kept = await api.keep(chosen.path);
     assert.equal(readFileSync(path.join(repo, 'search.ts'), 'utf8'), 'index\n');
+    // The comparison tells the adopted attempt from the others.
+    const panel = await vscode.commands.executeCommand<ComparePanel>('agentWorktrees.compareAttempts', { group: created.group });
+    assert.ok(panel);
+    await panel.refresh();
+    assert.deepEqual(
+      panel.shown().data?.attempts.map((attempt) => attempt.keptInto),
+      [[path.basename(repo)], [], []],
+    );
+    panel.dispose();
     // Without force it refuses, removing none of them: they hold the agents' work.
     await assert.rejects(
       api.discardOtherAttempts(chosen.path),

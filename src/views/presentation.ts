@@ -214,7 +214,11 @@ export function agentsSummary(states: Iterable<AgentState>): string | undefined 
 }
 
 export function trashLabel(item: Pick<TrashItem, 'agent' | 'path'>): string {
-  return item.agent?.task ?? path.basename(item.path);
+  const task = item.agent?.task;
+  if (!task) return path.basename(item.path);
+  // Attempts share their task: the number tells them apart.
+  const attempt = item.agent?.attempt;
+  return attempt ? `${task} · attempt #${attempt.index}` : task;
 }
 
 /** `3 files, 2 commits · agent/fix-login · 2 hours ago` */

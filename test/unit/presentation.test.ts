@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Worktree, WorktreeSnapshot } from '../../src/agents';
+import type { AgentMetadata } from '../../src/agents/agentMetadata';
 import type { WorktreeStatus } from '../../src/git/types';
 import {
+  attemptLabel,
   changeSummary,
   formatAge,
   formatAgo,
+  trashLabel,
   worktreeBadge,
   worktreeContextValue,
   worktreeDescription,
@@ -143,5 +146,41 @@ describe('worktree presentation', () => {
     assert.equal(formatAge(-10_000), 'now', 'a clock skew never shows a negative age');
     assert.equal(formatAgo(5_000), 'just now');
     assert.equal(formatAgo(3 * 3_600_000), '3h ago');
+  });
+});
+
+describe('attempts, told apart', () => {
+  const agent = (index: number, agentCommand: string | undefined, group = 'g1'): AgentMetadata => ({
+    version: 1,
+    baseCommit: SHA,
+    baseBranch: 'main',
+    createdAt: new Date(NOW).toISOString(),
+    task: 'Make search fast',
+    createdFrom: '/repos/app',
+    agentCommand,
+    attempt: { group, index, count: 3 },
+  });
+  const attempt = (index: number, agentCommand: string | undefined, group?: string) =>
+    snap({ path: `/repos/app.worktrees/make-search-fast-${index}`, isMain: false, agent: agent(index, agentCommand, group) });
+
+  test('under their task: number and agent program, without folders or arguments', () => {
+    const siblings = [attempt(1, 'claude'), attempt(2, '/usr/local/bin/codex --full-auto'), attempt(3, undefined)];
+    assert.deepEqual(
+      siblings.map((sibling) => attemptLabel(sibling, siblings)),
+      ['#1 · claude', '#2 · codex', '#3'],
+    );
+  });
+
+  test('a lone attempt (the others discarded) and a plain agent worktree keep their names', () => {
+    const lone = attempt(2, 'claude');
+    assert.equal(attemptLabel(lone, [lone, attempt(1, 'claude', 'another group')]), undefined);
+    const plain = snap({ path: '/repos/app.worktrees/x', isMain: false });
+    assert.equal(attemptLabel(plain, [plain]), undefined);
+  });
+
+  test('trash items of attempts say which attempt; others their task, else their folder', () => {
+    assert.equal(trashLabel({ path: '/w/make-search-fast-2', agent: agent(2, 'codex') }), 'Make search fast · attempt #2');
+    assert.equal(trashLabel({ path: '/w/fix', agent: { ...agent(1, 'claude'), attempt: undefined, task: 'Fix it' } }), 'Fix it');
+    assert.equal(trashLabel({ path: '/w/by-hand', agent: undefined }), 'by-hand');
   });
 });

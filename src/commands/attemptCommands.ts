@@ -70,7 +70,7 @@ async function newAgentAttemptsCommand(deps: AgentCommandDeps, arg: unknown): Pr
   if (!created) return undefined;
   void vscode.window
     .showInformationMessage(
-      `${created.attempts.length} attempts are running, each in its own worktree and terminal. Compare them when they are done.`,
+      `${created.attempts.length} attempts started, each in its own worktree and terminal. Compare them when they are done.`,
       'Compare Attempts',
     )
     .then((choice) => {

@@ -16,10 +16,13 @@ export class CheckOutputs implements vscode.TextDocumentContentProvider, vscode.
     return vscode.Uri.from({ scheme: CHECK_OUTPUT_SCHEME, path: `/${name} check.log`, query: `${group}/${index}` });
   }
 
-  set(group: string, index: number, name: string, result: CheckResult): void {
-    const head = result.truncated
-      ? `… (the first part of the output was left out: the last ${result.output.length} characters follow)\n`
-      : '';
+  /** `ran`: which command, in which folder (the log's first lines, so it says what it is the output of). */
+  set(group: string, index: number, name: string, result: CheckResult, ran: { command: string; cwd: string }): void {
+    const head =
+      `$ ${ran.command}\n  (in ${ran.cwd})\n\n` +
+      (result.truncated
+        ? `… (the first part of the output was left out: the last ${result.output.length} characters follow)\n`
+        : '');
     const ending = result.problem ?? `exit code ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`;
     this.outputs.set(
       `${group}/${index}`,

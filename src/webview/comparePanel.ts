@@ -318,7 +318,7 @@ export class ComparePanel {
       await vscode.window.withProgress(
         {
           location: vscode.ProgressLocation.Notification,
-          title: `Checking ${attempts.length} attempts: ${command}`,
+          title: `Checking ${attempts.length} attempts: ${command.length > 40 ? `${command.slice(0, 39)}…` : command}`,
           cancellable: true,
         },
         (progress, token) => {
@@ -336,7 +336,7 @@ export class ComparePanel {
               onResult: (position, result) => {
                 const attempt = attempts[position];
                 if (!attempt) return;
-                this.recordCheck(attempt, result);
+                this.recordCheck(attempt, result, command);
                 progress.report({ increment: 100 / attempts.length, message: `${attempt.name}: ${describeExit(result)}` });
                 this.publishChecks();
               },
@@ -350,8 +350,9 @@ export class ComparePanel {
     }
   }
 
-  private recordCheck(attempt: AttemptComparison['attempts'][number], result: CheckResult): void {
-    if (result.durationMs > 0 || !result.problem) this.deps.outputs.set(this.group, attempt.index, attempt.name, result);
+  private recordCheck(attempt: AttemptComparison['attempts'][number], result: CheckResult, command: string): void {
+    if (result.durationMs > 0 || !result.problem)
+      this.deps.outputs.set(this.group, attempt.index, attempt.name, result, { command, cwd: attempt.path });
     this.checks.set(attempt.path, {
       state: 'done',
       exitCode: result.exitCode,

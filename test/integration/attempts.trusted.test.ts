@@ -107,7 +107,9 @@ describe('Best of N: attempts, compared, one adopted and the rest discarded', ()
         ['done', 3],
       ],
     );
-    assert.match(api.testing.compare.outputs.get(created.group, 3) ?? '', /^3\n— exit code 3/m);
+    const output = api.testing.compare.outputs.get(created.group, 3) ?? '';
+    assert.match(output, /^3\n— exit code 3/m);
+    assert.ok(output.startsWith(`$ ${CHECK}\n  (in ${created.attempts[2]?.path})\n`), 'the log says what ran where');
     panel.dispose();
   });
 

@@ -156,6 +156,9 @@ export async function confirmAndRemove(
 function describeTarget(target: RemovalPlan['targets'][number]): string {
   const parts: string[] = [];
   if (target.worktree?.gone) parts.push('folder already missing');
+  // Its work landed by a keep: say so, so "nothing but the branch" reads as kept, not as empty.
+  const keptInto = target.worktree?.agent?.keptInto ?? [];
+  if (keptInto.length > 0) parts.push(`its work kept into ${keptInto.map((folder) => path.basename(folder)).join(', ')}`);
   if (target.uncommittedFiles > 0)
     parts.push(`${target.uncommittedFiles} uncommitted file${target.uncommittedFiles === 1 ? '' : 's'}`);
   if (target.uniqueCommits > 0)

@@ -56,7 +56,12 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   context.subscriptions.push(channel, model, agents);
   const treeDataProvider = createView(context, model, service, agents);
   const agentNotices: string[] = [];
-  context.subscriptions.push(showAgentNotices(agents, VIEW_ID, agentNotices));
+  context.subscriptions.push(
+    showAgentNotices(agents, VIEW_ID, agentNotices, (worktreePath) => {
+      const found = model.findAttempt(worktreePath)?.attempts;
+      return found && { task: found.task, members: found.members.map(({ worktree }) => worktree.path) };
+    }),
+  );
   const panels = createReviewPanels(context, commandDeps);
   const compare = registerCompareCommands(context, commandDeps);
   context.subscriptions.push(

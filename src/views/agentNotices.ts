@@ -15,7 +15,17 @@ const NOTIFY_SETTINGS: Partial<Record<AgentState, string>> = {
  * The status bar's summary of all agents (click: the Worktrees view), and a notification when an
  * agent finishes, fails or starts waiting — none while its terminal is the one in front.
  */
-export function showAgentNotices(sessions: AgentSessions, viewId: string, shown: string[] = []): vscode.Disposable {
+/** The attempts a worktree is one of (two or more still there), for one notice when all are done. */
+export type AttemptsOf = (
+  worktreePath: string,
+) => { readonly task: string | undefined; readonly members: readonly string[] } | undefined;
+
+export function showAgentNotices(
+  sessions: AgentSessions,
+  viewId: string,
+  shown: string[] = [],
+  attemptsOf: AttemptsOf = () => undefined,
+): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('agentWorktrees.agents', vscode.StatusBarAlignment.Left, 50);
   item.name = 'Agent Worktrees: agents';
   item.command = `${viewId}.focus`;
@@ -29,7 +39,11 @@ export function showAgentNotices(sessions: AgentSessions, viewId: string, shown:
   };
   const subscription = sessions.onDidChange((worktreePath, activity) => {
     update();
-    const message = notify(sessions, worktreePath, activity);
+    const attempts = activity.state === 'done' || activity.state === 'failed' ? attemptsOf(worktreePath) : undefined;
+    const message =
+      attempts && attempts.members.length >= 2
+        ? notifyAttempts(sessions, worktreePath, attempts)
+        : notify(sessions, worktreePath, activity);
     if (message) shown.push(message);
     if (shown.length > 50) shown.shift();
   });
@@ -56,6 +70,29 @@ function notify(sessions: AgentSessions, worktreePath: string, activity: AgentAc
   void show(message, ...actions).then((choice) => {
     if (choice === 'Review Changes') void vscode.commands.executeCommand('agentWorktrees.reviewChanges', worktreePath);
     if (choice === 'Show Terminal') sessions.terminalOf(worktreePath)?.show();
+  });
+  return message;
+}
+
+/**
+ * An attempt's agent ended: one notice once every attempt of its task has ended (how many failed),
+ * none before — several attempts finishing one by one are one event to the user.
+ */
+function notifyAttempts(
+  sessions: AgentSessions,
+  worktreePath: string,
+  attempts: { readonly task: string | undefined; readonly members: readonly string[] },
+): string | undefined {
+  const states = attempts.members.map((member) => sessions.activityOf(member).state);
+  if (states.some((state) => state === 'working' || state === 'waiting')) return undefined;
+  const failed = states.filter((state) => state === 'failed').length;
+  const setting = failed > 0 ? 'notifyAgentFailed' : 'notifyAgentDone';
+  if (!vscode.workspace.getConfiguration('agentWorktrees').get<boolean>(setting, true)) return undefined;
+  const task = attempts.task ? ` at "${attempts.task}"` : '';
+  const message = `All ${attempts.members.length} attempts${task} have ended${failed > 0 ? ` (${failed} failed)` : ''}.`;
+  const show = failed > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(message, 'Compare Attempts').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('agentWorktrees.compareAttempts', worktreePath);
   });
   return message;
 }

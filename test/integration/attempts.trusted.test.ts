@@ -59,6 +59,16 @@ describe('Best of N: attempts, compared, one adopted and the rest discarded', ()
         20_000,
       );
     }
+    // The three agents ending one by one are one notice, not three.
+    await waitFor(
+      'one notice for all three attempts',
+      () => api.testing.agentNotices.includes('All 3 attempts at "Make search fast" have ended.'),
+      30_000,
+    );
+    assert.deepEqual(
+      api.testing.agentNotices.filter((notice) => notice.includes('make-search-fast')),
+      [],
+    );
     const group = (api.testing.treeDataProvider.getChildren() as WorktreesNode[]).find(
       (node): node is Extract<WorktreesNode, { type: 'attempts' }> => node.type === 'attempts',
     );

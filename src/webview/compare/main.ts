@@ -253,7 +253,7 @@ function filesSection(compare: CompareData): HTMLElement {
       'p',
       { className: 'meta' },
       shared > 0
-        ? `${shared} changed by several attempts (first, marked). Click two versions of one to compare them; click a file only one attempt changed to see its diff against the base.`
+        ? `${shared} changed by several attempts (first, marked): click two versions of one to compare them, or one twice for its diff against the base. Click a file only one attempt changed for its diff against the base.`
         : 'Each file was changed by one attempt only: click one to see its diff against the base.',
     ),
   );
@@ -306,8 +306,12 @@ function cellClicked(file: CompareFile, position: number): void {
   if (picked && picked.path === file.path && picked.attempt !== position) {
     send({ type: 'diffAttempts', left: picked.attempt, right: position, path: file.path });
     picked = undefined;
+  } else if (picked?.path === file.path && picked.attempt === position) {
+    // The picked version clicked again: that attempt's change against the base.
+    send({ type: 'openChange', attempt: position, path: file.path });
+    picked = undefined;
   } else {
-    picked = picked?.path === file.path && picked.attempt === position ? undefined : { path: file.path, attempt: position };
+    picked = { path: file.path, attempt: position };
   }
   render();
 }

@@ -104,6 +104,12 @@ describe('Compare Attempts: side by side, checked, two versions diffed', () => {
     await tab.waitFor({ timeout: 30_000 });
     await session.page.locator('.monaco-diff-editor').first().waitFor();
     await runCommand(session.page, 'View: Close Editor');
+    // One version clicked twice: that attempt's change against the base.
+    await session.page.locator('.tab', { hasText: 'Compare: ' }).click();
+    await cells.nth(1).click();
+    await cells.nth(1).click();
+    await session.page.locator('.tab', { hasText: 'search.ts (agent changes since base)' }).waitFor({ timeout: 30_000 });
+    await runCommand(session.page, 'View: Close Editor');
   });
 
   test('the pictures for the README, in three themes', async () => {

@@ -84,9 +84,18 @@ export async function createAttempts(service: GitService, options: CreateAttempt
       const leftovers = await removeMade(git, made, options);
       await removeMadeFolders(parent, createdParent);
       const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
+      // Said once, for the whole call: the attempt's own "creating … failed" and "nothing was left behind".
+      const reason = failureReason(error)
+        .replace(/^Creating the agent worktree failed: /, '')
+        .replace(/ Nothing was left behind\.$/, '')
+        .replace(/\.$/, '');
+      const before =
+        made.length === 0
+          ? 'None was made before it.'
+          : `The ${made.length} made before it ${made.length === 1 ? 'was' : 'were'} removed again.`;
       throw new WorktreeOperationError(
         'failed',
-        `Creating attempt ${made.length + 1} of ${count} failed: ${failureReason(error).replace(/\.$/, '')}. ${made.length === 0 ? 'None was made before it.' : `The ${made.length} made before it ${made.length === 1 ? 'was' : 'were'} removed again.`}${tail}`,
+        `Creating attempt ${made.length + 1} of ${count} failed: ${reason}. ${before}${tail}`,
         { cause: error },
       );
     }

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { failureReason, parseWorktreeList, pathExists } from '../git';
+import { failureReason, parseWorktreeList, pathExists, realOrResolved, samePath } from '../git';
 import { type AgentMetadata, writeAgentMetadata } from './agentMetadata';
 import { WorktreeOperationError } from './operationErrors';
 import { allocatePortBlock, type PortBlock, type PortBlockSettings, releasePortBlock } from './portBlocks';
@@ -289,17 +289,46 @@ async function addWorktree(
     // `git branch` refuses a branch that exists (also one made by another window since the check).
     await git(['branch', '--no-track', branch, plan.metadata.baseCommit]);
     branchCreated = true;
-    await git(['worktree', 'add', '--quiet', '--', target, branch]);
+    try {
+      await git(['worktree', 'add', '--quiet', '--', target, branch]);
+    } catch (error) {
+      // A post-checkout hook that fails makes git exit non-zero after the worktree was made: then
+      // it is this call's (on the branch this call created) and goes with the rest.
+      worktreeAdded = await holdsBranch(git, target, branch);
+      throw worktreeAdded ? new HookFailed(error) : error;
+    }
     worktreeAdded = true;
     await writeAgentMetadata(await adminDirOf(target), plan.metadata);
     if (plan.uncommitted) await applyUncommittedState(git, target, plan.uncommitted);
     return await copyIncludedIgnoredFiles(git, plan.invoking, target, plan.copyIncludes ?? []);
   } catch (error) {
     const leftovers = await rollback(git, { target, branch, branchCreated, worktreeAdded, createdFolder });
-    const reason = failureReason(error);
+    const reason =
+      error instanceof HookFailed
+        ? `git made the worktree, but a hook of the repository failed (${error.message}), so it was removed again`
+        : failureReason(error);
     const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
-    throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason}.${tail}`, { cause: error });
+    throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason}.${tail}`, {
+      cause: error instanceof HookFailed ? error.gitError : error,
+    });
   }
+}
+
+/** `git worktree add` failed after making the worktree (its post-checkout hook failed). */
+class HookFailed extends Error {
+  constructor(readonly gitError: unknown) {
+    super(failureReason(gitError), { cause: gitError });
+  }
+}
+
+/** Whether git lists a worktree at `target` on `branch` (one the failed `worktree add` made). */
+async function holdsBranch(git: Git, target: string, branch: string): Promise<boolean> {
+  const listed = await git(['worktree', 'list', '--porcelain', '-z']).catch(() => undefined);
+  if (!listed) return false;
+  const real = await realOrResolved(target);
+  return parseWorktreeList(listed.stdout).some(
+    (record) => record.branchRef === `refs/heads/${branch}` && (samePath(record.path, target) || samePath(record.path, real)),
+  );
 }
 
 export function chooseSlug(options: Pick<CreateAgentWorktreeOptions, 'name' | 'task'>): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { createAgentWorktree, createAttempts, WorktreeOperationError } from '../../src/agents';
@@ -134,6 +134,26 @@ describe('createAttempts: one task, several agent worktrees from the same base',
     assert.deepEqual(repoState(repo), before);
     assert.ok(existsSync(earlier.path), 'an agent worktree made before the call is untouched');
     assert.deepEqual(readdirSync(path.dirname(earlier.path)).sort(), ['earlier']);
+  });
+
+  test('a post-checkout hook that fails in attempt 3 of 3: all three go again, the hook’s words in the error', async () => {
+    const repo = createRepo('shop');
+    // The hook runs in the new worktree: it refuses only the third.
+    writeFileSync(
+      path.join(repo, '.git', 'hooks', 'post-checkout'),
+      '#!/bin/sh\ncase "$PWD" in *-3) echo "no third attempt" >&2; exit 1;; esac\n',
+      { mode: 0o755 },
+    );
+    const before = repoState(repo);
+    const { service } = recordingService();
+    await assert.rejects(
+      createAttempts(service, { repoPath: repo, name: 'hooked', attempts: [{}, {}, {}] }),
+      isOperationError(
+        'failed',
+        /^Creating attempt 3 of 3 failed: git made the worktree, but a hook of the repository failed \(no third attempt\), so it was removed again\. The 2 made before it were removed again\. Nothing was left behind\.$/,
+      ),
+    );
+    assert.deepEqual(repoState(repo), before, 'no branch, worktree or folder of any attempt');
   });
 
   test('a failure on the first attempt into a new folder leaves no folder behind', async () => {

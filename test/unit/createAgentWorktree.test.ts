@@ -247,6 +247,24 @@ describe('createAgentWorktree', () => {
     assert.equal(existsSync(path.join(repo, '.git', 'worktrees', 'doomed')), false, 'no admin entry left');
   });
 
+  test('a post-checkout hook that fails: git made the worktree anyway; it is removed with its branch, and the error says why', async () => {
+    const repo = createRepo('hooked');
+    const hook = path.join(repo, '.git', 'hooks', 'post-checkout');
+    writeFileSync(hook, '#!/bin/sh\necho "hook says no" >&2\nexit 1\n', { mode: 0o755 });
+    const before = repoState(repo);
+    const { service } = recordingService();
+    await assert.rejects(createAgentWorktree(service, { repoPath: repo, name: 'hooked-task' }), (error: unknown) => {
+      assert.ok(error instanceof WorktreeOperationError);
+      assert.equal(error.code, 'failed');
+      assert.match(error.message, /a hook of the repository failed/);
+      assert.match(error.message, /Nothing was left behind/);
+      return true;
+    });
+    assert.deepEqual(repoState(repo), before, 'no branch, no worktree, no folder');
+    assert.equal(existsSync(path.join(path.dirname(repo), 'hooked.worktrees')), false);
+    assert.equal(existsSync(path.join(repo, '.git', 'worktrees', 'hooked-task')), false, 'no admin entry left');
+  });
+
   test('atomic: a folder that already holds the parent is kept; only the new worktree goes', async () => {
     const repo = createRepo('keep');
     const { service, runner } = recordingService();

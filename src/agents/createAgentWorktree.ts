@@ -308,7 +308,7 @@ async function addWorktree(
         ? `git made the worktree, but a hook of the repository failed (${error.message}), so it was removed again`
         : failureReason(error);
     const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
-    throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason}.${tail}`, {
+    throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason.replace(/\.$/, '')}.${tail}`, {
       cause: error instanceof HookFailed ? error.gitError : error,
     });
   }

@@ -89,8 +89,20 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
     if (unmergeable.length > 0) {
       if (!input.skipUnmergeable) throw unmergeableError(input.target, unmergeable);
       skipped.push(...unmergeable);
-      const left = new Set(unmergeable.map((file) => fileOf(file.path)?.path ?? file.path));
-      selected = selected.filter((file) => !left.has(file.path));
+      // Left out: every chosen file that writes that path — itself, or a file where the user has
+      // a folder (or the reverse), which touches the paths under it; those say why too.
+      const left = new Set<ChangedFile>();
+      for (const file of unmergeable) {
+        for (const writer of filesWriting(selected, file.path)) {
+          left.add(writer);
+          if (writer.path !== file.path && !skipped.some((entry) => entry.path === writer.path))
+            skipped.push({ path: writer.path, reason: `it would replace ${file.path}, which you changed` });
+        }
+      }
+      const remaining = selected.filter((file) => !left.has(file));
+      // Each round must leave something out; one that cannot is refused, never retried as it was.
+      if (remaining.length === selected.length) throw unmergeableError(input.target, unmergeable);
+      selected = remaining;
       continue;
     }
     const conflicted = merges.merged.filter((file) => file.conflictLines.length > 0);
@@ -109,6 +121,13 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
     };
   }
   return { nothing: true, skipped };
+}
+
+/** The chosen files whose change writes `relative`: at it, above it (a file for a folder) or below it. */
+function filesWriting(selected: readonly ChangedFile[], relative: string): ChangedFile[] {
+  const writes = (written: string | undefined) =>
+    written !== undefined && (written === relative || relative.startsWith(`${written}/`) || written.startsWith(`${relative}/`));
+  return selected.filter((file) => writes(file.path) || writes(file.oldPath));
 }
 
 /** The patch for the files the target has clean, or undefined when there are none. */

@@ -176,6 +176,32 @@ describe('keep into a target with its own uncommitted edits (three-way, per file
     });
   }
 
+  test('the agent made a file of a folder the user edits in: with consent, both sides of it are left out and the rest is kept', {
+    timeout: 60_000,
+  }, async () => {
+    // Found by the fuzzer: the second round's unmergeable path belonged to no chosen file, so the
+    // round left nothing out and the next round was the same, forever.
+    const repo = createRepo('folder-to-file');
+    commitFile(repo, 'docs/a.md', 'a\n');
+    const { service } = recordingService();
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+    write(repo, 'docs/a.md', 'the user’s edit\n');
+    git(agent.path, 'rm', '--quiet', '-r', 'docs');
+    write(agent.path, 'docs', 'now a file\n');
+    write(agent.path, 'fresh.txt', 'the rest of the agent’s work\n');
+    const result = await keep(service, agent.path, { skipUnmergeable: true });
+    assert.deepEqual(result.keptFiles, ['fresh.txt']);
+    assert.deepEqual(
+      result.skipped.map((file) => [file.path, file.reason]),
+      [
+        ['docs/a.md', 'the agent deleted it and you changed it'],
+        ['docs', 'it would replace docs/a.md, which you changed'],
+      ],
+    );
+    assert.equal(read(repo, 'docs/a.md'), 'the user’s edit\n');
+    assert.equal(read(repo, 'fresh.txt'), 'the rest of the agent’s work\n');
+  });
+
   test('the agent’s exec-bit change applies when the user left the mode alone', async () => {
     const { repo, service, agent } = await setup();
     write(repo, 'notes.txt', edit(lines(20), 1, 'user'));

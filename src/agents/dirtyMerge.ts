@@ -1,5 +1,5 @@
 import { chmodSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
-import { lstat, mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import * as path from 'node:path';
 import { inChunks, listTreeEntries, readBlobs, type TreeEntry, writeBlobs, writeTree } from '../git';
 import type { ChangedFile } from './agentChanges';
@@ -49,6 +49,37 @@ export async function whyNotMergeable(
   if (!found) return 'you deleted or renamed it';
   if (!found.isFile()) return 'it is not a regular file in your checkout';
   return undefined;
+}
+
+/**
+ * Chosen files the agent writes where the target has a folder that the keep would not empty (the
+ * user's branch made it, or they keep files there): git cannot write them, and must not try.
+ */
+export async function foldersInTheWay(target: string, selected: readonly ChangedFile[]): Promise<Unmergeable[]> {
+  const removed = new Set(
+    selected.flatMap((file) => (file.status === 'deleted' ? [file.path] : file.oldPath ? [file.oldPath] : [])),
+  );
+  // One lstat per written file, all at once: a folder in the way is rare, a keep of thousands is not.
+  const atFolders = await Promise.all(
+    selected.map(async (file) =>
+      file.status !== 'deleted' && (await lstat(path.join(target, file.path)).catch(() => undefined))?.isDirectory()
+        ? file
+        : undefined,
+    ),
+  );
+  const found: Unmergeable[] = [];
+  for (const file of atFolders) {
+    if (!file) continue;
+    const folder = path.join(target, file.path);
+    const inside = await readdir(folder, { recursive: true, withFileTypes: true });
+    const kept = inside.some(
+      (entry) =>
+        !entry.isDirectory() &&
+        !removed.has(path.relative(target, path.join(entry.parentPath, entry.name)).split(path.sep).join('/')),
+    );
+    if (kept) found.push({ path: file.path, reason: 'you have a folder there' });
+  }
+  return found;
 }
 
 /**

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { firstMeaningfulLine, parseStatusV2 } from '../git';
 import { type AgentChanges, type ChangedFile, PATCH_FLAGS } from './agentChanges';
-import { type MergedFile, mergeDirtyFiles, type Unmergeable, whyNotMergeable } from './dirtyMerge';
+import { foldersInTheWay, type MergedFile, mergeDirtyFiles, type Unmergeable, whyNotMergeable } from './dirtyMerge';
 import { selectHunks, splitPatch } from './hunks';
 import { pathsHoldingKeptContent } from './keptContent';
 import { WorktreeOperationError } from './operationErrors';
@@ -58,6 +58,14 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
   let selected = selectFiles(changes, input.files);
   const skipped: Unmergeable[] = [];
   for (let round = 0; selected.length > 0; round++) {
+    const blocked = await foldersInTheWay(input.target, selected);
+    if (blocked.length > 0) {
+      if (!input.skipUnmergeable) throw unmergeableError(input.target, blocked);
+      skipped.push(...blocked);
+      const paths = new Set(blocked.map((file) => file.path));
+      selected = selected.filter((file) => !paths.has(file.path));
+      continue;
+    }
     const chosen = await choosePatch(service, changes, selected, input.hunks);
     if (chosen.patch.length === 0) return { nothing: true, skipped };
     const patchFile = path.join(input.scratch, `keep-${round}.patch`);

@@ -202,6 +202,32 @@ describe('keep into a target with its own uncommitted edits (three-way, per file
     assert.equal(read(repo, 'fresh.txt'), 'the rest of the agent’s work\n');
   });
 
+  test('a file where the user’s branch has since made a folder: asked first, nothing written; with consent, the rest is kept', async () => {
+    const repo = createRepo('file-on-folder');
+    commitFile(repo, 'notes.txt', 'n\n');
+    const { service } = recordingService();
+    const agent = await createAgentWorktree(service, { repoPath: repo, name: 'agent' });
+    commitFile(repo, 'docs/a.md', 'a\n');
+    write(repo, 'docs/b.md', 'the user’s new file\n');
+    write(agent.path, 'docs', 'now a file\n');
+    write(agent.path, 'fresh.txt', 'the rest of the agent’s work\n');
+    const before = targetState(repo, ['docs/a.md', 'docs/b.md', 'fresh.txt']);
+    await assert.rejects(keep(service, agent.path), (error: unknown) => {
+      consentError('unmergeable')(error);
+      assert.match((error as Error).message, /docs \(you have a folder there\)/);
+      return true;
+    });
+    assert.deepEqual(targetState(repo, ['docs/a.md', 'docs/b.md', 'fresh.txt']), before);
+    const result = await keep(service, agent.path, { skipUnmergeable: true });
+    assert.deepEqual(result.keptFiles, ['fresh.txt']);
+    assert.deepEqual(
+      result.skipped.map((file) => [file.path, file.reason]),
+      [['docs', 'you have a folder there']],
+    );
+    assert.equal(read(repo, 'docs/b.md'), 'the user’s new file\n');
+    assert.equal(read(repo, 'docs/a.md'), 'a\n');
+  });
+
   test('the agent’s exec-bit change applies when the user left the mode alone', async () => {
     const { repo, service, agent } = await setup();
     write(repo, 'notes.txt', edit(lines(20), 1, 'user'));

@@ -59,12 +59,13 @@ export async function foldersInTheWay(target: string, selected: readonly Changed
   const removed = new Set(
     selected.flatMap((file) => (file.status === 'deleted' ? [file.path] : file.oldPath ? [file.oldPath] : [])),
   );
-  // One lstat per written file, all at once: a folder in the way is rare, a keep of thousands is not.
+  // Only paths that were no file at the agent's base (added, renamed or copied to) are looked at,
+  // all at once: a keep of thousands of modified files costs nothing here. (A file the user's branch
+  // turned into a folder since is left to git, which refuses it and the keep puts everything back.)
+  const isNew = (file: ChangedFile) => file.status === 'added' || file.status === 'renamed' || file.status === 'copied';
   const atFolders = await Promise.all(
     selected.map(async (file) =>
-      file.status !== 'deleted' && (await lstat(path.join(target, file.path)).catch(() => undefined))?.isDirectory()
-        ? file
-        : undefined,
+      isNew(file) && (await lstat(path.join(target, file.path)).catch(() => undefined))?.isDirectory() ? file : undefined,
     ),
   );
   const found: Unmergeable[] = [];

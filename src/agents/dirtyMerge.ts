@@ -52,16 +52,21 @@ export async function whyNotMergeable(
 }
 
 /**
- * Chosen files the agent writes where the target has a folder that the keep would not empty (the
- * user's branch made it, or they keep files there): git cannot write them, and must not try.
+ * Chosen files the agent writes where the target has a folder the keep would not empty: one with
+ * files that were not there at the agent's base (the user's branch added them, or they are
+ * untracked or ignored). git cannot write the file there, and must not try. Files of the folder
+ * that were at the base go with it (the patch deletes them); the user's edits to those are found
+ * as uncommitted work like any other.
  */
-export async function foldersInTheWay(target: string, selected: readonly ChangedFile[]): Promise<Unmergeable[]> {
-  const removed = new Set(
-    selected.flatMap((file) => (file.status === 'deleted' ? [file.path] : file.oldPath ? [file.oldPath] : [])),
-  );
-  // Only paths that were no file at the agent's base (added, renamed or copied to) are looked at,
-  // all at once: a keep of thousands of modified files costs nothing here. (A file the user's branch
-  // turned into a folder since is left to git, which refuses it and the keep puts everything back.)
+export async function foldersInTheWay(
+  service: GitService,
+  changes: { readonly worktreePath: string; readonly from: string },
+  target: string,
+  selected: readonly ChangedFile[],
+): Promise<Unmergeable[]> {
+  // Only paths that were no file at the base (added, renamed or copied to) are looked at, all at
+  // once: a keep of thousands of modified files costs nothing here. (A file the user's branch
+  // turned into a folder since is left to git, which refuses it; the keep then puts all back.)
   const isNew = (file: ChangedFile) => file.status === 'added' || file.status === 'renamed' || file.status === 'copied';
   const atFolders = await Promise.all(
     selected.map(async (file) =>
@@ -71,14 +76,11 @@ export async function foldersInTheWay(target: string, selected: readonly Changed
   const found: Unmergeable[] = [];
   for (const file of atFolders) {
     if (!file) continue;
-    const folder = path.join(target, file.path);
-    const inside = await readdir(folder, { recursive: true, withFileTypes: true });
-    const kept = inside.some(
-      (entry) =>
-        !entry.isDirectory() &&
-        !removed.has(path.relative(target, path.join(entry.parentPath, entry.name)).split(path.sep).join('/')),
-    );
-    if (kept) found.push({ path: file.path, reason: 'you have a folder there' });
+    const inside = (await readdir(path.join(target, file.path), { recursive: true, withFileTypes: true }))
+      .filter((entry) => !entry.isDirectory())
+      .map((entry) => path.relative(target, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+    const atBase = await listTreeEntries(service, changes.worktreePath, changes.from, inside);
+    if (inside.some((relative) => !atBase.has(relative))) found.push({ path: file.path, reason: 'you have a folder there' });
   }
   return found;
 }

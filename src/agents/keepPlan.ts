@@ -58,7 +58,7 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
   let selected = selectFiles(changes, input.files);
   const skipped: Unmergeable[] = [];
   for (let round = 0; selected.length > 0; round++) {
-    const blocked = await foldersInTheWay(input.target, selected);
+    const blocked = await foldersInTheWay(service, changes, input.target, selected);
     if (blocked.length > 0) {
       if (!input.skipUnmergeable) throw unmergeableError(input.target, blocked);
       skipped.push(...blocked);

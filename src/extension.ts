@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GitService, hasUnkeptWork } from './agents';
 import type { AgentWorktreesApi } from './api';
@@ -38,12 +39,22 @@ export function activate(context: vscode.ExtensionContext): AgentWorktreesApi {
   const model = new WorktreesModel(service, logger, () =>
     (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
   );
-  const agents = new AgentSessions(logger, agentQuietMs, (folder) => {
-    const found = model.findWorktree(folder);
-    return found?.snapshot.worktree.agent && samePath(found.snapshot.worktree.path, folder)
-      ? found.snapshot.worktree.path
-      : undefined;
-  });
+  const agents = new AgentSessions(
+    logger,
+    agentQuietMs,
+    (folder) => {
+      const found = model.findWorktree(folder);
+      return found?.snapshot.worktree.agent && samePath(found.snapshot.worktree.path, folder)
+        ? found.snapshot.worktree.path
+        : undefined;
+    },
+    (name) => {
+      const named = model
+        .allWorktrees()
+        .filter(({ worktree }) => worktree.agent && !worktree.gone && path.basename(worktree.path) === name);
+      return named.length === 1 ? named[0]?.worktree.path : undefined;
+    },
+  );
   // Agent terminals restored after a reload are recognised once the view knows the worktrees.
   // Agents of removed worktrees are let go first, so a terminal closing with its folder is not adopted again.
   context.subscriptions.push(

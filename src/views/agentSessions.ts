@@ -40,6 +40,8 @@ export class AgentSessions implements vscode.Disposable {
     quietMs: () => number,
     /** The agent worktree a folder is the root of (a terminal restored after a reload is known by it). */
     private readonly agentWorktreeAt: (folder: string) => string | undefined = () => undefined,
+    /** The one agent worktree with this folder name, if exactly one (for a restored terminal whose folder is not known yet). */
+    private readonly agentWorktreeNamed: (name: string) => string | undefined = () => undefined,
   ) {
     const tracker = new AgentActivityTracker(quietMs);
     this.tracker = tracker;
@@ -237,7 +239,10 @@ export class AgentSessions implements vscode.Disposable {
     const cwd = terminal.shellIntegration?.cwd ?? options.cwd;
     const folder = typeof cwd === 'string' ? cwd : cwd?.fsPath;
     const named = terminal.name.slice(0, -AGENT_TERMINAL_SUFFIX.length).replace(/ \(2\)$/, '');
-    if (!folder || path.basename(folder) !== named) return undefined;
+    // A terminal that was busy when the window reloaded reports no folder until its command ends:
+    // then its name alone, when exactly one agent worktree has that folder name.
+    if (!folder) return this.agentWorktreeNamed(named);
+    if (path.basename(folder) !== named) return undefined;
     return this.agentWorktreeAt(folder);
   }
 

@@ -6,6 +6,7 @@ import { MAX_ATTEMPTS } from './agentMetadata';
 import {
   type CreateAgentWorktreeOptions,
   type CreatedAgentWorktree,
+  CreationFailed,
   chooseBase,
   chooseSlug,
   gitIn,
@@ -81,14 +82,12 @@ export async function createAttempts(service: GitService, options: CreateAttempt
         );
       }
     } catch (error) {
-      const leftovers = await removeMade(git, made, options);
+      // What the failed attempt left and what undoing the others left are said once, for the whole call.
+      const failed = error instanceof CreationFailed ? error : undefined;
+      const leftovers = [...(failed?.leftovers ?? []), ...(await removeMade(git, made, options))];
       await removeMadeFolders(parent, createdParent);
       const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
-      // Said once, for the whole call: the attempt's own "creating … failed" and "nothing was left behind".
-      const reason = failureReason(error)
-        .replace(/^Creating the agent worktree failed: /, '')
-        .replace(/ Nothing was left behind\.$/, '')
-        .replace(/\.$/, '');
+      const reason = failed?.reason ?? failureReason(error).replace(/\.$/, '');
       const before =
         made.length === 0
           ? 'None was made before it.'

@@ -285,6 +285,7 @@ async function addWorktree(
   const createdFolder = await mkdir(path.dirname(target), { recursive: true });
   let branchCreated = false;
   let worktreeAdded = false;
+  let hookFailed = false;
   try {
     // `git branch` refuses a branch that exists (also one made by another window since the check).
     await git(['branch', '--no-track', branch, plan.metadata.baseCommit]);
@@ -294,8 +295,8 @@ async function addWorktree(
     } catch (error) {
       // A post-checkout hook that fails makes git exit non-zero after the worktree was made: then
       // it is this call's (on the branch this call created) and goes with the rest.
-      worktreeAdded = await holdsBranch(git, target, branch);
-      throw worktreeAdded ? new HookFailed(error) : error;
+      worktreeAdded = hookFailed = await holdsBranch(git, target, branch);
+      throw error;
     }
     worktreeAdded = true;
     await writeAgentMetadata(await adminDirOf(target), plan.metadata);
@@ -303,21 +304,25 @@ async function addWorktree(
     return await copyIncludedIgnoredFiles(git, plan.invoking, target, plan.copyIncludes ?? []);
   } catch (error) {
     const leftovers = await rollback(git, { target, branch, branchCreated, worktreeAdded, createdFolder });
-    const reason =
-      error instanceof HookFailed
-        ? `git made the worktree, but a hook of the repository failed (${error.message}), so it was removed again`
-        : failureReason(error);
-    const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
-    throw new WorktreeOperationError('failed', `Creating the agent worktree failed: ${reason.replace(/\.$/, '')}.${tail}`, {
-      cause: error instanceof HookFailed ? error.gitError : error,
-    });
+    const reason = hookFailed
+      ? `git made the worktree, but a hook of the repository failed (${failureReason(error).replace(/\.$/, '')}), so it was removed again`
+      : failureReason(error).replace(/\.$/, '');
+    throw new CreationFailed(reason, leftovers, error);
   }
 }
 
-/** `git worktree add` failed after making the worktree (its post-checkout hook failed). */
-class HookFailed extends Error {
-  constructor(readonly gitError: unknown) {
-    super(failureReason(gitError), { cause: gitError });
+/**
+ * Creating one agent worktree failed, and what this call made was undone (but `leftovers`): the
+ * reason and the leftovers apart, so that creating several attempts says them once for all.
+ */
+export class CreationFailed extends WorktreeOperationError {
+  constructor(
+    readonly reason: string,
+    readonly leftovers: readonly string[],
+    cause: unknown,
+  ) {
+    const tail = leftovers.length > 0 ? ` Could not undo: ${leftovers.join('; ')}.` : ' Nothing was left behind.';
+    super('failed', `Creating the agent worktree failed: ${reason}.${tail}`, { cause });
   }
 }
 

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { AttemptGroup, TrashItem, WorktreeSnapshot } from '../agents';
+import { programOf } from '../commands/agentProgram';
 import type { AgentActivity, AgentState } from './agentActivity';
 
 /**
@@ -246,13 +247,14 @@ export function attemptsDescription(attempts: AttemptGroup, states: ReadonlyArra
 
 /**
  * `#2 · codex` for an attempt shown under its task (its group has two or more attempts here), else
- * undefined. The agent is its command's program, without folders or arguments.
+ * undefined. The agent is its command's program (as Run Agent finds it), without folders or arguments.
  */
 export function attemptLabel(snapshot: WorktreeSnapshot, siblings: readonly WorktreeSnapshot[]): string | undefined {
   const attempt = snapshot.worktree.agent?.attempt;
   if (!attempt) return undefined;
   const members = siblings.filter((sibling) => sibling.worktree.agent?.attempt?.group === attempt.group).length;
   if (members < 2) return undefined;
-  const program = snapshot.worktree.agent?.agentCommand?.trim().split(/\s+/)[0]?.split(/[\\/]/).pop();
+  const command = snapshot.worktree.agent?.agentCommand;
+  const program = command ? programOf(command)?.split(/[\\/]/).pop() : undefined;
   return program ? `#${attempt.index} · ${program.slice(0, 24)}` : `#${attempt.index}`;
 }

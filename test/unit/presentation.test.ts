@@ -169,6 +169,12 @@ describe('attempts, told apart', () => {
       siblings.map((sibling) => attemptLabel(sibling, siblings)),
       ['#1 · claude', '#2 · codex', '#3'],
     );
+    // The program as Run Agent finds it: past variable assignments, inside quotes.
+    const withEnv = [attempt(1, 'ANTHROPIC_LOG=debug claude --resume'), attempt(2, "'/opt/my agents/aider' --yes")];
+    assert.deepEqual(
+      withEnv.map((sibling) => attemptLabel(sibling, withEnv)),
+      ['#1 · claude', '#2 · aider'],
+    );
   });
 
   test('a lone attempt (the others discarded) and a plain agent worktree keep their names', () => {

@@ -244,7 +244,7 @@ export async function listTrash(
 ): Promise<{ items: TrashItem[]; unreadable: UnreadableTrashItem[] }> {
   const refs = await readTrashRefs(service, commonDir).catch((error: unknown) => {
     if (!(error instanceof GitError && /missing object/i.test(error.stderr))) throw error;
-    return readTrashRefsOneByOne(service, commonDir);
+    return readTrashRefsSkippingMissing(service, commonDir);
   });
   const items: TrashItem[] = [];
   const unreadable: UnreadableTrashItem[] = [];
@@ -286,7 +286,7 @@ async function readTrashRefs(service: GitService, commonDir: string): Promise<Tr
 }
 
 /** The refs without their objects, then every object in one `cat-file --batch` that answers "missing". */
-async function readTrashRefsOneByOne(service: GitService, commonDir: string): Promise<TrashRef[]> {
+async function readTrashRefsSkippingMissing(service: GitService, commonDir: string): Promise<TrashRef[]> {
   const listed = await service.runner.run(
     ['for-each-ref', '--format=%(refname)%00%(objectname)', '--end-of-options', TRASH_REF_PREFIX],
     { cwd: commonDir, readOnly: true },

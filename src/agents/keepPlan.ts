@@ -60,10 +60,8 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
   for (let round = 0; selected.length > 0; round++) {
     const blocked = await foldersInTheWay(service, changes, input.target, selected);
     if (blocked.length > 0) {
-      if (!input.skipUnmergeable) throw unmergeableError(input.target, blocked);
-      skipped.push(...blocked);
       const paths = new Set(blocked.map((file) => file.path));
-      selected = selected.filter((file) => !paths.has(file.path));
+      selected = leaveOut(input, selected, blocked, new Set(selected.filter((file) => paths.has(file.path))), skipped);
       continue;
     }
     const chosen = await choosePatch(service, changes, selected, input.hunks);
@@ -95,22 +93,19 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
     );
     unmergeable.push(...merges.unmergeable);
     if (unmergeable.length > 0) {
-      if (!input.skipUnmergeable) throw unmergeableError(input.target, unmergeable);
-      skipped.push(...unmergeable);
       // Left out: every chosen file that writes that path — itself, or a file where the user has
       // a folder (or the reverse), which touches the paths under it; those say why too.
       const left = new Set<ChangedFile>();
+      const reasons = [...unmergeable];
       for (const file of unmergeable) {
         for (const writer of filesWriting(selected, file.path)) {
           left.add(writer);
-          if (writer.path !== file.path && !skipped.some((entry) => entry.path === writer.path))
-            skipped.push({ path: writer.path, reason: `it would replace ${file.path}, which you changed` });
+          const said = [...skipped, ...reasons].some((entry) => entry.path === writer.path);
+          if (writer.path !== file.path && !said)
+            reasons.push({ path: writer.path, reason: `it would replace ${file.path}, which you changed` });
         }
       }
-      const remaining = selected.filter((file) => !left.has(file));
-      // Each round must leave something out; one that cannot is refused, never retried as it was.
-      if (remaining.length === selected.length) throw unmergeableError(input.target, unmergeable);
-      selected = remaining;
+      selected = leaveOut(input, selected, unmergeable, left, skipped, reasons);
       continue;
     }
     const conflicted = merges.merged.filter((file) => file.conflictLines.length > 0);
@@ -129,6 +124,26 @@ export async function planKeep(service: GitService, agentPath: string, input: Ke
     };
   }
   return { nothing: true, skipped };
+}
+
+/**
+ * The chosen files without `left`, with the user's consent (else the refusal that asks for it);
+ * `skipped` gets why (`reasons`, by default the unmergeable files). A round that would leave
+ * nothing out refuses: it would run again as it was, forever.
+ */
+function leaveOut(
+  input: KeepPlanInput,
+  selected: readonly ChangedFile[],
+  unmergeable: readonly Unmergeable[],
+  left: ReadonlySet<ChangedFile>,
+  skipped: Unmergeable[],
+  reasons: readonly Unmergeable[] = unmergeable,
+): ChangedFile[] {
+  if (!input.skipUnmergeable) throw unmergeableError(input.target, unmergeable);
+  const remaining = selected.filter((file) => !left.has(file));
+  if (remaining.length === selected.length) throw unmergeableError(input.target, unmergeable);
+  skipped.push(...reasons);
+  return remaining;
 }
 
 /** The chosen files whose change writes `relative`: at it, above it (a file for a folder) or below it. */
